@@ -1,0 +1,77 @@
+"""From per-sample values to a reported number with its uncertainty."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from harness.metrics.base import Metric, Unscored
+
+BOOTSTRAP_RESAMPLES = 1000
+CI_LEVEL = 0.95
+
+
+def summarize(metric: Metric, values: Sequence[Any], *, seed: int = 0) -> dict[str, Any]:
+    """Value, standard error, bootstrap CI and scored/unscored counts for one metric.
+
+    ``values`` holds one entry per sample: a value, or :class:`Unscored`. Unscored samples are
+    counted (with their reasons) and excluded from the value, which is stated in the output.
+    """
+    scored = [v for v in values if not isinstance(v, Unscored)]
+    reasons = Counter(v.reason for v in values if isinstance(v, Unscored))
+    out: dict[str, Any] = {
+        "value": metric.aggregate(scored) if scored else None,
+        "stderr": None,
+        "ci_low": None,
+        "ci_high": None,
+        "ci_level": CI_LEVEL,
+        "n_scored": len(scored),
+        "n_unscored": sum(reasons.values()),
+        "unscored_reasons": dict(reasons),
+        "higher_is_better": metric.higher_is_better,
+    }
+    if len(scored) >= 2:
+        numeric = all(isinstance(v, (int, float, bool, np.floating, np.integer)) for v in scored)
+        if numeric and type(metric).aggregate is Metric.aggregate:
+            arr = np.asarray(scored, dtype=float)
+            out["stderr"] = float(arr.std(ddof=1) / math.sqrt(len(arr)))
+            out["ci_low"], out["ci_high"] = _bootstrap_mean(arr, seed)
+        else:
+            out["ci_low"], out["ci_high"] = _bootstrap_generic(metric, scored, seed)
+    if out["value"] is not None:
+        out["value"] = float(out["value"])
+    return out
+
+
+def _bootstrap_mean(arr: np.ndarray, seed: int) -> tuple[float, float]:
+    rng = np.random.default_rng(seed)
+    n = len(arr)
+    means = np.empty(BOOTSTRAP_RESAMPLES)
+    chunk = max(1, 2_000_000 // n)  # bound memory: at most ~16 MB of indices at a time
+    for start in range(0, BOOTSTRAP_RESAMPLES, chunk):
+        stop = min(start + chunk, BOOTSTRAP_RESAMPLES)
+        idx = rng.integers(0, n, size=(stop - start, n))
+        means[start:stop] = arr[idx].mean(axis=1)
+    alpha = (1 - CI_LEVEL) / 2
+    return float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha))
+
+
+def _bootstrap_generic(metric: Metric, scored: Sequence[Any], seed: int) -> tuple[float | None, float | None]:
+    rng = np.random.default_rng(seed)
+    n = len(scored)
+    stats = []
+    for _ in range(200):  # corpus metrics are costlier; 200 resamples suffice for a 95% interval
+        idx = rng.integers(0, n, size=n)
+        try:
+            stats.append(metric.aggregate([scored[i] for i in idx]))
+        except Exception:  # a resample may be degenerate (e.g. AUC with one class)
+            continue
+    stats = [s for s in stats if s is not None and not math.isnan(s)]
+    if len(stats) < 20:
+        return None, None
+    alpha = (1 - CI_LEVEL) / 2
+    return float(np.quantile(stats, alpha)), float(np.quantile(stats, 1 - alpha))

@@ -1,0 +1,1 @@
+"""Model layer: the request/response types and the protocol every backend implements."""

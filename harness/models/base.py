@@ -1,0 +1,82 @@
+"""What a model backend is: something that turns a :class:`Request` into a :class:`Response`.
+
+Backends live in ``plugins/models`` (or a third-party package) and are registered through the
+``harness_model_backends`` hook. They are async; blocking backends run their work in a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from harness.models.config import ModelConfig
+
+Message = dict[str, Any]  # OpenAI chat format; ``content`` is a str or a list of content parts
+
+
+@dataclass(frozen=True)
+class Request:
+    """One model call. ``key`` identifies it in the cache together with the model identity."""
+
+    id: str
+    messages: list[Message]
+    params: dict[str, Any] = field(default_factory=dict)
+    # Extra inputs for backends that accept them (e.g. raw ECG arrays); not sent as text.
+    extras: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+
+    def add(self, other: Usage) -> None:
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        if other.cost_usd is not None:
+            self.cost_usd = (self.cost_usd or 0.0) + other.cost_usd
+
+
+@dataclass
+class Response:
+    """A model's answer, or the reason there is none (``error``). Never both empty."""
+
+    text: str | None
+    error: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    latency_s: float = 0.0
+    cached: bool = False
+
+
+class ModelError(Exception):
+    """A request failed for good (after the backend's retries)."""
+
+
+class EndpointUnreachable(ModelError):
+    """The model's endpoint cannot be reached at all: the run stops instead of failing every sample."""
+
+
+@runtime_checkable
+class Model(Protocol):
+    """A backend instance bound to one model config."""
+
+    config: ModelConfig
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        """Everything that changes the answer: backend, model, endpoint, generation defaults."""
+        ...
+
+    async def generate(self, request: Request) -> Response:
+        """Answer one request; raise :class:`ModelError` on a permanent failure."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections, threads and loaded weights."""
+        ...
+
+
+BackendFactory = Callable[["ModelConfig"], Model]

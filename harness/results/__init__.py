@@ -1,0 +1,1 @@
+"""Results layer: the results.json schema, samples.jsonl, atomic writing and secret scrubbing."""

@@ -1,0 +1,1 @@
+"""Task layer: the task YAML schema, loading it, its dataset, prompts, and the requests it makes."""
