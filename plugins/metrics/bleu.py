@@ -33,8 +33,15 @@ def clipped_matches(hyp: list[str], ref: list[str]) -> int:
     """Sum over hypothesis words of min(count in hypothesis, count in reference)."""
     if not hyp or not ref:
         return 0
-    ref_counts = Counter(ref)
-    return sum(min(n, ref_counts[w]) for w, n in Counter(hyp).items() if w in ref_counts)
+    left = Counter(ref)
+    get = left.get
+    matches = 0
+    for word in hyp:  # each hypothesis word uses up one occurrence in the reference
+        n = get(word)
+        if n:
+            matches += 1
+            left[word] = n - 1
+    return matches
 
 
 class Bleu1(TextPairMetric):
