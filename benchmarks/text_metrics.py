@@ -54,14 +54,16 @@ def load_pairs(data_dir: Path, scale: int) -> tuple[list[str], list[str], dict[s
     return preds, refs, counts
 
 
-def best_of(repeat: int, fn, reset) -> tuple[float, list]:
-    best, out = float("inf"), None
+def best_of(repeat: int, fn, reset) -> tuple[float, float, list]:
+    """Best wall time, best CPU time of this process (meaningless with a pool), last result."""
+    best, best_cpu, out = float("inf"), float("inf"), None
     for _ in range(repeat):
         reset()
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         out = fn()
         best = min(best, time.perf_counter() - start)
-    return best, out
+        best_cpu = min(best_cpu, time.process_time() - start_cpu)
+    return best, best_cpu, out
 
 
 def main() -> None:
@@ -124,29 +126,32 @@ def main() -> None:
 
     rows = []
     for name, ref_fn in reference.items():
-        t_ref, ref_values = best_of(args.repeat, ref_fn, reset)
+        t_ref, cpu_ref, ref_values = best_of(args.repeat, ref_fn, reset)
         only = reference_scoring_only[name]
         t_only = best_of(args.repeat, only, reset)[0] if only else None
         metric = ours[name]
         os.environ["HARNESS_METRIC_WORKERS"] = "1"
-        t_one, values_one = best_of(args.repeat, lambda: metric.score(preds, refs), reset)
+        t_one, cpu_one, values_one = best_of(args.repeat, lambda: metric.score(preds, refs), reset)
         os.environ.pop("HARNESS_METRIC_WORKERS")
-        t_auto, values_auto = best_of(args.repeat, lambda: metric.score(preds, refs), reset)
+        t_auto, _, values_auto = best_of(args.repeat, lambda: metric.score(preds, refs), reset)
         diff = max(max(abs(a - b) for a, b in zip(ref_values, values_one)), max(abs(a - b) for a, b in zip(ref_values, values_auto)))
         pooled = n >= metric.min_parallel_batch and parallel.worker_count() > 1 and parallel.can_fork()
-        rows.append((name, t_ref, t_only, t_one, t_auto, pooled, diff))
+        rows.append((name, t_ref, t_only, t_one, t_auto, pooled, diff, cpu_ref, cpu_one))
 
     print()
     header = f"{'metric':8} {'reference':>10} {'ref. tokens given':>18} {'harness 1 core':>15} {'harness auto':>13}  {'ratio (ref/auto)':>16} {'ratio (ref/1 core)':>18}  {'max |diff|':>10}"
     print(header)
     print("-" * len(header))
     ok = True
-    for name, t_ref, t_only, t_one, t_auto, pooled, diff in rows:
+    for name, t_ref, t_only, t_one, t_auto, pooled, diff, _, _ in rows:
         only = f"{t_only:.3f} s" if t_only is not None else "n/a"
         auto = f"{t_auto:.3f} s" + (" *" if pooled else "")
         print(f"{name:8} {t_ref:8.3f} s {only:>18} {t_one:13.3f} s {auto:>13}  {t_ref / t_auto:15.1f}x {t_ref / t_one:17.1f}x  {diff:10.1e}")
         ok &= diff <= 1e-9
     print("\n* = process pool over both cores (batch >= the metric's min_parallel_batch)")
+    print("CPU time (this process; steadier than wall time on a busy machine):")
+    for name, *_, cpu_ref, cpu_one in rows:
+        print(f"  {name:8} reference {cpu_ref:7.3f} s   harness 1 core {cpu_one:6.3f} s   ratio {cpu_ref / cpu_one:5.1f}x")
     print("values identical to the reference on every pair (<= 1e-9):", "yes" if ok else "NO")
     if not ok:
         sys.exit(1)

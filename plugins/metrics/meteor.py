@@ -68,19 +68,25 @@ def _match(
     """nltk's ``_match_enums``: equal words, hypothesis from the end, right-most reference first."""
     positions: dict[str, list[int]] = {}
     for j, word in enumerate(ref):
-        positions.setdefault(word, []).append(j)
-    used_h: set[int] = set()
+        pos = positions.get(word)
+        if pos is None:
+            positions[word] = [j]
+        else:
+            pos.append(j)
+    used_h: list[int] = []
     used_r: set[int] = set()
+    get = positions.get
     for i in range(len(hyp) - 1, -1, -1):
-        pos = positions.get(hyp[i])
+        pos = get(hyp[i])
         if pos:
             j = pos.pop()
-            used_h.add(i)
+            used_h.append(i)
             used_r.add(j)
             matches.append((hyp_idx[i], ref_idx[j]))
     if not used_h:
         return hyp_idx, hyp, ref_idx, ref
-    keep_h = [i for i in range(len(hyp)) if i not in used_h]
+    skip = set(used_h)
+    keep_h = [i for i in range(len(hyp)) if i not in skip]
     keep_r = [j for j in range(len(ref)) if j not in used_r]
     return (
         [hyp_idx[i] for i in keep_h],
@@ -96,22 +102,34 @@ def _match_synonyms(
     """nltk's ``_enum_wordnetsyn_match``: the right-most reference word among the synonyms."""
     positions: dict[str, list[int]] = {}
     for j, word in enumerate(ref):
-        positions.setdefault(word, []).append(j)
+        pos = positions.get(word)
+        if pos is None:
+            positions[word] = [j]
+        else:
+            pos.append(j)
+    cache = _SYNONYMS
     for i in range(len(hyp) - 1, -1, -1):
-        syns = synonyms(hyp[i], lemma_names)
+        word = hyp[i]
+        syns = cache.get(word) or synonyms(word, lemma_names)
+        if syns.isdisjoint(positions):  # the common case, decided in C
+            continue
         best_j = -1
         best_word = None
-        # The right-most candidate is unique (a position holds one word), so scanning whichever
-        # of the two collections is smaller finds the same one as nltk's scan over the synonyms.
-        candidates = syns if len(syns) <= len(positions) else [w for w in positions if w in syns]
-        for word in candidates:
-            pos = positions.get(word)
+        # The right-most candidate is unique (a position holds one word), so scanning the shared
+        # words finds the same one as nltk's scan over the synonyms.
+        for candidate in syns.intersection(positions):
+            pos = positions[candidate]
             if pos and pos[-1] > best_j:
                 best_j = pos[-1]
-                best_word = word
+                best_word = candidate
         if best_word is not None:
             positions[best_word].pop()
             matches.append((hyp_idx[i], ref_idx[best_j]))
+
+
+def _stems(words: list[str]) -> list[str]:
+    cache = _STEMS
+    return [cache.get(w) or _stem(w) for w in words]
 
 
 def align(hyp: list[str], ref: list[str], lemma_names: Any | None) -> list[tuple[int, int]]:
@@ -122,7 +140,7 @@ def align(hyp: list[str], ref: list[str], lemma_names: Any | None) -> list[tuple
     matches: list[tuple[int, int]] = []
     h_idx, h, r_idx, r = _match(list(range(len(hyp))), hyp, list(range(len(ref))), ref, matches)
     if h and r:
-        h_idx, h, r_idx, r = _match(h_idx, [_stem(w) for w in h], r_idx, [_stem(w) for w in r], matches)
+        h_idx, h, r_idx, r = _match(h_idx, _stems(h), r_idx, _stems(r), matches)
         if h and r and lemma_names is not None:
             _match_synonyms(h_idx, h, r_idx, r, matches, lemma_names)
     matches.sort()
@@ -176,7 +194,7 @@ def _lemma_names_for(reader: Any) -> Any:
 class Meteor(TextPairMetric):
     name = "meteor"
     description = "METEOR (alpha 0.9, beta 3, gamma 0.5) with exact, Porter-stem and WordNet-synonym matching"
-    min_parallel_batch = 2000
+    min_parallel_batch = 10_000
 
     def __init__(self, *, wordnet: str | None = None, alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5):
         if wordnet is not None and wordnet not in WORDNET_MODES:
