@@ -47,7 +47,7 @@ def clipped_matches(hyp: list[str], ref: list[str]) -> int:
 class Bleu1(TextPairMetric):
     name = "bleu_1"
     description = "BLEU-1 per sample (clipped unigram precision x brevity penalty), averaged"
-    min_parallel_batch = 20_000
+    min_parallel_batch = 50_000
 
     def score_tokens(self, hyps: Sequence[list[str]], refs: Sequence[list[str]]) -> list[Any]:
         out = []
@@ -68,7 +68,7 @@ class Bleu1Corpus(TextPairMetric):
 
     name = "bleu_1_corpus"
     description = "corpus BLEU-1 (nltk corpus_bleu, weights (1,)): counts summed before the ratio"
-    min_parallel_batch = 20_000
+    min_parallel_batch = 50_000
 
     def score_tokens(self, hyps: Sequence[list[str]], refs: Sequence[list[str]]) -> list[Any]:
         return [[clipped_matches(h, r), len(h), len(r)] for h, r in zip(hyps, refs)]
