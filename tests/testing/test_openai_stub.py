@@ -114,7 +114,11 @@ def test_bad_requests_get_400_and_are_recorded() -> None:
         assert status == 400 and "not JSON" in payload["error"]["message"]
         status, _, payload = post(stub.base_url + "/chat/completions", {"model": "stub", "messages": []})
         assert status == 400 and "messages" in payload["error"]["message"]
-    assert stub.stats.status_counts[400] == 2 and len(stub.stats.errors) == 2
+        status, _, payload = post(stub.base_url + "/chat/completions", chat("x", n="two"))
+        assert status == 400 and "'n'" in payload["error"]["message"]
+        status, _, payload = post(stub.base_url + "/chat/completions", chat("x", n=2))
+        assert status == 200 and [c["index"] for c in payload["choices"]] == [0, 1]
+    assert stub.stats.status_counts[400] == 3 and len(stub.stats.errors) == 3
 
 
 def test_api_key_is_enforced_when_set() -> None:
