@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 USAGE = """\
@@ -18,6 +19,7 @@ usage: python -m harness +task=NAME [model=NAME] [key=value ...]
 
 common keys: limit=N sample=N seed=S concurrency=C modality=image|signal_text|features
              judge=NAME|[A,B,C] shard=i/n data_dir=PATH cache_dir=PATH use_cache=false
+             generation.max_tokens=N include=[DIR] (extra task folders; or HARNESS_TASK_PATH)
 """
 
 # Set before any backend is imported: the harness never reaches for the network on its own.
@@ -49,6 +51,16 @@ def _listing() -> str:
     return "\n".join(lines)
 
 
+def _apply_includes(args: list[str]) -> None:
+    """`include=[a,b]` adds task folders before anything is indexed (same as HARNESS_TASK_PATH)."""
+    for arg in args:
+        key, _, value = arg.lstrip("+").partition("=")
+        if key == "include" and value.strip("[]"):
+            dirs = [d.strip() for d in value.strip("[]").split(",") if d.strip()]
+            current = [p for p in os.environ.get("HARNESS_TASK_PATH", "").split(os.pathsep) if p]
+            os.environ["HARNESS_TASK_PATH"] = os.pathsep.join([*current, *dirs])
+
+
 def _preflight(args: list[str]) -> None:
     """Catch unknown task/model names before Hydra, with close-match suggestions."""
     from harness.errors import HarnessError, suggest
@@ -70,7 +82,7 @@ def _preflight(args: list[str]) -> None:
             models = models or model_config_files(registry)
             for name in value.strip("[]").split(","):
                 if name and name not in models:
-                    raise HarnessError(suggest(name, list(models), what=f"model config ({key}=)"))
+                    raise HarnessError(f"{key}={name}: " + suggest(name, list(models), what="model config"))
     if not any(a.lstrip("+").startswith("task=") for a in args):
         raise HarnessError("no task selected: add +task=NAME (see `python -m harness list`)")
 
@@ -95,9 +107,8 @@ def _register_tasks() -> None:
             store.store(group="model", name=name, node=yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def _builtin_model_dir() -> Any:
+def _builtin_model_dir() -> Path:
     from importlib.resources import files
-    from pathlib import Path
 
     return Path(str(files("harness.configs"))) / "model"
 
@@ -106,13 +117,14 @@ def _hydra_app(cfg: Any) -> None:
     from hydra.core.hydra_config import HydraConfig
 
     from harness.errors import HarnessError
+    from harness.models.base import EndpointUnreachable
     from harness.runner.session import resolved_config, run_job
 
     hydra_cfg = HydraConfig.get()
     try:
-        run_job(resolved_config(cfg), out_dir=__import__("pathlib").Path(hydra_cfg.runtime.output_dir),
+        run_job(resolved_config(cfg), out_dir=Path(hydra_cfg.runtime.output_dir),
                 model_choice=hydra_cfg.runtime.choices.get("model") or "model")
-    except HarnessError as exc:
+    except (HarnessError, EndpointUnreachable) as exc:
         _fail(exc)
 
 
@@ -125,6 +137,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     for key, value in _OFFLINE_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    _apply_includes(args)
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)
         print(_listing())

@@ -34,3 +34,16 @@ def harness_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+def run_harness(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> "subprocess.CompletedProcess[str]":
+    """`python -m harness ARGS` in a subprocess, runs written under ``cwd``."""
+    import subprocess
+    import sys
+
+    full_env = harness_env(HARNESS_RUNS_DIR=str(cwd / "runs"), **(env or {}))
+    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+def result_files(root: Path) -> list[Path]:
+    return sorted(root.rglob("results.json"))

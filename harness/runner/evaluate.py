@@ -35,6 +35,7 @@ SCORE_BATCH = 256
 class RunSettings:
     concurrency: int = 8
     seed: int = 1234
+    generation: dict[str, Any] = field(default_factory=dict)  # run-level overrides of the task's parameters
     config: dict[str, Any] = field(default_factory=dict)  # the resolved run config, for results.json
 
 
@@ -85,7 +86,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         fit([(it.id, _prompt_text(it.messages), str(it.reference)) for it in task.items(selection)])
 
     async def answer(item: Item) -> dict[str, Any]:
-        params = {**task.generation, **item.params}
+        params = {**task.generation, **item.params, **settings.generation}
         key = request_key(identity, item.messages, params)
         response = cache.get(key)
         if response is None:
