@@ -15,6 +15,7 @@ USAGE = """\
 usage: python -m harness +task=NAME [model=NAME] [key=value ...]
        python -m harness -m +task=A,B model=X,Y        (multirun: one result per combination)
        python -m harness list                          (tasks, models, metrics, judges, plugins)
+       python -m harness merge SHARD_DIR... --out DIR  (merge a task run with shard=i/n)
        python -m harness --hydra-help                  (Hydra's own options)
 
 common keys: limit=N sample=N seed=S concurrency=C modality=image|signal_text|features
@@ -145,10 +146,14 @@ def main(argv: list[str] | None = None) -> None:
     if args[0] == "list":
         print(_listing())
         return
-    if args[0] in _SUBCOMMANDS:
-        _SUBCOMMANDS[args[0]](args[1:])
-        return
     from harness.errors import HarnessError
+
+    if args[0] in _SUBCOMMANDS:
+        try:
+            _SUBCOMMANDS[args[0]](args[1:])
+        except HarnessError as exc:
+            _fail(exc)
+        return
 
     hydra_flags = {"--hydra-help", "--cfg", "-c", "--info", "-i", "--resolve", "--shell-completion", "-sc"}
     try:
@@ -163,5 +168,11 @@ def main(argv: list[str] | None = None) -> None:
     hydra.main(config_path="pkg://harness.configs", config_name="config", version_base="1.3")(_hydra_app)()
 
 
+def _merge(args: list[str]) -> None:
+    from harness.runner.merge import main as merge_main
+
+    merge_main(args)
+
+
 # Subcommands other than a run: name -> callable(args). Layers add theirs here.
-_SUBCOMMANDS: dict[str, Any] = {}
+_SUBCOMMANDS: dict[str, Any] = {"merge": _merge}

@@ -104,7 +104,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         else:
             tally.cache_hits += 1
         tally.usage.add(response.usage)
-        record: dict[str, Any] = {"id": item.id, "doc_id": item.doc_id, "messages": item.messages, "response": response.text,
+        record: dict[str, Any] = {"id": item.id, "doc_id": item.doc_id, "position": list(item.position), "messages": item.messages, "response": response.text,
                                   "prediction": None, "reference": item.reference, "metrics": {}, "judges": {},
                                   "error": response.error, "cached": response.cached, "meta": item.meta}
         if response.error is not None:

@@ -31,6 +31,7 @@ class Item:
     params: dict[str, Any] = field(default_factory=dict)
     extras: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)  # written to samples.jsonl (e.g. turn index)
+    position: tuple[int, int] = (0, 0)  # (record index in the selection, item index within the record)
 
 
 @dataclass

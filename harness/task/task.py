@@ -154,7 +154,9 @@ class Task:
     def items(self, selection: Selection) -> Iterator[Item]:
         for position, doc in enumerate(self.selected_docs(selection)):
             if selection.shard is None or position % selection.shard[1] == selection.shard[0]:
-                yield from self.output_type.items(self, doc)
+                for k, item in enumerate(self.output_type.items(self, doc)):
+                    item.position = (position, k)
+                    yield item
 
 
 def _safe_members(index: Any, group: str) -> list[str]:

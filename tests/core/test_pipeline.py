@@ -94,6 +94,7 @@ def setup(tmp_path, data_dir):
                "data_dir": str(data_dir), "use_cache": True, **overrides}
         return run_job(cfg, out_dir=tmp_path / out, model_choice="echo", registry=registry)
 
+    run.registry = registry
     return run, tmp_path, task_dir
 
 
@@ -192,3 +193,24 @@ def test_undefined_template_variable_names_sample(setup):
     (task_dir / "echo_ck.yaml").write_text(TASK.replace("{{ question }}", "{{ questoin }}"))
     with pytest.raises(DataError, match=r"prompt.user: sample 0: 'questoin' is undefined"):
         run("x")
+
+
+def test_sharded_runs_merge_to_the_unsharded_result(setup):
+    from harness.runner.merge import merge_shards
+
+    run, tmp, _ = setup
+    run("full", limit=25, shard=None)
+    for i in range(3):
+        run(f"shard{i}", limit=25, shard=f"{i}/3")
+    merged = merge_shards([tmp / f"shard{i}" for i in (2, 0, 1)], tmp / "merged", registry=run.registry)
+    full = json.loads((tmp / "full" / "results.json").read_text())
+    merged_file = json.loads((tmp / "merged" / "results.json").read_text())
+    assert merged_file == merged
+    for volatile in ("run_id", "timings", "usage"):
+        full.pop(volatile), merged.pop(volatile)
+    assert merged == full
+
+    def samples(run_dir: Path) -> list[dict]:  # the shards answered from the cache the full run filled
+        return [{k: v for k, v in json.loads(x).items() if k != "cached"} for x in (run_dir / "samples.jsonl").read_text().splitlines()]
+
+    assert samples(tmp / "merged") == samples(tmp / "full")
