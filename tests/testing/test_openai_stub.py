@@ -410,7 +410,7 @@ def test_image_check_decodes_real_pngs_and_rejects_fakes() -> None:
 
 @pytest.fixture(scope="module")
 def litellm():
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network fetch of the cost map
     import litellm as module
 
     module.suppress_debug_info = True
