@@ -97,10 +97,11 @@ def main() -> int:
     ceiling = args.concurrency / args.latency
     rates = sorted(r[0] for r in results)
     median = rates[len(rates) // 2]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"stub capacity: C={args.concurrency} L={args.latency * 1000:g} ms, {args.requests} requests x {args.repeat} runs"
-          f" (os.cpu_count()={os.cpu_count()})")
+          f" ({os.cpu_count()} CPUs, load average {load:.2f} at the end: other processes skew the figures)")
     for rps, wall, errors, cpu, server in results:
-        server_text = "n/a" if server is None else f"{server:5.2f} s"
+        server_text = "n/a" if server is None else f"{server:5.2f} s ({server / (args.requests + args.warmup) * 1e3:.3f} ms/req)"
         print(f"  run: {rps:8.1f} req/s  wall {wall:6.2f} s  client CPU {cpu:5.2f} s  stub CPU {server_text}"
               f"  errors {errors}")
     print(f"median {median:.1f} req/s = {median / ceiling:.1%} of the C/L ceiling {ceiling:.0f} req/s "

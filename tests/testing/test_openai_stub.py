@@ -218,7 +218,7 @@ def test_reply_carries_status_headers_and_delay() -> None:
 
 
 def test_latency_is_fixed_plus_per_completion_token() -> None:
-    with OpenAIStub(fixed("a b c d e f g h i j"), latency=0.05, per_token_latency=0.02) as stub:
+    with OpenAIStub(fixed("a b c d e f g h i j"), latency=0.05, per_token_latency=0.04) as stub:
         url = stub.base_url + "/chat/completions"
         t0 = time.perf_counter()
         post(url, chat("x"))
@@ -226,8 +226,8 @@ def test_latency_is_fixed_plus_per_completion_token() -> None:
         t0 = time.perf_counter()
         post(url, chat("x", max_tokens=1))
         one_token = time.perf_counter() - t0
-    assert ten_tokens >= 0.05 + 10 * 0.02
-    assert 0.07 <= one_token < ten_tokens
+    assert ten_tokens >= 0.05 + 10 * 0.04
+    assert 0.09 <= one_token < ten_tokens
 
 
 def test_parallel_requests_are_served_concurrently() -> None:
