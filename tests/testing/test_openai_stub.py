@@ -326,6 +326,22 @@ def test_reset_and_bounded_recording() -> None:
     assert statuses == [200, 200, 429]  # the schedule restarted with the counters
 
 
+def test_stats_are_snapshots_with_mapping_access() -> None:
+    with OpenAIStub(fixed("ok"), faults={"503": 2}) as stub:
+        url = stub.base_url + "/chat/completions"
+        post(url, chat("a"))
+        before = stub.stats
+        post(url, chat("b"))
+        after = stub.stats
+    assert before.requests == 1 and before["status"] == {200: 1} and len(before.bodies) == 1
+    assert after["requests"] == 2 and after["status"] == {200: 1, 503: 1} and after["faults"] == {"503": 1}
+    with pytest.raises(KeyError, match="requests"):
+        after["requets"]
+    summary = after.as_dict()
+    assert summary["status_counts"] == {"200": 1, "503": 1} and "bodies" not in summary
+    json.dumps(summary)
+
+
 def test_async_context_manager_on_the_callers_loop() -> None:
     async def run() -> tuple[int, dict, Any]:
         async with OpenAIStub(fixed("in-loop")) as stub:
