@@ -589,6 +589,17 @@ class OpenAIStub:
 
         self._call_on_loop(_do)
 
+    def wait_for(self, predicate: Callable[[StubStats], bool], timeout: float = 30.0, interval: float = 0.02) -> StubStats:
+        """Poll the stats until ``predicate(stats)`` holds (e.g. to kill a client half-way through a run)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            stats = self.stats
+            if predicate(stats):
+                return stats
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"openai stub: condition not met within {timeout:g} s; stats: {stats.as_dict()}")
+            time.sleep(interval)
+
     def image_check(self) -> ImageCheck:
         """Counts of valid and invalid images among everything received since the last reset."""
         stats = self.stats

@@ -230,6 +230,17 @@ def test_latency_is_fixed_plus_per_completion_token() -> None:
     assert 0.09 <= one_token < ten_tokens
 
 
+def test_wait_for_sees_requests_made_by_another_thread() -> None:
+    import threading
+
+    with OpenAIStub(echo(), latency=0.05) as stub:
+        client = threading.Thread(target=post_many, args=(stub.base_url + "/chat/completions", [chat(str(i)) for i in range(8)]))
+        client.start()
+        seen = stub.wait_for(lambda st: st.completed >= 4, timeout=20)
+        client.join()
+    assert seen.completed >= 4 and stub.stats.completed == 8
+
+
 def test_parallel_requests_are_served_concurrently() -> None:
     with OpenAIStub(echo(), latency=0.2) as stub:
         t0 = time.perf_counter()
@@ -335,6 +346,8 @@ def test_stats_are_snapshots_with_mapping_access() -> None:
         after = stub.stats
     assert before.requests == 1 and before["status"] == {200: 1} and len(before.bodies) == 1
     assert after["requests"] == 2 and after["status"] == {200: 1, 503: 1} and after["faults"] == {"503": 1}
+    with pytest.raises(TimeoutError, match="not met within 0.1 s"):
+        stub.wait_for(lambda st: st.requests > 5, timeout=0.1)
     with pytest.raises(KeyError, match="requests"):
         after["requets"]
     summary = after.as_dict()
