@@ -315,10 +315,13 @@ class _FaultSchedule:
         self.rng = random.Random(seed)
         self.attempts: dict[bytes, int] = {}
         self.need_digest = any(r.first for r in rules_)
+        self.count = 0  # well-formed requests seen; "every:N" counts these
 
-    def pick(self, n: int, body: bytes) -> str | None:
+    def pick(self, body: bytes) -> str | None:
         if not self.rules:
             return None
+        self.count += 1
+        n = self.count
         u = self.rng.random()  # always drawn: the sequence depends on the request count alone
         attempt = 0
         if self.need_digest:
@@ -766,7 +769,7 @@ class OpenAIStub:
                     else:
                         stats.images_invalid += 1
 
-            fault = self._schedule.pick(n, raw)
+            fault = self._schedule.pick(raw)
             if fault is not None:
                 stats.faults[fault] += 1
                 return await self._fault(request, stats, fault)

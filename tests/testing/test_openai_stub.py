@@ -260,10 +260,12 @@ def test_429_every_other_request_with_retry_after() -> None:
     with OpenAIStub(fixed("ok"), faults={"429": 2}, retry_after=0.25) as stub:
         url = stub.base_url + "/chat/completions"
         got = [post(url, chat(str(i))) for i in range(4)]
+        assert post(url, b"not json")[0] == 400  # malformed requests do not count towards every:N
+        assert [post(url, chat("x"))[0] for _ in range(2)] == [200, 429]
     assert [g[0] for g in got] == [200, 429, 200, 429]
     assert got[1][1]["Retry-After"] == "0.25" and got[1][1]["retry-after-ms"] == "250"
     assert got[1][2]["error"]["code"] == "429"
-    assert stub.stats.faults == {"429": 2} and stub.stats.status_counts == {200: 2, 429: 2}
+    assert stub.stats.faults == {"429": 3} and stub.stats.status_counts == {200: 3, 429: 3, 400: 1}
 
 
 def test_rate_faults_are_deterministic_for_a_seed() -> None:
