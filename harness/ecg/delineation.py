@@ -425,3 +425,79 @@ def delineate(ecg: ECG, max_seconds: float | None = 10.0, leads: tuple[str, ...]
         leads=per_lead,
         duration_s=part.duration_s,
     )
+
+
+# -- persistence: the delineation is what the disk cache stores ---------------------------
+
+VERSION = "1"
+
+
+def _list(a: np.ndarray) -> list[float | None]:
+    return [None if not np.isfinite(v) else float(v) for v in np.asarray(a, dtype=float)]
+
+
+def _arr(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def beats_to_dict(beats: Beats) -> dict:
+    return {
+        "record_id": beats.record_id,
+        "fs": beats.fs,
+        "r_peaks": [int(r) for r in beats.r_peaks],
+        "reference_lead": beats.reference_lead,
+        "duration_s": beats.duration_s,
+        "leads": {
+            name: {
+                "fiducials": {k: _list(v) for k, v in lb.fiducials.items()},
+                "amplitudes": {k: _list(v) for k, v in lb.amplitudes.items()},
+                "inverted": lb.inverted,
+                "error": lb.error,
+            }
+            for name, lb in beats.leads.items()
+        },
+    }
+
+
+def beats_from_dict(data: dict) -> Beats:
+    r = np.asarray(data["r_peaks"], dtype=int)
+    fs = float(data["fs"])
+    leads = {
+        name: LeadBeats(
+            lead=name,
+            fs=fs,
+            r_peaks=r,
+            fiducials={k: _arr(v) for k, v in d["fiducials"].items()},
+            amplitudes={k: _arr(v) for k, v in d["amplitudes"].items()},
+            inverted=bool(d["inverted"]),
+            error=d["error"],
+        )
+        for name, d in data["leads"].items()
+    }
+    return Beats(
+        record_id=data["record_id"],
+        fs=fs,
+        r_peaks=r,
+        reference_lead=data["reference_lead"],
+        leads=leads,
+        duration_s=float(data["duration_s"]),
+    )
+
+
+def delineate_cached(
+    ecg: ECG, max_seconds: float | None = 10.0, leads: tuple[str, ...] | None = None, cache_dir=None
+) -> Beats:
+    """:func:`delineate`, stored on disk keyed by the signal's sha256 and the parameters."""
+    import json
+
+    from harness.ecg.cache import cache_key, get_cache
+
+    params = {"max_seconds": max_seconds, "leads": list(leads) if leads else None, "fs": ANALYSIS_FS}
+    key = cache_key(ecg.fingerprint(), "delineation", params, VERSION)
+
+    def compute() -> bytes:
+        return json.dumps(beats_to_dict(delineate(ecg, max_seconds=max_seconds, leads=leads))).encode()
+
+    beats = beats_from_dict(json.loads(get_cache(cache_dir).get_or_compute("delineation", key, compute)))
+    beats.record_id = ecg.record_id
+    return beats
