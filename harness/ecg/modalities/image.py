@@ -36,7 +36,7 @@ HEIGHT_MM = TOP_MM + 4 * ROW_MM + BOTTOM_MM
 
 def image_size(dpi: int = 100) -> tuple[int, int]:
     """(width, height) in pixels of the PNG for ``dpi``."""
-    return int(round(WIDTH_MM / 25.4 * dpi)), int(round(HEIGHT_MM / 25.4 * dpi))
+    return int(WIDTH_MM / 25.4 * dpi), int(HEIGHT_MM / 25.4 * dpi)  # matplotlib truncates
 
 
 def _grid(ax) -> None:
