@@ -92,7 +92,6 @@ def qrs_axis(net: dict[str, float]) -> float | None:
 
 
 def measure(beats: Beats) -> Measurements:
-    rr = np.diff(beats.r_peaks.astype(float)) * 1000.0 / beats.fs
     rr_valid = beats.rr_ms()[1][:-1]
     rr_valid = rr_valid[np.isfinite(rr_valid)]
     rr_med = float(np.median(rr_valid)) if rr_valid.size else None

@@ -24,6 +24,11 @@ MEASURED = (
 
 
 @pytest.fixture(scope="session")
+def measured_records() -> tuple[str, ...]:
+    return MEASURED
+
+
+@pytest.fixture(scope="session")
 def signals_dir(data_dir: Path) -> Path:
     return data_dir / "ecg_signals"
 
