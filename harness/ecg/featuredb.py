@@ -242,11 +242,23 @@ def from_beats(beats: Beats) -> FeatureDB:
 
 
 def extract(ecg: ECG, max_seconds: float | None = 10.0, cache_dir: Any = None) -> FeatureDB:
-    """FeatureDB of the 12 standard leads present in ``ecg`` (first ``max_seconds``), cached on disk.
+    """FeatureDB of the 12 standard leads of ``ecg`` (first ``max_seconds``); the delineation is cached.
+
+    Leads the record lacks are listed in ``failures`` with all values ``None``.
 
     Raises :class:`~harness.ecg.delineation.DelineationError` if no heartbeat is found at all.
     """
     leads = tuple(lead for lead in STANDARD_LEADS if lead in ecg.leads)
     if not leads:
         raise KeyError(f"ECG {ecg.record_id} has none of the 12 standard leads (it has {list(ecg.leads)})")
-    return from_beats(delineate_cached(ecg, max_seconds=max_seconds, leads=leads, cache_dir=cache_dir))
+    db = from_beats(delineate_cached(ecg, max_seconds=max_seconds, leads=leads, cache_dir=cache_dir))
+    # Always the 12 leads, in order: a lead the record lacks is reported, with every value null.
+    features: dict[str, dict[str, list[Value]]] = {}
+    for lead in STANDARD_LEADS:
+        if lead in db.features:
+            features[lead] = db.features[lead]
+        else:
+            features[lead] = {feat: [None] * db.n_beats for feat in FEATURES}
+            db.failures[lead] = "lead absent from the record"
+    db.features = features
+    return db

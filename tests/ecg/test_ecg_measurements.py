@@ -172,3 +172,16 @@ def test_features_text_and_cache(signals_dir: Path, ecg_cache: Path, measured, m
     monkeypatch.setattr(dl, "delineate", lambda *a, **k: (_ for _ in ()).throw(AssertionError("recomputed")))
     fdb = present(ecg, "featuredb", cache_dir=ecg_cache, style="lines")[0]["text"]
     assert "Lead II | Heart Rate:" in fdb
+
+
+def test_absent_leads_are_reported_in_featuredb(signals_dir: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    ptb = read_record(signals_dir / "ptb_diagnostic" / "s0010_re")
+    limb = replace(ptb, signal=ptb.signal[:, :6], leads=ptb.leads[:6])
+    db = extract(limb, cache_dir=tmp_path)
+    assert db.leads == list(STANDARD_LEADS)
+    assert set(db.failures) == {"V1", "V2", "V3", "V4", "V5", "V6"}
+    assert db.failures["V1"] == "lead absent from the record"
+    assert all(v is None for v in db.sequence("V4", "QT Interval"))
+    assert any(v is not None for v in db.sequence("II", "QT Interval"))
