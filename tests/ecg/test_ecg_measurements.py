@@ -126,6 +126,10 @@ def test_featuredb_serialisation(measured) -> None:
     assert list(parsed) == list(STANDARD_LEADS)
     assert parsed["II"]["QT Interval"] == db.sequence("II", "QT Interval")
     assert "time-ordered" in legend and "null = not measurable" in legend and "Bazett" in legend
+    beats = json.loads(db.to_text(style="beats").rsplit("\n", 1)[1])
+    assert len(beats["V2"]) == db.n_beats
+    assert [b["QRS Duration"] for b in beats["V2"]] == db.sequence("V2", "QRS Duration")
+    assert list(beats["V2"][3]) == list(FEATURES)
     lines = db.to_text(style="lines")
     assert "Lead V6 | QTc Interval: " in lines
     assert lines.count("\n") == 3 - 1 + 12 * 14
