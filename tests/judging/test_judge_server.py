@@ -172,3 +172,26 @@ def test_jury_of_three_with_one_broken_judge(judged, data_dir):
     # all three required: every sample is unscored, and says why
     strict = run.run("strict", judge="[j1,j2,broken]", limit=n, judges="[{name: reference_match, args: {min_judges: 3, jury: median}}]")
     assert counts(strict["metrics"]["reference_match"]) == (0, n, {"too few valid verdicts": n})
+
+
+def test_sharded_judged_runs_merge_to_the_unsharded_result(judged, data_dir):
+    from harness.runner.merge import merge_shards
+
+    n = 12
+    qs = questions(data_dir, n)
+    run = judged(answers_by_question(qs, [f"answer number {k % 9}" for k in range(n)]),
+                 {"j1": steady(0), "j2": steady(2), "broken": lambda request: "no verdict"})
+    for name in ("j1", "j2", "broken"):
+        run.judge_config(name)
+    full = run.run("full", judge="[j1,j2,broken]", limit=n)
+    for i in range(3):
+        run.run(f"shard{i}", judge="[j1,j2,broken]", limit=n, shard=f"{i}/3")
+    merged = merge_shards([run.tmp / f"shard{i}" for i in (1, 2, 0)], run.tmp / "merged", registry=run.registry)
+    assert merged["metrics"] == full["metrics"]
+    for key in ("agreement", "jury"):
+        assert merged["judges"]["reference_match"][key] == full["judges"]["reference_match"][key]
+    for judge in ("j1", "j2", "broken"):
+        assert merged["judges"]["reference_match"]["judges"][judge]["metrics"] == full["judges"]["reference_match"]["judges"][judge]["metrics"]
+    # the shards were answered from the cache the full run filled: no judge call was repeated
+    assert merged["judges"]["reference_match"]["usage"]["requests"] == 0
+    assert merged["judges"]["reference_match"]["usage"]["cache_hits"] == full["judges"]["reference_match"]["usage"]["requests"]
