@@ -8,6 +8,7 @@ path), which keeps a 2-core client near the C/L ceiling.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -65,6 +66,7 @@ class OpenAICompatModel:
         self._defaults: dict[str, Any] = {"model": config.model, **config.params}
         self._backoff_s = float(config.options.get("retry_backoff_s", 0.5))
         self._session: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"OpenAICompatModel(config={self.config.name!r}, model={self.config.model!r}, url={safe_url(self._url)!r})"
@@ -76,6 +78,7 @@ class OpenAICompatModel:
     def _open(self) -> Any:
         import aiohttp
 
+        self._loop = asyncio.get_running_loop()
         # limit=0: the pool holds as many keep-alive connections as there are requests in flight,
         # which the runner bounds; a config's ``concurrency`` caps it explicitly.
         connector = aiohttp.TCPConnector(limit=self.config.concurrency or 0, limit_per_host=0, ttl_dns_cache=300, keepalive_timeout=60)
@@ -89,7 +92,9 @@ class OpenAICompatModel:
     async def _post(self, payload: bytes) -> Any:
         import aiohttp  # already imported by _open: a dict lookup
 
-        session = self._session or self._open()
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            session = self._open()  # first call, or the model is reused from another event loop
         try:
             async with session.post(self._url, data=payload, headers=self._headers) as resp:
                 raw = await resp.read()
