@@ -870,6 +870,9 @@ def _validate(body: Any, chat: bool) -> str | None:
                 return f"messages[{i}] must be an object with a 'role'"
     elif "prompt" not in body:
         return "'prompt' is required"
+    n = body.get("n")
+    if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 128):
+        return f"'n' must be an integer 1-128, got {n!r}"
     return None
 
 
