@@ -72,6 +72,10 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     metrics = _bind_metrics(task, registry)
+    fit = getattr(model, "fit", None)
+    if callable(fit):  # e.g. the retrieval baseline indexes the task's own (prompt, reference) pairs;
+        # before reading the identity, which then covers the corpus (another subset answers differently)
+        fit([(it.id, _prompt_text(it.messages), str(it.reference)) for it in task.items(selection)])
     identity = model.identity
     identity_sha = fingerprint(identity)
     tally = _Tally()
@@ -80,10 +84,6 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     hook = registry.hook
     run_summary = {"task": task.spec.name, "model": model.config.name, "out_dir": str(out_dir)}
     hook.harness_run_start(run=run_summary)
-
-    fit = getattr(model, "fit", None)
-    if callable(fit):  # e.g. the retrieval baseline indexes the task's own (prompt, reference) pairs
-        fit([(it.id, _prompt_text(it.messages), str(it.reference)) for it in task.items(selection)])
 
     async def answer(item: Item) -> dict[str, Any]:
         params = {**task.generation, **item.params, **settings.generation}
