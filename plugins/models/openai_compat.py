@@ -30,6 +30,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     _loads = json.loads
 
 BACKEND = "openai_compat"
+CONNECT_TIMEOUT_S = 30.0
 
 
 def parse_completion(data: Any, where: str, started: float) -> Response:
@@ -84,7 +85,8 @@ class OpenAICompatModel:
         connector = aiohttp.TCPConnector(limit=self.config.concurrency or 0, limit_per_host=0, ttl_dns_cache=300, keepalive_timeout=60)
         self._session = aiohttp.ClientSession(
             connector=connector,
-            timeout=aiohttp.ClientTimeout(total=None),  # with_retries bounds each attempt
+            # with_retries bounds each attempt; a connect that hangs (a black-holed host) is an unreachable endpoint
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=min(self.config.timeout_s, CONNECT_TIMEOUT_S)),
             cookie_jar=aiohttp.DummyCookieJar(),
         )
         return self._session
@@ -103,6 +105,8 @@ class OpenAICompatModel:
                     raise_for_status(status, raw, resp.headers, self._where)
         except aiohttp.ClientConnectorError as exc:
             raise ConnectFailed(str(exc)) from None
+        except aiohttp.ConnectionTimeoutError:
+            raise ConnectFailed(f"no connection within {min(self.config.timeout_s, CONNECT_TIMEOUT_S):g} s") from None
         except aiohttp.InvalidURL as exc:
             raise ModelError(f"{self._where}: invalid URL ({exc})") from None
         except aiohttp.ClientError as exc:  # dropped connection, reset, truncated body
