@@ -109,9 +109,8 @@ class LlamaCppModel:
         path = self._path or packaged_model_path()
         if not path.is_file():
             raise ModelError(f"model config '{self.config.name}': GGUF file not found: {path}")
-        # llama.cpp's OpenMP threads spin while idle; when several jobs share the cores (parallel
-        # tests, a judge next to the model) the spinning starves the working threads (~7x slower
-        # measured). Passive waiting costs one wake-up per token. Must be set before libgomp loads.
+        # llama.cpp's OpenMP threads spin while waiting; on a shared 2-core machine that starves
+        # them (measured ~9x slower under load). Passive waiting costs nothing when idle.
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from llama_cpp import Llama
