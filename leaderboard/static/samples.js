@@ -123,6 +123,10 @@
   document.getElementById("next").addEventListener("click", function () { go(current + 1); });
   pageInput.addEventListener("change", function () { go(parseInt(pageInput.value, 10) || 1); });
   filterInput.addEventListener("input", function () { render(current); });
-  var m = /^#p=(\d+)$/.exec(location.hash);
-  go(m ? parseInt(m[1], 10) : 1);
+  function fromHash() {
+    var m = /^#p=(\d+)$/.exec(location.hash);
+    return m ? parseInt(m[1], 10) : 1;
+  }
+  window.addEventListener("hashchange", function () { if (fromHash() !== current) go(fromHash()); });
+  go(fromHash());
 })();
