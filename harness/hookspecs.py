@@ -63,6 +63,12 @@ def harness_judges() -> list[Rubric]:
 
 
 @hookspec
+def harness_output_types() -> list[Any]:
+    """Output types (generation, multiple_choice, multi_turn, ...): how a record becomes
+    requests and how a response becomes a prediction. See :mod:`harness.task.output_type`."""
+
+
+@hookspec
 def harness_dataset_loaders() -> list[tuple[str, DatasetLoader]]:
     """``(format name, loader)`` pairs; a task's ``dataset.format`` picks one."""
 

@@ -99,6 +99,8 @@ class SampleRecord(_Open):
     """One line of ``samples.jsonl``."""
 
     id: str
+    doc_id: str | None = None
+    position: list[int] | None = Field(None, description="[record index in the selection, item index within it]")
     messages: list[dict[str, Any]] | None = None
     response: str | None = None
     prediction: Any = None

@@ -1,1 +1,1 @@
-"""runner."""
+"""Runner layer: issuing requests concurrently, the response cache, and one task's evaluation."""

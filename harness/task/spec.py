@@ -67,7 +67,6 @@ class TaskSpec(_Strict):
     version: str = "1"
     description: str = ""
     benchmark: str | None = Field(None, description="leaderboard section, e.g. 'ECG-Expert-QA'")
-    groups: list[str] = Field(default_factory=list, description="groups that run this task with others")
     tags: list[str] = Field(default_factory=list)
     dataset: DatasetSpec
     prompt: PromptSpec

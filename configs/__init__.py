@@ -1,0 +1,1 @@
+"""Hydra configs: the primary config and the model group."""

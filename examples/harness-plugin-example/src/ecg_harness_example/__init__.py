@@ -1,0 +1,1 @@
+"""An example ECG-Harness plugin package."""

@@ -1,0 +1,178 @@
+"""The command line: ``python -m harness [list | overrides...]``.
+
+``--help`` and ``list`` answer from the registry without importing Hydra's job machinery,
+litellm or torch, so they are fast. Everything else is a Hydra run.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+USAGE = """\
+usage: python -m harness +task=NAME [model=NAME] [key=value ...]
+       python -m harness -m +task=A,B model=X,Y        (multirun: one result per combination)
+       python -m harness list                          (tasks, models, metrics, judges, plugins)
+       python -m harness merge SHARD_DIR... --out DIR  (merge a task run with shard=i/n)
+       python -m harness --hydra-help                  (Hydra's own options)
+
+common keys: limit=N sample=N seed=S concurrency=C modality=image|signal_text|features
+             judge=NAME|[A,B,C] shard=i/n data_dir=PATH cache_dir=PATH use_cache=false
+             generation.max_tokens=N include=[DIR] (extra task folders; or HARNESS_TASK_PATH)
+"""
+
+# Set before any backend is imported: the harness never reaches for the network on its own.
+_OFFLINE_DEFAULTS = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_DISABLE_TELEMETRY": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+
+def _listing() -> str:
+    from harness.models.loading import model_config_files
+    from harness.registry import get_registry
+    from harness.task.index import TaskIndex
+
+    registry = get_registry()
+    index = TaskIndex.scan(registry.task_dirs)
+    lines = ["tasks:"]
+    lines += [f"  {name}" for name in sorted(index.tasks)] or ["  (none)"]
+    lines.append("groups:")
+    lines += [f"  {name}" for name in sorted(index.groups)] or ["  (none)"]
+    lines.append("models (model=NAME, judge=NAME):")
+    lines += [f"  {name}" for name in sorted(model_config_files(registry))]
+    for title, table in (("backends", registry.backends), ("metrics", registry.metrics), ("judges", registry.judges),
+                         ("output types", registry.output_types), ("dataset formats", registry.loaders)):
+        lines.append(f"{title}: " + (", ".join(sorted(table)) or "(none)"))
+    plugins = sorted(n for n, _ in registry.pm.list_name_plugin() if n and not n.startswith("harness."))
+    lines.append("third-party plugins: " + (", ".join(plugins) or "(none)"))
+    for problem in index.problems:
+        lines.append(f"warning: {problem}")
+    for failure in registry.failures:
+        lines.append(f"warning: plugin {failure.name} failed to load: {failure.error}")
+    return "\n".join(lines)
+
+
+def _apply_includes(args: list[str]) -> None:
+    """`include=[a,b]` adds task folders before anything is indexed (same as HARNESS_TASK_PATH)."""
+    for arg in args:
+        key, _, value = arg.lstrip("+").partition("=")
+        if key == "include" and value.strip("[]"):
+            dirs = [d.strip() for d in value.strip("[]").split(",") if d.strip()]
+            current = [p for p in os.environ.get("HARNESS_TASK_PATH", "").split(os.pathsep) if p]
+            os.environ["HARNESS_TASK_PATH"] = os.pathsep.join([*current, *dirs])
+
+
+def _preflight(args: list[str]) -> None:
+    """Catch unknown task/model names before Hydra, with close-match suggestions."""
+    from harness.errors import HarnessError, suggest
+    from harness.models.loading import model_config_files
+    from harness.registry import get_registry
+    from harness.task.index import TaskIndex
+
+    registry = get_registry()
+    tasks = models = None
+    for arg in args:
+        key, _, value = arg.partition("=")
+        key = key.lstrip("+~")
+        if key == "task" and value:
+            tasks = tasks or TaskIndex.scan(registry.task_dirs)
+            for name in value.split(","):
+                if name not in tasks.names:
+                    raise HarnessError(suggest(name, tasks.names, what="task"))
+        elif key in ("model", "judge") and value:
+            models = models or model_config_files(registry)
+            for name in value.strip("[]").split(","):
+                if name and name not in models:
+                    raise HarnessError(f"{key}={name}: " + suggest(name, list(models), what="model config"))
+    if not any(a.lstrip("+").startswith("task=") for a in args):
+        raise HarnessError("no task selected: add +task=NAME (see `python -m harness list`)")
+
+
+def _register_tasks() -> None:
+    """Make every indexed task and group selectable as +task=NAME (no duplicate Hydra files)."""
+    from hydra.core.config_store import ConfigStore
+
+    from harness.models.loading import model_config_files
+    from harness.registry import get_registry
+    from harness.task.index import TaskIndex
+
+    registry = get_registry()
+    store = ConfigStore.instance()
+    for name in TaskIndex.scan(registry.task_dirs).names:
+        store.store(group="task", name=name, node={"name": name})
+    builtin = {p.stem for p in _builtin_model_dir().glob("*.yaml")}
+    for name, path in model_config_files(registry).items():
+        if name not in builtin:  # plugin-contributed model configs join the Hydra group too
+            import yaml
+
+            store.store(group="model", name=name, node=yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def _builtin_model_dir() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("harness.configs"))) / "model"
+
+
+def _hydra_app(cfg: Any) -> None:
+    from hydra.core.hydra_config import HydraConfig
+
+    from harness.errors import HarnessError
+    from harness.models.base import EndpointUnreachable
+    from harness.runner.session import resolved_config, run_job
+
+    hydra_cfg = HydraConfig.get()
+    try:
+        run_job(resolved_config(cfg), out_dir=Path(hydra_cfg.runtime.output_dir),
+                model_choice=hydra_cfg.runtime.choices.get("model") or "model")
+    except (HarnessError, EndpointUnreachable) as exc:
+        _fail(exc)
+
+
+def _fail(exc: BaseException) -> None:
+    print(f"error: {exc}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    for key, value in _OFFLINE_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    _apply_includes(args)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        print(_listing())
+        return
+    if args[0] == "list":
+        print(_listing())
+        return
+    from harness.errors import HarnessError
+
+    if args[0] in _SUBCOMMANDS:
+        try:
+            _SUBCOMMANDS[args[0]](args[1:])
+        except HarnessError as exc:
+            _fail(exc)
+        return
+
+    hydra_flags = {"--hydra-help", "--cfg", "-c", "--info", "-i", "--resolve", "--shell-completion", "-sc"}
+    try:
+        if not hydra_flags.intersection(args):
+            _preflight([a for a in args if not a.startswith("-")])
+        _register_tasks()
+    except HarnessError as exc:
+        _fail(exc)
+    import hydra
+
+    sys.argv = [sys.argv[0], *args]
+    hydra.main(config_path="pkg://harness.configs", config_name="config", version_base="1.3")(_hydra_app)()
+
+
+def _merge(args: list[str]) -> None:
+    from harness.runner.merge import main as merge_main
+
+    merge_main(args)
+
+
+# Subcommands other than a run: name -> callable(args). Layers add theirs here.
+_SUBCOMMANDS: dict[str, Any] = {"merge": _merge}

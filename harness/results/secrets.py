@@ -1,0 +1,54 @@
+"""Removing secrets before anything is written: results, samples, logs and the leaderboard."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+REDACTED = "<redacted>"
+_SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|passwd|authorization|credential)", re.IGNORECASE)
+_SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{16,}|sk-ant-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{20,}|Bearer\s+[A-Za-z0-9._\-]{16,})")
+# Keys that only *name* a secret's environment variable are safe to keep.
+_SAFE_KEYS = {"api_key_env", "base_url_env", "max_tokens", "completion_tokens", "prompt_tokens", "total_tokens", "tokens"}
+
+
+def _env_secrets() -> list[str]:
+    return [v for k, v in os.environ.items() if _SECRET_KEY.search(k) and len(v) >= 8]
+
+
+def scrub(value: Any, *, _env: list[str] | None = None) -> Any:
+    """A copy of ``value`` with secret-looking keys and values replaced by ``<redacted>``."""
+    env = _env_secrets() if _env is None else _env
+    if isinstance(value, dict):
+        return {k: (REDACTED if _is_secret_key(k) and v not in (None, "") and not isinstance(v, (int, float, bool)) else scrub(v, _env=env)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v, _env=env) for v in value]
+    if isinstance(value, str):
+        for secret in env:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return _SECRET_VALUE.sub(REDACTED, value)
+    return value
+
+
+def _is_secret_key(key: Any) -> bool:
+    return isinstance(key, str) and key not in _SAFE_KEYS and bool(_SECRET_KEY.search(key))
+
+
+def find_secrets(value: Any, path: str = "") -> list[str]:
+    """Where ``value`` still holds something secret-looking (paths), for a last check."""
+    hits: list[str] = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            where = f"{path}.{k}" if path else str(k)
+            if _is_secret_key(k) and v not in (None, "", REDACTED) and not isinstance(v, (int, float, bool)):
+                hits.append(where)
+            else:
+                hits += find_secrets(v, where)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            hits += find_secrets(v, f"{path}[{i}]")
+    elif isinstance(value, str) and _SECRET_VALUE.search(value):
+        hits.append(path)
+    return hits

@@ -1,0 +1,216 @@
+"""Evaluating one model on one task: items -> model (cached) -> extraction -> stages -> metrics.
+
+Streams end to end: items are produced lazily, at most a bounded window is in memory, samples are
+written as they are scored, and only per-sample metric values are kept for aggregation.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from harness.metrics.aggregate import summarize
+from harness.metrics.base import Metric, ScoreInput, Unscored
+from harness.models.base import EndpointUnreachable, Model, ModelError, Request, Response, Usage
+from harness.results.provenance import harness_info
+from harness.results.schema import Results
+from harness.results.writer import JsonlWriter, write_json_atomic
+from harness.runner.cache import ResponseCache, request_key
+from harness.runner.pool import ordered_map
+from harness.runner.stage import ItemStage
+from harness.task.output_type import Item
+from harness.task.prompt import fingerprint
+from harness.task.task import Selection, Task
+
+SCORE_BATCH = 256
+
+
+@dataclass
+class RunSettings:
+    concurrency: int = 8
+    seed: int = 1234
+    generation: dict[str, Any] = field(default_factory=dict)  # run-level overrides of the task's parameters
+    config: dict[str, Any] = field(default_factory=dict)  # the resolved run config, for results.json
+
+
+@dataclass
+class _Tally:
+    usage: Usage = field(default_factory=Usage)
+    issued: int = 0
+    cache_hits: int = 0
+    failed: int = 0
+    errors: Counter = field(default_factory=Counter)
+    unparseable: int = 0
+    model_s: float = 0.0
+
+
+def _bind_metrics(task: Task, registry: Any) -> list[Metric]:
+    metrics = []
+    for ref in task.spec.metrics:
+        metric = registry.metrics[ref.name]
+        if ref.args:
+            bind = getattr(metric, "bind", None)
+            if bind is None:
+                from harness.errors import TaskFileError
+
+                raise TaskFileError(f"{task.source}: metrics: '{ref.name}' takes no arguments")
+            metric = bind(**ref.args)
+        metrics.append(metric)
+    return metrics
+
+
+async def evaluate(task: Task, model: Model, *, selection: Selection, settings: RunSettings, cache: ResponseCache,
+                   registry: Any, out_dir: Path, stages: list[ItemStage] = (),  # type: ignore[assignment]
+                   on_item: Callable[[], None] | None = None) -> Results:
+    """Run ``model`` on ``task`` and write ``results.json`` and ``samples.jsonl`` to ``out_dir``."""
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    metrics = _bind_metrics(task, registry)
+    identity = model.identity
+    identity_sha = fingerprint(identity)
+    tally = _Tally()
+    values: dict[str, list[Any]] = {m.name: [] for m in metrics}
+    n_items = 0
+    hook = registry.hook
+    run_summary = {"task": task.spec.name, "model": model.config.name, "out_dir": str(out_dir)}
+    hook.harness_run_start(run=run_summary)
+
+    fit = getattr(model, "fit", None)
+    if callable(fit):  # e.g. the retrieval baseline indexes the task's own (prompt, reference) pairs
+        fit([(it.id, _prompt_text(it.messages), str(it.reference)) for it in task.items(selection)])
+
+    async def answer(item: Item) -> dict[str, Any]:
+        params = {**task.generation, **item.params, **settings.generation}
+        key = request_key(identity, item.messages, params)
+        response = cache.get(key)
+        if response is None:
+            start = time.perf_counter()
+            try:
+                response = await model.generate(Request(item.id, item.messages, params, item.extras))
+            except EndpointUnreachable:
+                raise
+            except ModelError as exc:
+                response = Response(text=None, error=str(exc))
+            response.latency_s = response.latency_s or (time.perf_counter() - start)
+            tally.issued += 1
+            if response.error is None:
+                cache.put(key, response)
+        else:
+            tally.cache_hits += 1
+        tally.usage.add(response.usage)
+        record: dict[str, Any] = {"id": item.id, "doc_id": item.doc_id, "position": list(item.position), "messages": item.messages, "response": response.text,
+                                  "prediction": None, "reference": item.reference, "metrics": {}, "judges": {},
+                                  "error": response.error, "cached": response.cached, "meta": item.meta}
+        if response.error is not None:
+            tally.failed += 1
+            tally.errors[_reason(response.error)] += 1
+        else:
+            extraction = task.output_type.extract(item, response.text or "")
+            record["prediction"] = extraction.prediction
+            if extraction.unparseable:
+                record["unparseable"] = True
+                tally.unparseable += 1
+            for stage in stages:
+                await stage.process(item, record)
+        return record
+
+    writer = JsonlWriter(out_dir / "samples.jsonl")
+    batch: list[tuple[Item, dict[str, Any]]] = []
+    scoring_s = 0.0
+
+    def flush() -> None:
+        nonlocal scoring_s
+        s0 = time.perf_counter()
+        _score(batch, metrics, values)
+        scoring_s += time.perf_counter() - s0
+        for _, record in batch:
+            writer.write(record)
+            hook.harness_sample_done(sample=record)
+        batch.clear()
+
+    try:
+        async for item, record in ordered_map(answer, task.items(selection), concurrency=settings.concurrency):
+            n_items += 1
+            batch.append((item, record))
+            if len(batch) >= SCORE_BATCH:
+                flush()
+            if on_item is not None:
+                on_item()
+        flush()
+        writer.commit()
+    finally:
+        writer.close()
+        for stage in stages:
+            await stage.aclose()
+
+    metric_results: dict[str, Any] = {}
+    for metric in metrics:
+        entry = summarize(metric, values[metric.name], seed=settings.seed)
+        entry["info"] = metric.info()
+        metric_results[metric.name] = entry
+    for stage in stages:
+        metric_results.update(stage.metric_results())
+
+    finished = datetime.now(timezone.utc)
+    spec = task.spec
+    results = {
+        "run_id": f"{started.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}",
+        "harness": harness_info(),
+        "task": {"name": spec.name, "version": spec.version, "groups": task.groups, "benchmark": spec.benchmark,
+                 "output_type": spec.output_type, "source_file": task.source.name,
+                 "data": {"path": spec.dataset.path, "url": spec.dataset.url, "sha256": task.data.sha256, "n_records": task.count_docs()},
+                 "prompt_sha256": task.prompt_sha256, "n_samples": n_items, "limit": selection.limit,
+                 "sample_seed": selection.seed if selection.sample is not None else None, "sample": selection.sample,
+                 "shard": list(selection.shard) if selection.shard else None, "modality": task.modality,
+                 "n_unparseable": tally.unparseable},
+        "model": {"name": model.config.name, "backend": model.config.backend, "model": model.config.model,
+                  "base_url": model.config.resolved_base_url(), "params": {**model.config.params}, "identity_sha256": identity_sha},
+        "metrics": metric_results,
+        "judges": {stage.name: stage.info() for stage in stages},
+        "usage": {"requests": tally.issued, "cache_hits": tally.cache_hits, "failed": tally.failed,
+                  "prompt_tokens": tally.usage.prompt_tokens, "completion_tokens": tally.usage.completion_tokens, "cost_usd": tally.usage.cost_usd},
+        "timings": {"started_at": started.isoformat(), "finished_at": finished.isoformat(), "wall_s": time.perf_counter() - t0,
+                    "scoring_s": scoring_s},
+        "config": settings.config,
+        "errors": dict(tally.errors),
+    }
+    validated = Results.model_validate(results)
+    write_json_atomic(out_dir / "results.json", results)
+    hook.harness_run_end(results=results)
+    return validated
+
+
+def _score(batch: list[tuple[Item, dict[str, Any]]], metrics: list[Metric], values: dict[str, list[Any]]) -> None:
+    """Batch-compute every metric; failed requests are unscored (with the reason), never 0."""
+    ok = [(item, record) for item, record in batch if record["error"] is None]
+    for metric in metrics:
+        inputs = [ScoreInput(record["prediction"], item.reference, record["response"], item.doc) for item, record in ok]
+        scores = metric.compute(inputs) if inputs else []
+        if len(scores) != len(inputs):
+            raise RuntimeError(f"metric '{metric.name}' returned {len(scores)} values for {len(inputs)} samples")
+        by_id = {record["id"]: score for (_, record), score in zip(ok, scores)}
+        for _, record in batch:
+            score = by_id.get(record["id"], Unscored("request failed"))
+            values[metric.name].append(score)
+            record["metrics"][metric.name] = {"unscored": score.reason} if isinstance(score, Unscored) else score
+
+
+def _reason(error: str) -> str:
+    return error.split(":", 1)[0][:80]
+
+
+def _prompt_text(messages: list[dict[str, Any]]) -> str:
+    parts = []
+    for message in messages:
+        content = message["content"]
+        if isinstance(content, str):
+            parts.append(content)
+        else:
+            parts += [p.get("text", "") for p in content if p.get("type") == "text"]
+    return "\n".join(parts)

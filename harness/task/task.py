@@ -1,0 +1,166 @@
+"""A task ready to run: its validated spec, its resolved data, compiled templates and output type."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from harness.errors import HarnessError, suggest
+from harness.task.dataset import Doc, ResolvedData, iter_docs, resolve_data_file
+from harness.task.prompt import Expression, Template, fingerprint
+from harness.task.spec import TaskSpec
+
+if TYPE_CHECKING:
+    from harness.registry import Registry
+    from harness.task.output_type import Item, OutputType
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which records of a task run: the first ``limit``, or a seeded random ``sample``."""
+
+    limit: int | None = None
+    sample: int | None = None
+    seed: int = 1234
+    shard: tuple[int, int] | None = None  # (index, count): every count-th record from index
+
+
+@dataclass
+class Task:
+    spec: TaskSpec
+    source: Path
+    data: ResolvedData
+    output_type: OutputType
+    loader: Any
+    groups: list[str] = field(default_factory=list)
+    modality: str | None = None
+    data_dir: Path | None = None
+    cache_dir: Path | None = None
+    _templates: dict[str, Template] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, name: str, *, registry: Registry, index: Any, data_dir: Path | None, cache_dir: Path,
+             modality: str | None = None, offline: bool = False) -> Task:
+        spec = index.load(name)
+        if not isinstance(spec, TaskSpec):
+            raise HarnessError(f"'{name}' is a group; run it with +task={name} (it expands to its tasks)")
+        source = index.source(name)
+        output_type = registry.output_types.get(spec.output_type)
+        if output_type is None:
+            raise HarnessError(f"{source}: output_type: " + suggest(spec.output_type, registry.output_types, what="output type"))
+        loader = registry.loaders.get(spec.dataset.format)
+        if loader is None:
+            raise HarnessError(f"{source}: dataset.format: " + suggest(spec.dataset.format, registry.loaders, what="dataset format"))
+        for ref in [*spec.metrics]:
+            if ref.name not in registry.metrics:
+                raise HarnessError(f"{source}: metrics: " + suggest(ref.name, registry.metrics, what="metric"))
+        for ref in spec.judges:
+            if ref.name not in registry.judges:
+                raise HarnessError(f"{source}: judges: " + suggest(ref.name, registry.judges, what="judge rubric"))
+        if modality is not None:
+            supported = (spec.ecg or {}).get("modalities", [])
+            if modality not in supported:
+                raise HarnessError(f"task '{name}' does not support modality={modality}; it supports: {', '.join(supported) or 'none (text only)'}")
+        elif spec.ecg and spec.ecg.get("modalities"):
+            modality = spec.ecg.get("default_modality", spec.ecg["modalities"][0])
+        data = resolve_data_file(spec.dataset, data_dir=data_dir, cache_dir=cache_dir, task_name=name, offline=offline)
+        groups = [g for g in index.groups if name in _safe_members(index, g)]
+        task = cls(spec, source, data, output_type, loader, groups, modality, data_dir, cache_dir)
+        task._compile()
+        return task
+
+    # -- prompts ----------------------------------------------------------------------------
+
+    def _compile(self) -> None:
+        where = str(self.source)
+        prompt = self.spec.prompt
+        if prompt.messages is not None:
+            for i, message in enumerate(prompt.messages):
+                self._templates[f"messages.{i}"] = Template(message.content, where=f"{where}: prompt.messages.{i}")
+        else:
+            if prompt.system is not None:
+                self._templates["system"] = Template(prompt.system, where=f"{where}: prompt.system")
+            self._templates["user"] = Template(prompt.user or "", where=f"{where}: prompt.user")
+        self._reference = Expression(self.spec.reference, where=f"{where}: reference")
+
+    def render(self, key: str, variables: dict[str, Any], *, sample: str) -> str:
+        """Render one of this task's templates (or an extra one from ``output:``)."""
+        if key not in self._templates:
+            source = self.spec.output.get(key)
+            if source is None:
+                raise HarnessError(f"{self.source}: no template '{key}'")
+            self._templates[key] = Template(source, where=f"{self.source}: output.{key}")
+        return self._templates[key].render(variables, sample=sample)
+
+    def messages(self, doc: Doc, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The chat messages for a record, with the ECG attached to the last user turn."""
+        variables = doc.fields if variables is None else variables
+        prompt = self.spec.prompt
+        if prompt.messages is not None:
+            out = [{"role": m.role, "content": self.render(f"messages.{i}", variables, sample=doc.id)} for i, m in enumerate(prompt.messages)]
+        else:
+            out = []
+            if "system" in self._templates:
+                out.append({"role": "system", "content": self.render("system", variables, sample=doc.id)})
+            out.append({"role": "user", "content": self.render("user", variables, sample=doc.id)})
+        if self.spec.ecg and self.modality:
+            self._attach_ecg(out, doc)
+        return out
+
+    def _attach_ecg(self, messages: list[dict[str, Any]], doc: Doc) -> None:
+        from harness.ecg.task_input import ecg_parts  # the ECG layer renders/serialises the record
+
+        parts = ecg_parts(doc, self.spec.ecg or {}, self.modality, data_dir=self.data_dir, cache_dir=self.cache_dir)
+        last_user = next(m for m in reversed(messages) if m["role"] == "user")
+        text = last_user["content"]
+        last_user["content"] = [*parts, {"type": "text", "text": text}]
+
+    def reference(self, doc: Doc) -> Any:
+        return self._reference.evaluate(doc.fields, sample=doc.id)
+
+    @property
+    def generation(self) -> dict[str, Any]:
+        return dict(self.spec.generation)
+
+    @property
+    def prompt_sha256(self) -> str:
+        spec = self.spec
+        return fingerprint(spec.prompt.model_dump(), spec.reference, spec.output, spec.output_type, spec.generation, spec.ecg, self.modality)
+
+    # -- records ----------------------------------------------------------------------------
+
+    def docs(self) -> Iterator[Doc]:
+        return iter_docs(self.spec.dataset, self.data.path, self.loader, task_name=self.spec.name)
+
+    def count_docs(self) -> int:
+        return sum(1 for _ in self.docs())
+
+    def selected_docs(self, selection: Selection) -> Iterator[Doc]:
+        """Records in file order, after ``limit``/``sample``; streamed, never all in memory."""
+        docs = self.docs()
+        if selection.sample is not None:
+            import numpy as np
+
+            total = self.count_docs()
+            n = min(selection.sample, total)
+            keep = set(np.random.default_rng(selection.seed).choice(total, size=n, replace=False).tolist())
+            docs = (d for i, d in enumerate(docs) if i in keep)
+        if selection.limit is not None:
+            docs = (d for i, d in zip(range(selection.limit), docs))
+        return docs
+
+    def items(self, selection: Selection) -> Iterator[Item]:
+        for position, doc in enumerate(self.selected_docs(selection)):
+            if selection.shard is None or position % selection.shard[1] == selection.shard[0]:
+                for k, item in enumerate(self.output_type.items(self, doc)):
+                    item.position = (position, k)
+                    yield item
+
+
+def _safe_members(index: Any, group: str) -> list[str]:
+    try:
+        return index.expand(group)
+    except HarnessError:
+        return []

@@ -1,0 +1,10 @@
+"""Built-in output types."""
+
+from harness.hookspecs import hookimpl
+from harness.plugins.output_types.generation import Generation
+from harness.plugins.output_types.multiple_choice import MultipleChoice
+
+
+@hookimpl
+def harness_output_types():
+    return [Generation(), MultipleChoice()]

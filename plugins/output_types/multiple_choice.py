@@ -1,0 +1,78 @@
+"""Letter-choice questions: the model answers in free text and a letter is read out of it.
+
+``output:`` settings:
+  ``letters``: the option letters (default ``ABCDEFGH``, truncated to the number of options);
+  ``options``: a Jinja2 expression giving the options (a list, or a dict letter -> text), used to
+  match an answer that repeats an option's text instead of its letter.
+An answer from which no single letter can be read is *unparseable*: the prediction is None, the
+count is reported, and accuracy counts it wrong (never a random guess).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from harness.task.output_type import Extraction, Item
+
+
+class MultipleChoice:
+    name = "multiple_choice"
+
+    def items(self, task: Any, doc: Any) -> list[Item]:
+        meta: dict[str, Any] = {}
+        expr = task.spec.output.get("options")
+        if expr:
+            from harness.task.prompt import Expression
+
+            options = Expression(expr, where=f"{task.source}: output.options").evaluate(doc.fields, sample=doc.id)
+            letters = task.spec.output.get("letters", "ABCDEFGH")
+            if isinstance(options, dict):
+                meta["options"] = {str(k).upper(): str(v) for k, v in options.items()}
+            else:
+                meta["options"] = {letters[i]: str(v) for i, v in enumerate(options)}
+        else:
+            meta["options"] = {}
+        letters = "".join(meta["options"]) or task.spec.output.get("letters", "ABCD")
+        meta["letters"] = letters
+        return [Item(id=doc.id, doc_id=doc.id, messages=task.messages(doc), reference=str(task.reference(doc)).strip().upper(),
+                     doc=doc.fields, params=task.generation, meta=meta)]
+
+    def extract(self, item: Item, text: str) -> Extraction:
+        letter = extract_letter(text, item.meta.get("letters", "ABCD"), item.meta.get("options", {}))
+        return Extraction(letter, unparseable=letter is None)
+
+
+def extract_letter(text: str, letters: str, options: dict[str, str] | None = None) -> str | None:
+    """The single option letter an answer commits to, or None.
+
+    Tried in order: an explicit statement ("the answer is C", "Answer: (C)", "correct option is C");
+    a letter at the start ("C", "C.", "C:", "(C)"); a lone letter token anywhere when only one
+    option letter occurs; an option's text quoted in the answer when exactly one matches.
+    """
+    text = re.sub(r"<think>.*?</think>", "", text or "", flags=re.DOTALL).strip()
+    if not text:
+        return None
+    cls = f"[{re.escape(letters)}]"
+    explicit = [
+        # words case-insensitive, the letter itself upper-case only ("the answer is a ..." is prose)
+        rf"(?i:(?:the\s+)?(?:correct\s+|final\s+|best\s+)?(?:answer|option|choice)\s*(?:is|:)?\s*(?:option\s+)?)[\(\[]?({cls})[\)\]]?(?![A-Za-z])",
+        rf"(?i:answer)\s*[:：]\s*[\(\[]?({cls})[\)\]]?(?![A-Za-z])",
+    ]
+    for pattern in explicit:
+        found = re.findall(pattern, text)
+        found_upper = {f.upper() for f in found if f.upper() in letters}
+        if len(found_upper) == 1:
+            return found_upper.pop()
+    start = re.match(rf"^\s*[\(\[]?({cls})[\)\]]?(?:[\.:：\)\s]|$)", text)
+    if start:
+        return start.group(1).upper()
+    lone = {m.upper() for m in re.findall(rf"(?<![A-Za-z])[\(\[]?({cls})[\)\]]?(?![A-Za-z'])", text)}
+    if len(lone) == 1:
+        return lone.pop()
+    if options:
+        lowered = text.lower()
+        hits = [k for k, v in options.items() if v and v.lower() in lowered]
+        if len(hits) == 1:
+            return hits[0]
+    return None
