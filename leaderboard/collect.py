@@ -116,6 +116,13 @@ def collect_runs(runs_dir: Path) -> Collection:
         if isinstance(loaded, Rejection):
             out.rejected.append(loaded)
             continue
+        shard = getattr(loaded.results.task, "shard", None)
+        if shard:
+            out.warnings.append(
+                f"{path}: shard {shard} of a sharded run, not shown on its own; merge the shards "
+                "(python -m harness merge) and publish the merged run"
+            )
+            continue
         loaded.is_group = any(other != path.parent and path.parent in other.parents for other in parents)
         if loaded.secrets_removed:
             out.warnings.append(

@@ -27,6 +27,8 @@ SECRET_VALUE = re.compile(
     r"|\b[Bb]earer\s+[A-Za-z0-9._\-]{16,})"
 )
 REDACTED = "[secret removed]"
+# What the results writer already put in place of a secret: nothing left to remove.
+ALREADY_REDACTED = {REDACTED, "<redacted>", "***", "[redacted]", "REDACTED"}
 
 
 def is_secret_key(key: str, value: Any) -> bool:
@@ -47,6 +49,9 @@ def scrub_results(obj: Any, path: str = "") -> tuple[Any, list[str]]:
         out = {}
         for key, value in obj.items():
             here = f"{path}.{key}" if path else str(key)
+            if isinstance(value, str) and value in ALREADY_REDACTED:
+                out[key] = value
+                continue
             if is_secret_key(str(key), value) and value not in (None, "", {}, []):
                 removed.append(here)
                 continue
@@ -83,7 +88,7 @@ def scrub_text(obj: Any) -> tuple[Any, int]:
         total = 0
         out = {}
         for key, value in obj.items():
-            if is_secret_key(str(key), value) and isinstance(value, str) and value:
+            if is_secret_key(str(key), value) and isinstance(value, str) and value and value not in ALREADY_REDACTED:
                 out[key] = REDACTED
                 total += 1
                 continue

@@ -80,6 +80,7 @@ class CellView:
     higher_is_better: bool
     kind: str
     samples_href: str | None
+    subset: str | None = None  # e.g. "limit 20 of 2592 records": not the full benchmark
     best: bool = False
     tie: PairedResult | None = None  # not significantly different from the best
     vs_best: PairedResult | None = None
@@ -282,6 +283,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
                 higher_is_better=result.higher_is_better,
                 kind=result.kind,
                 samples_href=href,
+                subset=_subset(run),
             )
             if _is_mean(result.value, export.values.get(metric, {})):
                 view.mean_metrics.setdefault(metric, set()).add(model)
@@ -431,6 +433,15 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
         "rejected": build_notes["rejected"],
     }
     (data_dir / "leaderboard.json").write_text(safe_json(data), encoding="utf-8")
+
+
+def _subset(run: Run) -> str | None:
+    """Say so when a number comes from part of the data (limit=, sample=)."""
+    task = run.results.task
+    total = task.data.n_records
+    if task.limit is None and getattr(task, "sample", None) is None and task.n_samples >= total:
+        return None
+    return f"{task.n_samples} of {total} records"
 
 
 def _rel(path: Path) -> str:

@@ -61,6 +61,8 @@ class RunPlan:
     seed: int = 0
     responses: dict[int, str] = field(default_factory=dict)  # sample index -> response text
     config_extra: dict = field(default_factory=dict)
+    task_extra: dict = field(default_factory=dict)  # e.g. {"limit": 20} or {"shard": [0, 2]}
+    n_records: int | None = None  # records in the data file (default: n)
     run_id: str | None = None
 
 
@@ -113,9 +115,11 @@ def write_run(directory: Path, plan: RunPlan) -> Results:
             version="1",
             benchmark=plan.benchmark,
             output_type="generation",
-            data=DataInfo(path=f"{plan.task}.json", sha256=hashlib.sha256(plan.task.encode()).hexdigest(), n_records=plan.n),
+            data=DataInfo(path=f"{plan.task}.json", sha256=hashlib.sha256(plan.task.encode()).hexdigest(),
+                          n_records=plan.n_records or plan.n),
             prompt_sha256=hashlib.sha256(f"prompt {plan.task}".encode()).hexdigest(),
             n_samples=plan.n,
+            **plan.task_extra,
         ),
         model=ModelInfo(
             name=plan.model,

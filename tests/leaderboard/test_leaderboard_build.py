@@ -197,3 +197,25 @@ def test_cli_build_and_strict_exit_codes(runs_dir, tmp_path):
     assert not (tmp_path / "strict").exists()
     missing = subprocess.run(cmd[:-3] + [str(tmp_path / "nope"), "--out", str(tmp_path / "x")], capture_output=True, text=True, env=env)
     assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+def test_shards_are_not_shown_and_subsets_are_labelled(tmp_path):
+    runs = tmp_path / "runs"
+    write_run(runs / "full", RunPlan("m", "ecgqa_ck", "ECG-Expert-QA", ECGQA, n=30, seed=1, finished_at="2026-11-01T00:00:00Z"))
+    # a later shard of another run must not replace the full result
+    write_run(runs / "shard0", RunPlan("m", "ecgqa_ck", "ECG-Expert-QA", ECGQA, n=15, seed=2, task_extra={"shard": [0, 2]},
+                                      finished_at="2026-11-02T00:00:00Z"))
+    write_run(runs / "limited", RunPlan("m", "ecgqa_ebk", "ECG-Expert-QA", ECGQA, n=20, seed=3, task_extra={"limit": 20},
+                                       n_records=2247))
+    # the results writer's own redaction marker is not a leak and gives no warning
+    write_run(runs / "redacted", RunPlan("m", "ecgqa_pp", "ECG-Expert-QA", ECGQA, n=10, seed=4,
+                                        config_extra={"options": {"api_key": "<redacted>"}}))
+    report = build_site(runs, tmp_path / "site")
+    assert report.n_runs == 3
+    assert any("shard [0, 2]" in w and "shard0/results.json" in w for w in report.warnings)
+    assert not any("redacted/results.json" in w for w in report.warnings)
+    data = json.loads((tmp_path / "site" / "data" / "leaderboard.json").read_text())
+    ck = next(r for r in data["results"] if r["task"] == "ecgqa_ck")
+    assert ck["source"] == "full/results.json"
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert index.count("subset: 20 of 2247 records") == 3  # one per metric of the limited run
