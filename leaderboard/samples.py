@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from harness.leaderboard.embed import js_call
-from harness.leaderboard.secrets import scrub_text
+from harness.leaderboard.secrets import may_hold_secret, scrub_text
 from harness.results.schema import SampleRecord
 
 PAGE_SIZE = 50
@@ -90,14 +90,17 @@ def export_samples(samples_path: Path, dest: Path, metrics: list[str], *, page_s
 
     for number, line in _iter_lines(samples_path):
         try:
-            record = SampleRecord.model_validate(json.loads(line))
+            raw = json.loads(line)
+            record = SampleRecord.model_validate(raw)
         except (json.JSONDecodeError, ValidationError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else exc.errors()[0]["msg"]
             loc = "" if isinstance(exc, json.JSONDecodeError) else ".".join(map(str, exc.errors()[0]["loc"]))
             out.bad_lines.append(f"{samples_path}: line {number}: {('key ' + repr(loc) + ': ') if loc else ''}{reason}")
             continue
-        data, redacted = scrub_text(_compact(record.model_dump(mode="json")))
-        out.secrets_redacted += redacted
+        data = _compact(raw) if '"data:' in line else raw
+        if may_hold_secret(line):
+            data, redacted = scrub_text(data)
+            out.secrets_redacted += redacted
         out.n_records += 1
         for metric in metrics:
             value = sample_value(record, metric)

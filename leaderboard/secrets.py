@@ -31,6 +31,22 @@ REDACTED = "[secret removed]"
 ALREADY_REDACTED = {REDACTED, "<redacted>", "***", "[redacted]", "REDACTED"}
 
 
+# Cheap pre-check on a raw JSON line: if no credential-like key or value can be in it, the
+# record needs no walk (most sample lines). A superset of both patterns, as plain substrings.
+_MAYBE = (
+    "api_key", "api-key", "apikey", "secret", "passw", "authoriz", "authoris", "credential", "private_key",
+    "private-key", "privatekey", "cookie", 'token"', "sk-", "hf_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+    "akia", "xox", "bearer",
+)
+
+
+def may_hold_secret(raw_line: str) -> bool:
+    if "\\u" in raw_line:  # JSON escapes could spell a key or value differently: walk it
+        return True
+    low = raw_line.lower()
+    return any(s in low for s in _MAYBE)
+
+
 def is_secret_key(key: str, value: Any) -> bool:
     if not SECRET_KEY.search(key):
         return False

@@ -141,3 +141,23 @@ def test_reference_columns_match_harness_metric_names():
     gem = refs.for_task("gem_grounding")[0]
     assert gem.columns[0].matches("gem_grounding/DiagnosisAccuracy")
     assert gem.columns[0].matches("diagnosis_accuracy")
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"response": "x sk-ABCDEFGHIJKLMNOPQRSTUV"},
+        {"judges": {"raw": "Bearer abcdefghijklmnopqrstuvwxyz0123"}},
+        {"extra": {"API_KEY": "plain"}},
+        {"extra": {"hf_token": "plain"}},
+        {"extra": {"\u0074oken": "plain"}},  # escaped in the JSON line below
+        {"response": "AKIAABCDEFGHIJKLMNOP"},
+    ],
+)
+def test_fast_precheck_never_misses_what_the_full_walk_would_redact(record):
+    from harness.leaderboard.secrets import may_hold_secret
+
+    line = json.dumps(record, ensure_ascii=True).replace('"token"', '"\\u0074oken"')
+    _, n = scrub_text(record)
+    assert n >= 1
+    assert may_hold_secret(line)
