@@ -373,11 +373,21 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
             (run for (m, _), old in resolved.superseded.items() if m == model for run in old),
             key=lambda r: (r.task_key, r.finished_at),
         )
+        costs = [run.results.usage.cost_usd for _, run in entries if run.results.usage.cost_usd is not None]
+        totals = {
+            "requests": sum(run.results.usage.requests for _, run in entries),
+            "prompt_tokens": sum(run.results.usage.prompt_tokens for _, run in entries),
+            "completion_tokens": sum(run.results.usage.completion_tokens for _, run in entries),
+            "cost_usd": sum(costs) if costs else None,
+            "cost_runs": len(costs),
+            "runs": len(entries),
+        }
         write(
             layout.model_page(model),
             "model.html.j2",
             title=f"Model {model}",
             model=model,
+            totals=totals,
             entries=entries,
             ranked=ranked.get(model),
             profile=charts.profile_chart(profile_items, title=f"{model}: normalised rank per task") if profile_items else None,

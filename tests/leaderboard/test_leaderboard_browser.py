@@ -141,3 +141,13 @@ def test_model_page_lists_provenance_and_superseded_run(built, page):
     assert "oldrun000001" in superseded and "2026-10-01T09:30:00+00:00" in superseded
     assert page.locator("svg.chart").count() == 1
     assert re.search(r"Overall score \d\.\d{3} over 4 ranked tasks", body)
+
+
+def test_model_page_totals_usage_and_cost(built, page):
+    site, _, results = built
+    page.goto(url(site, layout.model_page("beta-chat")))
+    runs = [r for k, r in results.items() if k.startswith("beta-chat/")]
+    requests = sum(r.usage.requests for r in runs)
+    cost = sum(r.usage.cost_usd for r in runs)
+    meta = page.locator("main p.meta").nth(1).inner_text()
+    assert f"{requests} requests" in meta and f"${cost:.4f}" in meta
