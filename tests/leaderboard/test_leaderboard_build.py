@@ -219,3 +219,20 @@ def test_shards_are_not_shown_and_subsets_are_labelled(tmp_path):
     assert ck["source"] == "full/results.json"
     index = (tmp_path / "site" / "index.html").read_text()
     assert index.count("subset: 20 of 2247 records") == 3  # one per metric of the limited run
+
+
+def test_metric_with_no_scored_sample_is_shown_as_missing_not_zero(tmp_path):
+    from lb_runs_factory import MetricPlan
+
+    runs = tmp_path / "runs"
+    plans = [MetricPlan("bleu_1", 0.2, 0.1), MetricPlan("mms", 0.7, 0.1, kind="judge", unscored_every=1)]
+    for model, seed in (("a", 1), ("b", 2)):
+        write_run(runs / model, RunPlan(model, "ecgqa_ck", "ECG-Expert-QA", plans, n=12, seed=seed))
+    build_site(runs, tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text()
+    cell = re.search(r'<td class="cell" data-sort="" data-model="a" data-task="ecgqa_ck" data-metric="mms">(.*?)</td>', index, re.S)
+    assert cell, "an all-unscored metric must render with an empty sort key"
+    assert "n=0" in cell.group(1) and "12 unscored" in cell.group(1) and "0.0000" not in cell.group(1)
+    data = json.loads((tmp_path / "site" / "data" / "leaderboard.json").read_text())
+    for ranked in data["ranking"]:  # mms has no values: only bleu_1 ranks
+        assert set(ranked["task_scores"]) == {"ecgqa_ck"}
