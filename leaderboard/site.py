@@ -153,9 +153,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
                 section=layout.benchmark_section(info.benchmark, info.name),
                 metrics=[],
                 is_group=run.is_group,
-                description=str(run.results.config.get("task", {}).get("description", "") or "")
-                if isinstance(run.results.config.get("task"), dict)
-                else "",
+                description=_description(run),
             )
         view.is_group = view.is_group or run.is_group
         view.runs[model] = run
@@ -353,6 +351,12 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
         "rejected": build_notes["rejected"],
     }
     (data_dir / "leaderboard.json").write_text(safe_json(data), encoding="utf-8")
+
+
+def _description(run: Run) -> str:
+    """The task's one-line description, if the resolved config carries it."""
+    task = run.results.config.get("task")
+    return str(task.get("description") or "") if isinstance(task, dict) else ""
 
 
 def _rel(path: Path) -> str:

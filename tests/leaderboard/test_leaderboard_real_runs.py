@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -40,14 +41,20 @@ def real_site(tmp_path_factory) -> tuple[Path, object, dict[str, dict]]:
     env = {"HARNESS_DATA_DIR": str(SHARED_DATA), "HARNESS_CACHE_DIR": str(work / "cache"), "HF_HUB_OFFLINE": "1",
            "HF_DATASETS_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1", "HF_HOME": str(work / "hf"),
            "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
-    procs = []
-    procs.append(run_harness("+task=ecgqa_ck", "model=retrieval", f"limit={LIMIT}", cwd=work, env=env))
-    procs.append(run_harness("+task=ecgqa_ck", "model=smollm2", "limit=3", "generation.max_tokens=24", cwd=work, env=env))
     with OpenAIStub(responder=xss_for_the_first_question) as stub:
-        procs.append(run_harness(
-            "+task=ecgqa_ck", "model=local_server", "model.model=stub", f"model.base_url={stub.base_url}",
-            "model.api_key_env=LB_STUB_KEY", f"limit={LIMIT}", cwd=work, env={**env, "LB_STUB_KEY": STUB_KEY},
-        ))
+        jobs = [
+            ("model=retrieval", f"limit={LIMIT}"),
+            ("model=smollm2", "limit=3", "generation.max_tokens=24"),
+            ("model=local_server", "model.model=stub", f"model.base_url={stub.base_url}",
+             "model.api_key_env=LB_STUB_KEY", f"limit={LIMIT}"),
+        ]
+        # the three runs overlap (separate caches); the stub serves until all are done
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            procs = list(pool.map(
+                lambda ij: run_harness("+task=ecgqa_ck", *ij[1], cwd=work,
+                                       env={**env, "HARNESS_CACHE_DIR": str(work / f"cache{ij[0]}"), "LB_STUB_KEY": STUB_KEY}),
+                enumerate(jobs),
+            ))
     for proc in procs:
         assert proc.returncode == 0, proc.stderr[-2000:]
     results = {}
