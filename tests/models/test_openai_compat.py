@@ -31,7 +31,8 @@ def test_answer_and_usage_are_parsed():
         body = stub.stats.bodies[0]
         sent_usage = (stub.stats.prompt_tokens, stub.stats.completion_tokens)
     assert response.text == "echo: what is a P wave" and response.error is None
-    assert (response.usage.prompt_tokens, response.usage.completion_tokens) == sent_usage == (6, 6)
+    assert (response.usage.prompt_tokens, response.usage.completion_tokens) == sent_usage
+    assert min(sent_usage) > 0
     assert response.usage.cost_usd is None
     assert response.latency_s > 0
     assert body["model"] == "stub" and body["max_tokens"] == 32
