@@ -55,13 +55,13 @@ class Display:
     def group_table(self, group: str, outcomes: list[dict[str, Any]]) -> None:
         """One row per task, one column per headline metric (like a paper's results table).
 
-        Entries named ``parent/child`` (per-dialogue scores, judge sub-criteria) are details kept in
+        Entries named ``parent/child`` or ``parent.child`` (per-dialogue scores, judge criteria) are details kept in
         each task's results.json, not columns here; a skipped task shows the first line of why.
         """
         metric_names: list[str] = []
         for outcome in outcomes:
             for name in outcome.get("metrics", {}):
-                if name not in metric_names and "/" not in name:
+                if name not in metric_names and "/" not in name and "." not in name:
                     metric_names.append(name)
         table = Table(title=f"{group}")
         table.add_column("task")

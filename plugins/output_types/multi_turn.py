@@ -23,7 +23,7 @@ earlier answers, so one weak turn does not contaminate the next), and writes tur
 
 Consecutive turns of one side are joined into one turn, so the roles always alternate.
 ``summarize`` adds per-dialogue scores (``<metric>/dialogue``: the mean over dialogues of each
-dialogue's mean turn score) to results.json.
+dialogue's mean turn score, for every metric and judged score such as ``mms``) to results.json.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class MultiTurn:
             if doc_id not in per_dialogue:
                 per_dialogue[doc_id] = {}
                 order.append(doc_id)
-            for name, value in (record.get("metrics") or {}).items():
+            for name, value in _scores(record):
                 if name not in names:
                     names.append(name)
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -107,6 +107,15 @@ class MultiTurn:
                                                 "rule": "mean over dialogues of the dialogue's mean turn score"})
             out[f"{name}/dialogue"] = entry
         return out
+
+
+def _scores(record: dict[str, Any]) -> list[tuple[str, Any]]:
+    """A sample's metric values and its judges' combined (jury) values, e.g. ``mms``."""
+    found = list((record.get("metrics") or {}).items())
+    for entry in (record.get("judges") or {}).values():
+        if isinstance(entry, dict) and isinstance(entry.get("jury"), dict):
+            found += list((entry["jury"].get("values") or {}).items())
+    return found
 
 
 def _settings(task: Any) -> dict[str, Any]:
