@@ -97,3 +97,19 @@ def test_malformed_dialogues_are_named(fixtures_dir, tmp_path):
         normalize_dialogue([{"Q": "a", "A": "b"}, {"question": "c"}], "qa", where="sample 3")
     with pytest.raises(DataError, match="is a str.*not JSON|not JSON"):
         normalize_dialogue("Doctor: hello", "phases", where="sample 1")
+
+
+def test_sharded_dialogues_merge_to_the_unsharded_per_dialogue_scores(fixtures_dir, tmp_path):
+    from harness.runner.merge import merge_shards
+
+    model = {"backend": "scripted", "model": "s", "options": {"answer": "Your ECG shows extra beats; we will check with an echocardiogram."}}
+    run("ecgqa_mrod", tmp_path / "whole", data_dir=fixtures_dir, model=model)
+    for i in range(2):
+        run("ecgqa_mrod", tmp_path / f"s{i}", data_dir=fixtures_dir, model=model, shard=f"{i}/2")
+    merged = merge_shards([tmp_path / "s0", tmp_path / "s1"], tmp_path / "merged")
+    whole = results(tmp_path / "whole" / "results.json")
+    shard0 = results(tmp_path / "s0" / "results.json")
+    assert shard0["metrics"]["bleu_1/dialogue"]["n_scored"] == 1
+    for name in ("bleu_1/dialogue", "meteor/dialogue"):
+        assert merged["metrics"][name]["n_scored"] == 2
+        assert merged["metrics"][name]["value"] == pytest.approx(whole["metrics"][name]["value"], abs=1e-12)
