@@ -159,3 +159,22 @@ def test_a_record_in_the_wrong_schema_is_named(tmp_path):
     with pytest.raises(DataError) as err:
         run("ecgqa_gra", tmp_path / "run", data_dir=tmp_path / "data")
     assert "record 0 has no field 'RA'" in str(err.value) and '"RA": reference risk assessment text' in str(err.value)
+
+
+def test_cli_group_prints_the_paper_shaped_table(data_dir, tmp_path):
+    """`python -m harness +task=ecg_expert_qa`: a row per task, BLEU-1 / ROUGE-L / METEOR columns, skips explained."""
+    from tests.conftest import run_harness
+
+    proc = run_harness("+task=ecg_expert_qa", "model=retrieval", "limit=2", "offline=true", f"data_dir={data_dir}", cwd=tmp_path,
+                       env={"COLUMNS": "120"})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    header = next(line for line in proc.stdout.splitlines() if "bleu_1" in line and "task" in line)
+    assert [c.strip() for c in header.strip("┃│ ").split("┃")][:5] == ["task", "n", "bleu_1", "rouge_l", "meteor"]
+    rows = {line.split("│")[1].strip(): line for line in proc.stdout.splitlines() if line.startswith("│ ecgqa_")}
+    assert list(rows) == ALL_TASKS
+    for task in REAL_FILES:
+        assert re.search(r"│\s+2\s+│\s+0\.\d{4}\s+│\s+0\.\d{4}\s+│\s+0\.\d{4}\s+│", rows[task]), rows[task]
+    for task in FIXTURE_FILES:
+        assert "skipped: data file not found" in rows[task]
+        assert f"skipped {task}: task '{task}': data file not found: ecg_expert_qa/{FIXTURE_FILES[task]}" in " ".join(proc.stderr.split())
+    assert "over 4 of 12 tasks" in proc.stdout
