@@ -26,7 +26,7 @@ def _run(task, tmp_path, data):
 def test_mrod_scores_every_doctor_turn_with_gold_history(fixtures_dir, tmp_path):
     lines, res = _run("ecgqa_mrod", tmp_path, fixtures_dir)
     raw = fixture("ecgqa_mrod")
-    assert [s["id"] for s in lines] == ["fixture-s1/turn-1", "fixture-s1/turn-3", "fixture-s1/turn-5", "fixture-s2/turn-1", "fixture-s2/turn-3"]
+    assert [s["id"] for s in lines] == ["0/turn-1", "0/turn-3", "0/turn-5", "1/turn-1", "1/turn-3"]
     qa = raw[0]["QA"]
     assert [s["reference"] for s in lines[:3]] == [p["A"] for p in qa]
     # turn 5 (third doctor turn): system, records + Q1, A1 (gold), Q2, A2 (gold), Q3
@@ -51,7 +51,7 @@ def test_mc_scores_only_doctor_turns_after_the_correction(fixtures_dir, tmp_path
     flat = [(phase, speaker, text) for phase, turns in conv.items() for t in turns for speaker, text in t.items()]
     # 9 turns; the correction is revealed at turn 5 (the patient, in "patient memory correction");
     # the doctor's turn 4 ("Just to clarify ...") precedes it and is not scored
-    assert [s["id"] for s in lines] == ["fixture-s1/turn-6", "fixture-s1/turn-8"]
+    assert [s["id"] for s in lines] == ["0/turn-6", "0/turn-8"]
     assert [s["reference"] for s in lines] == [flat[6][2], flat[8][2]]
     assert [s["meta"]["phase"] for s in lines] == ["patient memory correction", "doctor adjusts diagnosis based on new information"]
     first = lines[0]["messages"]
@@ -64,7 +64,7 @@ def test_mc_scores_only_doctor_turns_after_the_correction(fixtures_dir, tmp_path
 def test_ltd_asks_each_question_alone_after_the_case(fixtures_dir, tmp_path):
     lines, _ = _run("ecgqa_ltd", tmp_path, fixtures_dir)
     raw = fixture("ecgqa_ltd")
-    assert [s["id"] for s in lines] == ["fixture-s1/turn-1", "fixture-s1/turn-3", "fixture-s2/turn-1", "fixture-s2/turn-3"]
+    assert [s["id"] for s in lines] == ["0/turn-1", "0/turn-3", "1/turn-1", "1/turn-3"]
     for line in lines:
         assert [m["role"] for m in line["messages"]] == ["system", "user"]
     assert lines[1]["messages"][1]["content"] == f"Case:\n{raw[0]['result']}\n\n{raw[0]['QA'][1]['Q']}"
