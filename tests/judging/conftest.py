@@ -16,11 +16,11 @@ from judge_env import JudgedRun
 def judged(tmp_path: Path, data_dir: Path) -> Callable[..., JudgedRun]:
     stubs: list[OpenAIStub] = []
 
-    def start(candidate: Callable[[dict[str, Any]], Any], judges: dict[str, Callable[[dict[str, Any]], Any]]) -> JudgedRun:
+    def start(candidate: Callable[[dict[str, Any]], Any], judges: dict[str, Callable[[dict[str, Any]], Any]], plugins: tuple = ()) -> JudgedRun:
         stub = OpenAIStub(by_model({"candidate": candidate, **judges}), models=["candidate", *judges])
         stub.__enter__()
         stubs.append(stub)
-        return JudgedRun(tmp_path, data_dir, stub)
+        return JudgedRun(tmp_path, data_dir, stub, plugins)
 
     yield start
     for stub in stubs:

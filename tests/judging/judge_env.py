@@ -76,13 +76,13 @@ class JudgePlugin:
 class JudgedRun:
     """Write the task and judge configs, start the stub, run ``run_job`` as the CLI would."""
 
-    def __init__(self, tmp: Path, data_dir: Path, stub: OpenAIStub):
+    def __init__(self, tmp: Path, data_dir: Path, stub: OpenAIStub, plugins: tuple = ()):
         self.tmp, self.data_dir, self.stub = tmp, data_dir, stub
         self.task_dir = tmp / "tasks"
         self.config_dir = tmp / "models"
         self.task_dir.mkdir(exist_ok=True)
         self.config_dir.mkdir(exist_ok=True)
-        self.registry = build_registry(entry_points=False, extra_plugins=[JudgePlugin(self.task_dir, self.config_dir)])
+        self.registry = build_registry(entry_points=False, extra_plugins=[JudgePlugin(self.task_dir, self.config_dir), *plugins])
 
     def judge_config(self, name: str, **extra: Any) -> None:
         config = {"backend": "openai_compat", "model": name, "base_url": self.stub.base_url, "timeout_s": 5, "max_retries": 0,

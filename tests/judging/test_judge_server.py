@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 
-from judge_env import Reply, adversarial, answers_by_question, counts, judged_answer, questions, verdict
+from harness.hookspecs import hookimpl
+from harness.judging.pairwise import PairwiseRubric
+from harness.judging.rubric import RubricSpec
+from judge_env import TAG, Reply, adversarial, answers_by_question, counts, judged_answer, questions, verdict
 
 # Each candidate answer carries the case the scripted judge should play.
 CASES = ["valid", "prose", "fenced", "repaired", "malformed", "out_of_range", "missing", "timeout", "string_score", "candidate_fails"]
@@ -172,3 +175,58 @@ def test_jury_of_three_with_one_broken_judge(judged, data_dir):
     # all three required: every sample is unscored, and says why
     strict = run.run("strict", judge="[j1,j2,broken]", limit=n, judges="[{name: reference_match, args: {min_judges: 3, jury: median}}]")
     assert counts(strict["metrics"]["reference_match"]) == (0, n, {"too few valid verdicts": n})
+
+
+def test_sharded_judged_runs_merge_to_the_unsharded_result(judged, data_dir):
+    from harness.runner.merge import merge_shards
+
+    n = 12
+    qs = questions(data_dir, n)
+    run = judged(answers_by_question(qs, [f"answer number {k % 9}" for k in range(n)]),
+                 {"j1": steady(0), "j2": steady(2), "broken": lambda request: "no verdict"})
+    for name in ("j1", "j2", "broken"):
+        run.judge_config(name)
+    full = run.run("full", judge="[j1,j2,broken]", limit=n)
+    for i in range(3):
+        run.run(f"shard{i}", judge="[j1,j2,broken]", limit=n, shard=f"{i}/3")
+    merged = merge_shards([run.tmp / f"shard{i}" for i in (1, 2, 0)], run.tmp / "merged", registry=run.registry)
+    assert merged["metrics"] == full["metrics"]
+    for key in ("agreement", "jury"):
+        assert merged["judges"]["reference_match"][key] == full["judges"]["reference_match"][key]
+    for judge in ("j1", "j2", "broken"):
+        assert merged["judges"]["reference_match"]["judges"][judge]["metrics"] == full["judges"]["reference_match"]["judges"][judge]["metrics"]
+    # the shards were answered from the cache the full run filled: no judge call was repeated
+    assert merged["judges"]["reference_match"]["usage"]["requests"] == 0
+    assert merged["judges"]["reference_match"]["usage"]["cache_hits"] == full["judges"]["reference_match"]["usage"]["requests"]
+
+
+class PairwisePlugin:
+    @hookimpl
+    def harness_judges(self):
+        spec = RubricSpec(name="vs_reference", kind="pairwise", baseline="reference",
+                          prompt={"user": "Question: {{ question }}\nFirst:\n{{ answer_a }}\nSecond:\n{{ answer_b }}\nWhich answer is better?"})
+        return [PairwiseRubric(spec)]
+
+
+def test_pairwise_is_judged_in_both_orders(judged, data_dir):
+    n = 6
+    qs = questions(data_dir, n)
+
+    def first_wins(request):  # a judge with pure position bias
+        return '{"rationale": "the first one", "winner": "A"}'
+
+    def prefers_short(request):  # a judge that prefers the shorter answer, wherever it stands
+        content = next(m["content"] for m in request["messages"] if m["role"] == "user")
+        a, b = [m.group(2) for m in TAG.finditer(content)]
+        return json.dumps({"winner": "A" if len(a) < len(b) else "B"})
+
+    run = judged(answers_by_question(qs, ["short"] * n), {"biased": first_wins, "fair": prefers_short}, plugins=(PairwisePlugin(),))
+    run.judge_config("biased")
+    run.judge_config("fair")
+    biased = run.run("biased", judge="biased", limit=n, judges="[vs_reference]")
+    assert counts(biased["metrics"]["vs_reference"]) == (n, 0, {}) and biased["metrics"]["vs_reference"]["value"] == 0.5
+    assert biased["judges"]["vs_reference"]["position_consistency"] == {"rate": 0.0, "n": n}
+    assert run.stub.stats.models["biased"] == 2 * n
+    fair = run.run("fair", judge="fair", limit=n, judges="[vs_reference]")
+    assert fair["metrics"]["vs_reference"]["value"] == 1.0  # "short" beats every (longer) reference in both orders
+    assert fair["judges"]["vs_reference"]["position_consistency"] == {"rate": 1.0, "n": n}
