@@ -158,7 +158,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         metric_results.update(stage.metric_results())
     summarize_records = getattr(task.output_type, "summarize", None)
     if callable(summarize_records):  # e.g. per-dialogue scores over the per-turn samples
-        metric_results.update(summarize_records(_read_jsonl(out_dir / "samples.jsonl"), seed=settings.seed))
+        metric_results.update(summarize_records(read_jsonl(out_dir / "samples.jsonl"), seed=settings.seed))
 
     finished = datetime.now(timezone.utc)
     spec = task.spec
@@ -204,7 +204,8 @@ def _score(batch: list[tuple[Item, dict[str, Any]]], metrics: list[Metric], valu
             record["metrics"][metric.name] = {"unscored": score.reason} if isinstance(score, Unscored) else score
 
 
-def _read_jsonl(path: Path) -> Any:
+def read_jsonl(path: Path) -> Any:
+    """The records of a JSONL file (e.g. samples.jsonl), streamed."""
     import json
 
     with open(path, encoding="utf-8") as fh:
