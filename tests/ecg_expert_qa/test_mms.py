@@ -109,3 +109,15 @@ def test_mms_per_dialogue_on_mrod(stub_run, tmp_path):
     expected = sum(sum(v) / len(v) for v in by_dialogue.values()) / len(by_dialogue)
     assert res["metrics"]["mms/dialogue"]["value"] == pytest.approx(expected)
     assert res["metrics"]["mms/dialogue"]["kind"] == "dialogue"
+
+
+def test_group_table_with_judge_has_the_papers_columns(stub_run, data_dir, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "160")
+    out = stub_run("ecg_expert_qa", "group", data_dir, limit=1)
+    summary = json.loads((out / "summary.json").read_text())
+    ran = [t for t in summary["tasks"] if "metrics" in t]
+    assert [t["task"] for t in ran] == list(REAL_FILES)
+    # the candidate gives ANSWER ONE..FOUR to the four tasks' single questions: MMS 0.8, 0.5, unscored, 0.2
+    assert [t["metrics"]["mms"] for t in ran] == [pytest.approx(0.8), pytest.approx(0.5), None, pytest.approx(0.2)]
+    header = next(line for line in capsys.readouterr().out.splitlines() if "bleu_1" in line and "task" in line)
+    assert [c.strip() for c in header.strip("┃│ ").split("┃")][:6] == ["task", "n", "bleu_1", "rouge_l", "meteor", "mms"]
