@@ -157,6 +157,9 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         metric_results[metric.name] = entry
     for stage in stages:
         metric_results.update(stage.metric_results())
+    summarize_records = getattr(task.output_type, "summarize", None)
+    if callable(summarize_records):  # e.g. per-dialogue scores over the per-turn samples
+        metric_results.update(summarize_records(read_jsonl(out_dir / "samples.jsonl"), seed=settings.seed))
 
     finished = datetime.now(timezone.utc)
     spec = task.spec
@@ -200,6 +203,16 @@ def _score(batch: list[tuple[Item, dict[str, Any]]], metrics: list[Metric], valu
             score = by_id.get(record["id"], Unscored("request failed"))
             values[metric.name].append(score)
             record["metrics"][metric.name] = {"unscored": score.reason} if isinstance(score, Unscored) else score
+
+
+def read_jsonl(path: Path) -> Any:
+    """The records of a JSONL file (e.g. samples.jsonl), streamed."""
+    import json
+
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
 
 
 def _reason(error: str) -> str:

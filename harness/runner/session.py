@@ -74,7 +74,8 @@ def run_job(cfg: dict[str, Any], *, out_dir: Path, model_choice: str, registry: 
                                    seed=selection.seed, generation={k: v for k, v in (cfg.get("generation") or {}).items() if v is not None}, config=cfg)
             results = asyncio.run(_evaluate(task, model_config, judges, selection, settings, cache, registry, task_out, display))
             display.results(results)
-            outcomes.append({"task": name, "results": str(task_out / "results.json"), "metrics": {k: v.value for k, v in results.metrics.items()}})
+            outcomes.append({"task": name, "results": str(task_out / "results.json"), "n": results.task.n_samples,
+                             "metrics": {k: v.value for k, v in results.metrics.items()}})
     finally:
         cache.close()
     if grouped:
