@@ -80,3 +80,15 @@ class Model(Protocol):
 
 
 BackendFactory = Callable[["ModelConfig"], Model]
+
+
+@runtime_checkable
+class SupportsFit(Protocol):
+    """Optional: a model that must see the task's items before answering (e.g. the retrieval baseline).
+
+    When a model has ``fit``, the runner calls it once before the first ``generate`` (and before
+    reading ``identity``, which may then depend on the corpus) with every item of the task run as
+    ``(request id, prompt text, reference)``.
+    """
+
+    def fit(self, corpus: list[tuple[str, str, str]]) -> None: ...

@@ -71,7 +71,7 @@ def run_job(cfg: dict[str, Any], *, out_dir: Path, model_choice: str, registry: 
                 continue
             task_out = out_dir / name if grouped else out_dir
             settings = RunSettings(concurrency=min(int(cfg.get("concurrency", 8)), model_config.concurrency or 10**6),
-                                   seed=selection.seed, generation=dict(cfg.get("generation") or {}), config=cfg)
+                                   seed=selection.seed, generation={k: v for k, v in (cfg.get("generation") or {}).items() if v is not None}, config=cfg)
             results = asyncio.run(_evaluate(task, model_config, judges, selection, settings, cache, registry, task_out, display))
             display.results(results)
             absent = (results.task.model_extra or {}).get("ecg") or {}
