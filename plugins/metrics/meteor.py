@@ -1,0 +1,220 @@
+"""METEOR, the ECG-Expert-QA paper's equations (4)-(6), as nltk's ``meteor_score`` computes it.
+
+``Fmean = PR / (alpha P + (1 - alpha) R)`` with ``alpha = 0.9`` (= 10PR / (9P + R)),
+``Penalty = gamma (chunks / matches)^beta`` with ``gamma = 0.5, beta = 3``,
+``METEOR = Fmean (1 - Penalty)``; 0 when nothing matches.
+
+The alignment reproduces nltk 3.9+'s greedy one exactly (``_enum_align_words``), stage by stage:
+
+1. exact: hypothesis words from last to first, each taking the last still-unmatched identical
+   reference word;
+2. stem: the same over the Porter stems (nltk's ``PorterStemmer``) of the words left;
+3. WordNet synonyms: over what is left — which, as in nltk, are the *stems* from stage 2 — each
+   hypothesis stem (last to first) takes the right-most unmatched reference stem that equals it or
+   one of the underscore-free lemma names of its WordNet synsets.
+
+It is fast because stems and synonym sets are computed once per distinct word and cached, the
+matching works on plain lists, and large batches use all cores (``parallel.map_chunks``).
+
+WordNet (3.0) is found by :mod:`harness.plugins.metrics.wordnet`. ``HARNESS_METEOR_WORDNET`` (or the
+``wordnet=`` argument) decides what happens without it: ``required`` (default) fails with a message
+saying how to install it; ``auto`` falls back to exact + stem matching; ``off`` never uses it. A
+run without synonyms records ``{"matchers": ["exact", "stem"], "wordnet": false}`` in ``info()``
+(and so in results.json), and logs a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from harness.plugins.metrics.text_base import TextPairMetric
+
+log = logging.getLogger(__name__)
+
+WORDNET_MODES = ("required", "auto", "off")
+
+_STEMS: dict[str, str] = {}
+_SYNONYMS: dict[str, frozenset[str]] = {}
+_STEMMER: Any = None
+
+
+def _stem(word: str) -> str:
+    stem = _STEMS.get(word)
+    if stem is None:
+        global _STEMMER
+        if _STEMMER is None:
+            from nltk.stem.porter import PorterStemmer
+
+            _STEMMER = PorterStemmer()
+        stem = _STEMS[word] = _STEMMER.stem(word)
+    return stem
+
+
+def synonyms(word: str, reader: Any) -> frozenset[str]:
+    """``word`` and the lemma names (without '_') of all its synsets, as nltk's METEOR uses them."""
+    syns = _SYNONYMS.get(word)
+    if syns is None:
+        names = {lemma.name() for synset in reader.synsets(word) for lemma in synset.lemmas()}
+        syns = _SYNONYMS[word] = frozenset(n for n in names if "_" not in n) | {word}
+    return syns
+
+
+def _match(
+    hyp_idx: list[int], hyp: list[str], ref_idx: list[int], ref: list[str], matches: list[tuple[int, int]]
+) -> tuple[list[int], list[str], list[int], list[str]]:
+    """nltk's ``_match_enums``: equal words, hypothesis from the end, right-most reference first."""
+    positions: dict[str, list[int]] = {}
+    for j, word in enumerate(ref):
+        positions.setdefault(word, []).append(j)
+    used_h: set[int] = set()
+    used_r: set[int] = set()
+    for i in range(len(hyp) - 1, -1, -1):
+        pos = positions.get(hyp[i])
+        if pos:
+            j = pos.pop()
+            used_h.add(i)
+            used_r.add(j)
+            matches.append((hyp_idx[i], ref_idx[j]))
+    if not used_h:
+        return hyp_idx, hyp, ref_idx, ref
+    keep_h = [i for i in range(len(hyp)) if i not in used_h]
+    keep_r = [j for j in range(len(ref)) if j not in used_r]
+    return (
+        [hyp_idx[i] for i in keep_h],
+        [hyp[i] for i in keep_h],
+        [ref_idx[j] for j in keep_r],
+        [ref[j] for j in keep_r],
+    )
+
+
+def _match_synonyms(
+    hyp_idx: list[int], hyp: list[str], ref_idx: list[int], ref: list[str], matches: list[tuple[int, int]], reader: Any
+) -> None:
+    """nltk's ``_enum_wordnetsyn_match``: the right-most reference word among the synonyms."""
+    positions: dict[str, list[int]] = {}
+    for j, word in enumerate(ref):
+        positions.setdefault(word, []).append(j)
+    for i in range(len(hyp) - 1, -1, -1):
+        syns = synonyms(hyp[i], reader)
+        best_j = -1
+        best_word = None
+        # The right-most candidate is unique (a position holds one word), so scanning whichever
+        # of the two collections is smaller finds the same one as nltk's scan over the synonyms.
+        candidates = syns if len(syns) <= len(positions) else [w for w in positions if w in syns]
+        for word in candidates:
+            pos = positions.get(word)
+            if pos and pos[-1] > best_j:
+                best_j = pos[-1]
+                best_word = word
+        if best_word is not None:
+            positions[best_word].pop()
+            matches.append((hyp_idx[i], ref_idx[best_j]))
+
+
+def align(hyp: list[str], ref: list[str], reader: Any | None) -> list[tuple[int, int]]:
+    """(hypothesis index, reference index) matches sorted by hypothesis index, as nltk's aligner."""
+    matches: list[tuple[int, int]] = []
+    h_idx, h, r_idx, r = _match(list(range(len(hyp))), hyp, list(range(len(ref))), ref, matches)
+    if h and r:
+        h_idx, h, r_idx, r = _match(h_idx, [_stem(w) for w in h], r_idx, [_stem(w) for w in r], matches)
+        if h and r and reader is not None:
+            _match_synonyms(h_idx, h, r_idx, r, matches, reader)
+    matches.sort()
+    return matches
+
+
+def count_chunks(matches: list[tuple[int, int]]) -> int:
+    """Fewest runs of matches adjacent in both sentences (nltk's ``_count_chunks``)."""
+    chunks = 1
+    for (h0, r0), (h1, r1) in zip(matches, matches[1:]):
+        if not (h1 == h0 + 1 and r1 == r0 + 1):
+            chunks += 1
+    return chunks
+
+
+def meteor_from_tokens(
+    hyp: list[str], ref: list[str], reader: Any | None, alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5
+) -> float:
+    """Sentence METEOR of lowercase tokens; nltk's ``single_meteor_score`` arithmetic."""
+    if not hyp or not ref:
+        return 0.0
+    matches = align(hyp, ref, reader)
+    m = len(matches)
+    if m == 0:
+        return 0.0
+    precision = float(m) / len(hyp)
+    recall = float(m) / len(ref)
+    fmean = (precision * recall) / (alpha * precision + (1 - alpha) * recall)
+    frag_frac = float(count_chunks(matches)) / m
+    penalty = gamma * frag_frac**beta
+    return (1 - penalty) * fmean
+
+
+class Meteor(TextPairMetric):
+    name = "meteor"
+    description = "METEOR (alpha 0.9, beta 3, gamma 0.5) with exact, Porter-stem and WordNet-synonym matching"
+    min_parallel_batch = 2000
+
+    def __init__(self, *, wordnet: str | None = None, alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5):
+        if wordnet is not None and wordnet not in WORDNET_MODES:
+            raise ValueError(f"meteor: wordnet must be one of {WORDNET_MODES}, got {wordnet!r}")
+        self.wordnet_mode = wordnet
+        self.alpha, self.beta, self.gamma = alpha, beta, gamma
+        self._reader: Any = None
+        self._resolved = False
+        self._fallback_reason: str | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to forked workers: they reuse the WordNet reader the parent loaded (inherited
+        # through load_wordnet's cache) instead of pickling it.
+        return self.__dict__ | {"_reader": None, "_resolved": False}
+
+    def mode(self) -> str:
+        mode = self.wordnet_mode or os.environ.get("HARNESS_METEOR_WORDNET") or "required"
+        if mode not in WORDNET_MODES:
+            raise ValueError(f"HARNESS_METEOR_WORDNET must be one of {WORDNET_MODES}, got {mode!r}")
+        return mode
+
+    def prepare(self) -> None:
+        """Resolve WordNet once (raises :class:`WordNetNotFound` in ``required`` mode)."""
+        if self._resolved:
+            return
+        from harness.plugins.metrics.wordnet import WordNetNotFound, load_wordnet
+
+        mode = self.mode()
+        if mode == "off":
+            self._fallback_reason = "disabled (wordnet=off)"
+        else:
+            try:
+                self._reader = load_wordnet()
+            except WordNetNotFound as exc:
+                if mode == "required":
+                    raise
+                self._fallback_reason = str(exc)
+                log.warning("meteor: WordNet not found, scoring with exact + stem matching only: %s", exc)
+        self._resolved = True
+
+    def after_fork(self) -> None:
+        from harness.plugins.metrics.wordnet import reopen_files
+
+        reopen_files()
+
+    def score_tokens(self, hyps: Sequence[list[str]], refs: Sequence[list[str]]) -> list[Any]:
+        self.prepare()
+        reader, a, b, g = self._reader, self.alpha, self.beta, self.gamma
+        return [meteor_from_tokens(h, r, reader, a, b, g) for h, r in zip(hyps, refs)]
+
+    def info(self) -> dict[str, Any]:
+        out = super().info() | {"alpha": self.alpha, "beta": self.beta, "gamma": self.gamma, "stemmer": "nltk PorterStemmer"}
+        try:
+            self.prepare()
+        except Exception as exc:  # info() must not fail; compute() raises the same error
+            return out | {"matchers": ["exact", "stem"], "wordnet": False, "wordnet_error": str(exc)}
+        if self._reader is None:
+            return out | {"matchers": ["exact", "stem"], "wordnet": False, "wordnet_fallback_reason": self._fallback_reason}
+        from harness.plugins.metrics.wordnet import find_wordnet
+
+        return out | {"matchers": ["exact", "stem", "wordnet"], "wordnet": True, "wordnet_version": self._reader.get_version()} | find_wordnet().info()
