@@ -23,6 +23,7 @@ from harness.errors import HarnessError
 BUILTIN_PLUGINS = (
     "harness.plugins.models",
     "harness.plugins.metrics",
+    "harness.plugins.metrics.registry",
     "harness.plugins.loaders",
     "harness.plugins.output_types",
     "harness.plugins.builtin_dirs",

@@ -1,6 +1,6 @@
 """Registers Heartcare-Bench's mechanisms: the signal-prediction output type, the reference
-forecasters, the published-file loader, the ECG-entity and semantic F1 metrics and the 17-item
-report judge. Heavy libraries load on first use, not here."""
+forecasters, the published-file loader, and the ECG-entity and semantic F1 metrics (the 17-item
+report judge is a rubric folder, judges/heartcare_report). Heavy libraries load on first use, not here."""
 
 from __future__ import annotations
 
@@ -35,9 +35,3 @@ def harness_metrics():
 
     return [ECGEntityF1(), SemanticF1()]
 
-
-@hookimpl
-def harness_judges():
-    from harness.judges.heartcare_report import HeartcareReportRubric
-
-    return [HeartcareReportRubric()]

@@ -1,5 +1,1 @@
-"""The Heartcare-Bench 17-item report judge (see :mod:`.rubric`)."""
-
-from harness.judges.heartcare_report.rubric import DEFAULT_WEIGHTING, WEIGHTINGS, HeartcareReportRubric, InvalidVerdict
-
-__all__ = ["DEFAULT_WEIGHTING", "WEIGHTINGS", "HeartcareReportRubric", "InvalidVerdict"]
+"""Heartcare-Bench's 17-item report judge: ``rubric.yaml`` + templates, custom logic in :mod:`.rubric`."""

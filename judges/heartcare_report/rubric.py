@@ -1,179 +1,85 @@
-"""Heartcare-Bench's 17-item weighted report score, as a judge rubric.
+"""Heartcare-Bench's 17-item report score: the rubric's custom logic (``rubric.yaml`` holds the rest).
 
-The judge scores each of 17 criteria 0-100 against the reference report. We compute the total
-ourselves, never trusting the judge's own ``total_score`` (recorded only for comparison):
+What differs from a plain weighted-mean rubric:
 
-    total = sum(score_i * weight_i) / sum(weight_i)        (0-100)
-
-under both published weightings -- ``paper`` (Table 7: item 3 = 10, sum 100; the default) and
-``released`` (the released scoring notebook: item 3 = 8, sum 97) -- and map it to the paper's
-grade bands: Excellent (90-100), Acceptable (80-89), Review Required (60-79), Unusable (<60).
-
-A verdict missing an item, with a non-numeric or out-of-range score, or that is not a JSON object
-is invalid: the sample is unscored for this rubric with the reason (the released code scores a
-parse failure as 0; we do not).
+- **Two weightings.** ``rubric.yaml``'s weights are the paper's Table 7 (item 3 = 10, item 4 = 8;
+  sum 100), the default total. The released scoring notebook used item 3 = 8, item 4 = 7 (sum 97);
+  :data:`RELEASED_WEIGHTS` keeps them and the total under them is reported beside the default as
+  ``heartcare_report.total_released``.
+- **Grade bands** (Excellent 90-100, Acceptable 80-89, Review Required 60-79, Unusable < 60) per
+  sample and weighting, reported as shares: ``heartcare_report.grade_paper_excellent`` is the
+  share of scored reports graded Excellent under the paper's weights, etc.
+- **The released verdict format** ``{"item_scores": {"1": s1, ..., "17": s17}, "total_score": t}``
+  is accepted besides the flat ``item_1 ... item_17``. The judge's ``total_score`` is never used:
+  totals are computed from the item scores. A verdict missing an item or with an out-of-range
+  score is invalid (repair prompt, then unscored) -- never scored 0 as upstream did.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
+from harness.judging.rubric import JudgeCall, Rubric
+from harness.judging.verdict import Verdict, final_object
+
+# process/report_score_prompt.ipynb @ b1dc8606 (DCDmllm/Heartcare-Suite): item -> weight (sum 97)
+RELEASED_WEIGHTS = {1: 10, 2: 10, 3: 8, 4: 7, 5: 7, 6: 8, 7: 7, 8: 4, 9: 4, 10: 4, 11: 3, 12: 5, 13: 4, 14: 3, 15: 3, 16: 5, 17: 5}
+GRADES = ((90.0, "excellent"), (80.0, "acceptable"), (60.0, "review_required"), (float("-inf"), "unusable"))
+GRADE_LABELS = {"excellent": "Excellent", "acceptable": "Acceptable", "review_required": "Review Required", "unusable": "Unusable"}
 WEIGHTINGS = ("paper", "released")
-DEFAULT_WEIGHTING = "paper"
 
 
-@dataclass(frozen=True)
-class Criterion:
-    item: int
-    text: str
-    dimension: str
-    weights: dict[str, float]
+def grade(total: float) -> str:
+    """The paper's grade band of a 0-100 total (a key of :data:`GRADE_LABELS`)."""
+    return next(band for lower, band in GRADES if total >= lower)
 
 
-class InvalidVerdict(ValueError):
-    """A verdict that cannot be scored; the message says why."""
+class HeartcareReportRubric(Rubric):
+    """The 17-item rubric with both weightings and grade bands as derived per-sample quantities."""
 
+    def weights(self, weighting: str) -> dict[str, float]:
+        if weighting == "paper":
+            return {c.name: float(c.weight) for c in self.criteria}
+        if weighting == "released":
+            return {f"item_{k}": float(v) for k, v in RELEASED_WEIGHTS.items()}
+        raise ValueError(f"unknown weighting {weighting!r}; expected one of {WEIGHTINGS}")
 
-class HeartcareReportRubric:
-    """The rubric: templates, verdict schema, validation and score aggregation."""
-
-    name = "heartcare_report"
-    description = "Heartcare-Bench 17-item weighted ECG report score (0-100) with grade bands"
-
-    def __init__(self, weighting: str = DEFAULT_WEIGHTING):
-        if weighting not in WEIGHTINGS:
-            raise ValueError(f"heartcare_report: weighting must be one of {WEIGHTINGS}, got {weighting!r}")
-        self.weighting = weighting
-
-    # -- definition -----------------------------------------------------------------------
-
-    @cached_property
-    def _spec(self) -> dict[str, Any]:
-        import yaml
-
-        return yaml.safe_load((HERE / "criteria.yaml").read_text(encoding="utf-8"))
-
-    @cached_property
-    def criteria(self) -> list[Criterion]:
-        return [Criterion(int(c["item"]), c["text"], c["dimension"], {w: float(c[w]) for w in WEIGHTINGS}) for c in self._spec["items"]]
-
-    @cached_property
-    def grades(self) -> list[tuple[float, str]]:
-        return [(float(g["min"]), g["grade"]) for g in self._spec["grades"]]
-
-    def weight_sum(self, weighting: str) -> float:
-        return sum(c.weights[weighting] for c in self.criteria)
+    def weighted_total(self, scores: dict[str, float], weighting: str) -> float:
+        w = self.weights(weighting)
+        return sum(float(scores[k]) * w[k] for k in w) / sum(w.values())
 
     @property
-    def system_template(self) -> str:
-        return (HERE / "system.j2").read_text(encoding="utf-8")
+    def derived_quantities(self) -> list[str]:
+        """Extra per-sample quantities the judge stage reports beside the items and the total."""
+        names = ["total_released"]
+        for weighting in WEIGHTINGS:
+            names += [f"grade_{weighting}_{band}" for _, band in GRADES]
+        return names
 
-    @property
-    def user_template(self) -> str:
-        return (HERE / "user.j2").read_text(encoding="utf-8")
-
-    def template_variables(self) -> dict[str, Any]:
-        """Variables of the system template: the criteria with the prompt's weighting."""
-        return {"criteria": [{"item": c.item, "text": c.text, "weight": int(c.weights[self.weighting])} for c in self.criteria]}
-
-    def render(self, *, reference: str, response: str) -> list[dict[str, str]]:
-        """The judge's chat messages for one sample (the answer delimited as untrusted text)."""
-        import jinja2
-
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
-        system = env.from_string(self.system_template).render(**self.template_variables())
-        user = env.from_string(self.user_template).render(reference=reference, response=response)
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
-
-    def json_schema(self) -> dict[str, Any]:
-        items = {str(c.item): {"type": "number", "minimum": 0, "maximum": 100} for c in self.criteria}
-        return {"type": "object", "required": ["item_scores"],
-                "properties": {"item_scores": {"type": "object", "required": list(items), "properties": items},
-                               "total_score": {"type": "number"}}}
-
-    # -- scoring --------------------------------------------------------------------------
-
-    def item_scores(self, verdict: Any) -> dict[int, float]:
-        """The 17 item scores of a verdict (a dict or its JSON text); :class:`InvalidVerdict` if unusable."""
-        if isinstance(verdict, str):
-            try:
-                verdict = json.loads(verdict)
-            except json.JSONDecodeError as exc:
-                raise InvalidVerdict(f"not JSON: {exc.msg}") from None
-        if not isinstance(verdict, dict):
-            raise InvalidVerdict(f"expected a JSON object, got {type(verdict).__name__}")
-        raw = verdict.get("item_scores")
-        if not isinstance(raw, dict):
-            raise InvalidVerdict("no 'item_scores' object")
-        scores: dict[int, float] = {}
-        problems = []
-        for c in self.criteria:
-            value = raw.get(str(c.item), raw.get(c.item))
-            if value is None:
-                problems.append(f"item {c.item} missing")
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                problems.append(f"item {c.item}: not a number ({value!r})")
-                continue
-            try:
-                number = float(value)
-            except ValueError:
-                problems.append(f"item {c.item}: not a number ({value!r})")
-                continue
-            if not math.isfinite(number) or not 0 <= number <= 100:
-                problems.append(f"item {c.item}: {value} outside 0-100")
-                continue
-            scores[c.item] = number
-        if problems:
-            raise InvalidVerdict("; ".join(problems))
-        return scores
-
-    def total(self, scores: dict[int, float], weighting: str | None = None) -> float:
-        w = weighting or self.weighting
-        return sum(scores[c.item] * c.weights[w] for c in self.criteria) / self.weight_sum(w)
-
-    def grade(self, total: float) -> str:
-        for lower, band in self.grades:
-            if total >= lower:
-                return band
-        return self.grades[-1][1]
-
-    def score_verdict(self, verdict: Any) -> dict[str, Any]:
-        """Per-sample result: item scores, both weighted totals, grade bands, per-dimension means."""
-        scores = self.item_scores(verdict)
-        judge_total = verdict.get("total_score") if isinstance(verdict, dict) else None
-        out: dict[str, Any] = {"item_scores": {str(k): v for k, v in sorted(scores.items())}}
-        for w in WEIGHTINGS:
-            total = self.total(scores, w)
-            out[f"total_{w}"] = total
-            out[f"grade_{w}"] = self.grade(total)
-        out["total"] = out[f"total_{self.weighting}"]
-        out["grade"] = out[f"grade_{self.weighting}"]
-        dims: dict[str, list[float]] = {}
-        for c in self.criteria:
-            dims.setdefault(c.dimension, []).append(scores[c.item])
-        out["dimensions"] = {d: sum(v) / len(v) for d, v in dims.items()}
-        out["judge_total_score"] = judge_total if isinstance(judge_total, (int, float)) else None
+    def derived(self, scores: dict[str, float]) -> dict[str, float]:
+        out: dict[str, float] = {"total_released": self.weighted_total(scores, "released")}
+        for weighting in WEIGHTINGS:
+            band = grade(self.weighted_total(scores, weighting))
+            out.update({f"grade_{weighting}_{b}": float(b == band) for _, b in GRADES})
         return out
 
-    def aggregate(self, per_sample: list[dict[str, Any]]) -> dict[str, Any]:
-        """Task level: mean totals under both weightings, the grade distribution, mean item scores."""
-        if not per_sample:
-            return {"n_scored": 0}
-        n = len(per_sample)
-        out: dict[str, Any] = {"n_scored": n, "weighting": self.weighting}
-        for w in WEIGHTINGS:
-            mean = sum(s[f"total_{w}"] for s in per_sample) / n
-            out[f"total_{w}"] = mean
-            bands: dict[str, int] = {band: 0 for _, band in self.grades}
-            for s in per_sample:
-                bands[s[f"grade_{w}"]] += 1
-            out[f"grades_{w}"] = bands
-        out["item_means"] = {str(c.item): sum(s["item_scores"][str(c.item)] for s in per_sample) / n for c in self.criteria}
-        return out
+    def grades(self, scores: dict[str, float]) -> dict[str, str]:
+        """Grade labels of a sample under both weightings (for records and reports)."""
+        return {w: GRADE_LABELS[grade(self.weighted_total(scores, w))] for w in WEIGHTINGS}
+
+    def info(self) -> dict[str, Any]:
+        return {**super().info(), "weightings": {w: self.weights(w) for w in WEIGHTINGS}, "default_weighting": "paper",
+                "grade_bands": {"Excellent": "90-100", "Acceptable": "80-89", "Review Required": "60-79", "Unusable": "<60"},
+                "judge_total_used": False}
+
+    def read(self, raw: str | None, call: JudgeCall) -> Verdict:
+        """Accept the released ``{"item_scores": {"1": ...}}`` form by flattening it first."""
+        obj, problem = final_object(raw, echo_tags=call.tags)
+        if problem is None and isinstance(obj, dict) and isinstance(obj.get("item_scores"), dict):
+            flat = {k: v for k, v in obj.items() if k != "item_scores"}
+            flat.update({(k if str(k).startswith("item_") else f"item_{k}"): v for k, v in obj["item_scores"].items()})
+            verdict = super().read(json.dumps(flat), JudgeCall(call.label, call.messages, [], call.untrusted))
+            verdict.raw = raw
+            return verdict
+        return super().read(raw, call)
