@@ -8,7 +8,7 @@ of the two sets (precision over the prediction's entities, recall over the refer
 not extract relations and does not understand negation ("no atrial fibrillation" counts as a
 mention): read it as term coverage, not as RadGraph.
 
-Matching: case-insensitive on descriptions with hyphens and runs of spaces normalised, longest
+Matching: case-insensitive on descriptions with punctuation and runs of spaces normalised, longest
 phrase first, no overlaps; codes (``CRBBB``, ``AFIB``, ...; three letters or more, and ``SR``)
 case-sensitive as whole tokens. A reference that names no entity is unscored (no recall to
 compute), never 0 or 1.
@@ -35,7 +35,7 @@ DEFAULT_VOCABULARY = ("heartcare_bench/meta/scp_statements.csv", "heartcare_benc
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[-_/]", " ", text.lower())).strip()
+    return re.sub(r"\s+", " ", re.sub(r"[^a-z0-9]+", " ", text.lower())).strip()
 
 
 @lru_cache(maxsize=8)
