@@ -114,8 +114,11 @@ def row_ref(filename: str) -> tuple[str, str]:
     return filename, re.sub(r"[^A-Za-z0-9_-]+", "_", filename)
 
 
-def load_labels(path: Path, *, patient_column: str | None = None) -> list[LabelRow]:
-    """The label table (``full_data.parquet`` layout; csv/jsonl with the same columns also work)."""
+def load_labels(path: Path, *, patient_column: str | None = None, keys: set[str] | None = None) -> list[LabelRow]:
+    """The label table (``full_data.parquet`` layout; csv/jsonl with the same columns also work).
+
+    ``keys`` (e.g. ``{"06000"}``) keeps only those records, before their label dicts are parsed.
+    """
     import pandas as pd
 
     if not path.is_file():
@@ -127,8 +130,10 @@ def load_labels(path: Path, *, patient_column: str | None = None) -> list[LabelR
         raise DataError(f"{path}: label table lacks column(s) {sorted(missing)}; expected {sorted(needed)} (+ strat_fold)")
     if patient_column and patient_column not in table.columns:
         raise DataError(f"{path}: no patient column '{patient_column}'")
+    if keys is not None:
+        table = table[table["filename_hr"].map(lambda f: row_ref(str(f))[1] in keys)]
     rows = []
-    for i, rec in enumerate(table.to_dict("records")):
+    for i, rec in zip(table.index, table.to_dict("records")):
         where = f"{path}: row {i} ({rec['filename_hr']})"
         ref, key = row_ref(str(rec["filename_hr"]))
         fold = rec.get("strat_fold")
@@ -401,10 +406,9 @@ def build(*, labels_path: Path, classes_path: Path, out_dir: Path, data_dir: Pat
     for key in COLUMN.values():
         if key not in vocab:
             raise DataError(f"{classes_path}: no '{key}' label list")
-    rows = load_labels(labels_path, patient_column=patient_column)
-    if ids is not None:
-        wanted = {f"{i:05d}" for i in ids}
-        rows = [r for r in rows if r.key in wanted]
+    wanted = {f"{i:05d}" for i in ids} if ids is not None else None
+    rows = load_labels(labels_path, patient_column=patient_column, keys=wanted)
+    if wanted is not None:
         missing = wanted - {r.key for r in rows}
         if missing:
             raise DataError(f"{labels_path}: no label row for PTB-XL ecg_id(s) {sorted(missing)}")

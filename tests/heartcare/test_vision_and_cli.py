@@ -24,11 +24,9 @@ def test_gpt4o_config_sends_decodable_png_images(use_built_data, tmp_path):
 
 
 def test_published_closedqa_reports_its_absent_records(tmp_path, data_dir):
-    with OpenAIStub(fixed("A")) as stub:
-        proc = run_harness("+task=heartcare_closedqa", "model=gpt4o", f"+model.base_url={stub.base_url}", "modality=features",
-                           cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test-not-a-real-key"})
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        assert stub.stats.requests == 0
+    # no request is made (no record of the published sample is under the data dir): any model config will do
+    proc = run_harness("+task=heartcare_closedqa", "model=forecast_mean", "modality=features", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
     assert "132 sample(s) skipped, their ECG record is not under the data directory" in " ".join(proc.stderr.split())
     results = json.loads(result_files(tmp_path)[0].read_text())
     ecg = results["task"]["ecg"]
