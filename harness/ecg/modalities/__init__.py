@@ -1,0 +1,1 @@
+"""One module per way of showing an ECG to a model; :mod:`harness.ecg.present` dispatches."""
