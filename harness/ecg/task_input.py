@@ -151,7 +151,8 @@ def ecg_parts(doc: Doc, spec: dict[str, Any], modality: str | None, *, data_dir:
         if len(refs) > 1:
             label = labels[k] if k < len(labels) else f"ECG {k + 1}"
             parts.append({"type": "text", "text": f"{label}:"})
-        parts += _as_parts(present(ecg, mod, **dict(options.get(mod) or {})))
+        ecg_cache = Path(cache_dir) / "ecg" if cache_dir is not None else None  # rendered images, measurements
+        parts += _as_parts(present(ecg, mod, cache_dir=ecg_cache, **dict(options.get(mod) or {})))
     return parts
 
 
