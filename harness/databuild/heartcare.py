@@ -330,13 +330,14 @@ class Builder:
         weak = true_labels(prev) | true_labels(recent)  # present below threshold: neither yes nor no is safe
         absent_pool = sorted({x.lower() for d in DIMENSIONS for x in self.vocab[COLUMN[d]]} - weak)
         label = rng.choice(known) if known and rng.random() < 0.7 else rng.choice(absent_pool)
+        spelled = {x.lower(): x for d in DIMENSIONS for x in [*self.vocab[COLUMN[d]], *prev.labels[d], *recent.labels[d]]}
         template, truth = COMPARISONS[rng.randrange(len(COMPARISONS))]
         yes = truth(label in pos_prev, label in pos_recent)
         options = {"A": "Yes", "B": "No"} if rng.random() < 0.5 else {"A": "No", "B": "Yes"}
         letter = next(k for k, v in options.items() if v == ("Yes" if yes else "No"))
         item = {"id": f"{prev.key}-{recent.key}-comparison", "filename": [prev.ref, recent.ref], "split": split,
                 "split_unit": prev.patient, "label": ["signal", "signal"], "type": "ComparisonQA",
-                "question": f"{template.format(label=label)} {options_text(options)}", "answer": f"{letter}: {options[letter]}",
+                "question": f"{template.format(label=spelled.get(label, label))} {options_text(options)}", "answer": f"{letter}: {options[letter]}",
                 "answer_letter": letter, "options": options, "compared_label": label,
                 "present": {"previous": label in pos_prev, "recent": label in pos_recent}}
         self._emit("comparisonqa", item)
