@@ -22,7 +22,6 @@ from harness.errors import HarnessError
 
 BUILTIN_PLUGINS = (
     "harness.plugins.models",
-    "harness.plugins.metrics",
     "harness.plugins.metrics.registry",
     "harness.plugins.loaders",
     "harness.plugins.output_types",

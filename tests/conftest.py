@@ -41,6 +41,7 @@ def run_harness(*args: str, cwd: Path, env: dict[str, str] | None = None, timeou
     import subprocess
     import sys
 
+    cwd.mkdir(parents=True, exist_ok=True)
     full_env = harness_env(HARNESS_RUNS_DIR=str(cwd / "runs"), **(env or {}))
     return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
 

@@ -19,10 +19,18 @@ from typing import Any
 ENV_VAR = "HARNESS_ECG_CACHE_DIR"
 
 
+HARNESS_CACHE_ENV = "HARNESS_CACHE_DIR"  # the harness's own cache; ECG artefacts go in its ``ecg/``
+
+
 def default_cache_dir() -> Path:
-    """``$HARNESS_ECG_CACHE_DIR`` if set, else ``~/.cache/ecg-harness/ecg``."""
+    """``$HARNESS_ECG_CACHE_DIR``, else ``$HARNESS_CACHE_DIR/ecg``, else ``~/.cache/ecg-harness/ecg``."""
     env = os.environ.get(ENV_VAR)
-    return Path(env) if env else Path.home() / ".cache" / "ecg-harness" / "ecg"
+    if env:
+        return Path(env)
+    harness_cache = os.environ.get(HARNESS_CACHE_ENV)
+    if harness_cache:
+        return Path(harness_cache) / "ecg"
+    return Path.home() / ".cache" / "ecg-harness" / "ecg"
 
 
 def cache_key(fingerprint: str, kind: str, params: dict[str, Any], version: str) -> str:

@@ -192,19 +192,6 @@ _WAVE_KEYS = {
 }
 
 
-def _q_s_peaks(x: np.ndarray, r_peaks: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
-    """Q = minimum within 60 ms before R, S = minimum within 80 ms after R (NaN at the edges)."""
-    q = np.full(len(r_peaks), np.nan)
-    s = np.full(len(r_peaks), np.nan)
-    before, after = int(0.06 * fs), int(0.08 * fs)
-    for i, r in enumerate(r_peaks):
-        if r - before >= 0 and r > 0:
-            q[i] = r - before + int(np.argmin(x[r - before : r]))
-        if r + after < len(x):
-            s[i] = r + 1 + int(np.argmin(x[r + 1 : r + after + 1]))
-    return q, s
-
-
 def _dwt_waves(x: np.ndarray, r_peaks: np.ndarray, fs: float) -> dict[str, np.ndarray]:
     """P and T waves with NeuroKit2's wavelet delineator (``ecg_delineate(method="dwt")``).
 
@@ -250,8 +237,7 @@ def _delineate(x: np.ndarray, r_peaks: np.ndarray, fs: float) -> dict[str, np.nd
     for name, values in out.items():
         if len(values) != len(r_peaks):
             raise ValueError(f"NeuroKit2 returned {len(values)} {name} points for {len(r_peaks)} beats")
-    q, s = _q_s_peaks(x, r_peaks, fs)
-    out["qrs_on"], out["qrs_off"] = _qrs_bounds(x, r_peaks, q, s, fs)
+    out["qrs_on"], out["qrs_off"] = _qrs_bounds(x, r_peaks, fs)
     out["t_peak"], out["t_off"] = _t_peak_end(x, r_peaks, out["qrs_on"], out["qrs_off"], fs)
     return out
 
@@ -321,14 +307,14 @@ def _t_peak_end(
 QRS_SLOPE_FRACTION = 0.1  # QRS bounds: where the slope envelope falls below this share of its QRS maximum
 
 
-def _qrs_bounds(
-    x: np.ndarray, r_peaks: np.ndarray, q_peaks: np.ndarray, s_peaks: np.ndarray, fs: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """QRS onset/offset by a slope threshold, searched outwards from NeuroKit2's Q and S peaks.
+def _qrs_bounds(x: np.ndarray, r_peaks: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
+    """QRS onset/offset: where the slope stays low for 12 ms, searched outwards from the R peak.
 
     NeuroKit2's DWT QRS bounds put the onset on the P wave for a good share of beats of the
-    real records (PTB-XL 06000 lead II: onset = P peak); the classic slope criterion anchored
-    on its Q/S peaks does not. A bound is NaN when the slope never settles within 150 ms.
+    real records (PTB-XL 06000 lead II: onset = P peak). Here the slope envelope (10 ms moving
+    average of |dx/dt|) must stay below ``QRS_SLOPE_FRACTION`` of its QRS maximum for 12 ms: the
+    brief zero slope at a Q or S trough does not qualify, the isoelectric PR and ST segments do.
+    A bound is NaN when the slope never settles within 150 ms of the R peak.
     """
     ms = fs / 1000.0
     width = max(1, int(round(10 * ms)))
@@ -341,16 +327,14 @@ def _qrs_bounds(
         if b - a < 3:
             continue
         thr = QRS_SLOPE_FRACTION * float(env[a:b].max())
-        q = q_peaks[i] if np.isfinite(q_peaks[i]) and r - 80 * ms < q_peaks[i] < r else r
-        s = s_peaks[i] if np.isfinite(s_peaks[i]) and r < s_peaks[i] < r + 100 * ms else r
         run = max(2, int(round(12 * ms)))  # the slope must stay low this long (not just cross zero at Q/S)
         lo = max(0, int(r - 150 * ms))
-        for k in range(int(q), lo + run, -1):
+        for k in range(int(r), lo + run, -1):
             if np.all(env[k - run + 1 : k + 1] < thr):
                 onsets[i] = k
                 break
         hi = min(n - 1, int(r + 150 * ms))
-        for k in range(int(s), hi - run):
+        for k in range(int(r), hi - run):
             if np.all(env[k : k + run] < thr):
                 offsets[i] = k
                 break

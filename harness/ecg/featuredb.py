@@ -131,14 +131,22 @@ class FeatureDB:
         """The serialisation a model sees (the ``{{machine_measurements}}`` of GEM's prompt).
 
         ``style="json"``: a legend, then one JSON object ``{lead: {feature: [per-beat values]}}``
-        (the paper's dictionary of feature sequences). ``style="lines"``: the same values as one
-        ``Lead X | Feature: v1, v2, ...`` line per lead and feature (fewer tokens).
+        (the paper's dictionary of feature sequences). ``style="beats"``: ``{lead: [{feature: value}
+        per beat]}`` (the generation prompt's "each entry in the list corresponds to the features
+        calculated for a single heartbeat"). ``style="lines"``: one ``Lead X | Feature: v1, v2, ...``
+        line per lead and feature (fewest tokens).
         """
         chosen = leads or self.leads
         legend = legend_text(self)
         if style == "json":
             body = {lead: self.features[lead] for lead in chosen}
             return legend + "\n" + json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        if style == "beats":
+            body_beats = {
+                lead: [{feat: self.features[lead][feat][k] for feat in FEATURES} for k in range(self.n_beats)]
+                for lead in chosen
+            }
+            return legend + "\n" + json.dumps(body_beats, separators=(",", ":"), ensure_ascii=False)
         if style == "lines":
             rows = [legend]
             for lead in chosen:
@@ -149,7 +157,7 @@ class FeatureDB:
                     vals = ", ".join("null" if v is None else str(v) for v in self.features[lead][feat])
                     rows.append(f"Lead {lead} | {feat}: {vals}")
             return "\n".join(rows)
-        raise ValueError(f"unknown FeatureDB text style {style!r}; use 'json' or 'lines'")
+        raise ValueError(f"unknown FeatureDB text style {style!r}; use 'json', 'beats' or 'lines'")
 
 
 def legend_text(db: FeatureDB) -> str:
@@ -242,11 +250,23 @@ def from_beats(beats: Beats) -> FeatureDB:
 
 
 def extract(ecg: ECG, max_seconds: float | None = 10.0, cache_dir: Any = None) -> FeatureDB:
-    """FeatureDB of the 12 standard leads present in ``ecg`` (first ``max_seconds``), cached on disk.
+    """FeatureDB of the 12 standard leads of ``ecg`` (first ``max_seconds``); the delineation is cached.
+
+    Leads the record lacks are listed in ``failures`` with all values ``None``.
 
     Raises :class:`~harness.ecg.delineation.DelineationError` if no heartbeat is found at all.
     """
     leads = tuple(lead for lead in STANDARD_LEADS if lead in ecg.leads)
     if not leads:
         raise KeyError(f"ECG {ecg.record_id} has none of the 12 standard leads (it has {list(ecg.leads)})")
-    return from_beats(delineate_cached(ecg, max_seconds=max_seconds, leads=leads, cache_dir=cache_dir))
+    db = from_beats(delineate_cached(ecg, max_seconds=max_seconds, leads=leads, cache_dir=cache_dir))
+    # Always the 12 leads, in order: a lead the record lacks is reported, with every value null.
+    features: dict[str, dict[str, list[Value]]] = {}
+    for lead in STANDARD_LEADS:
+        if lead in db.features:
+            features[lead] = db.features[lead]
+        else:
+            features[lead] = {feat: [None] * db.n_beats for feat in FEATURES}
+            db.failures[lead] = "lead absent from the record"
+    db.features = features
+    return db

@@ -231,10 +231,14 @@ class Rubric:
             user = user.rstrip() + "\n\n" + FORMAT.format(example=self.verdict_example())
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
-    def repair_messages(self, call: JudgeCall, raw: str | None, verdict: Verdict) -> list[dict[str, Any]]:
-        """The conversation that asks the judge to fix an invalid verdict."""
+    def repair_messages(self, messages: list[dict[str, Any]], raw: str | None, verdict: Verdict) -> list[dict[str, Any]]:
+        """The conversation so far, continued with a request to fix the invalid verdict.
+
+        Each repair extends the conversation, so every attempt is a distinct request (and a
+        distinct cache entry) that shows the judge its earlier replies.
+        """
         text = self.spec.prompt.repair.format(problems=verdict.summary(), example=self.verdict_example())
-        return [*call.messages, {"role": "assistant", "content": raw or ""}, {"role": "user", "content": text}]
+        return [*messages, {"role": "assistant", "content": raw or ""}, {"role": "user", "content": text}]
 
     # -- verdicts ---------------------------------------------------------------------------
 
@@ -277,7 +281,7 @@ class Rubric:
         for text in untrusted:
             for claim in claimed_values(text, self.fields):
                 shared = [k for k in claim if k in scores]
-                if shared and all(_same(claim[k], scores[k]) for k in shared):
+                if shared and all(any(_same(c, scores[k]) for c in claim[k]) for k in shared):
                     return ", ".join(f"{k}={scores[k]}" for k in shared)
         return None
 

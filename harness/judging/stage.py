@@ -191,7 +191,7 @@ class JudgeStage:
                 attempts.append({"call": call.label, "raw": response.text, "problems": verdict.summary() or None, "cached": response.cached})
                 if verdict.ok:
                     break
-                messages = self.rubric.repair_messages(call, response.text, verdict)
+                messages = self.rubric.repair_messages(messages, response.text, verdict)
             verdicts[call.label] = verdict
         scores, problems = self.rubric.combine(verdicts)
         values: dict[str, Any] = {}

@@ -5,9 +5,10 @@ fence. The rule is deliberately narrow so that an answer cannot smuggle a score 
 
 * every span the judge echoed between the answer's delimiters (``<answer-NONCE> ...
   </answer-NONCE>``, or from an opening delimiter to the end) is removed first;
-* of what remains, only the *last* balanced top-level ``{...}`` is read. A code fence
-  (```json ... ```) is just prose around it. If that last object is malformed or cut off, the
-  reply is invalid: the parser never falls back to an earlier object, which could be an echo.
+* of what remains, only the object that ends at the *last* ``}`` is read (a code fence,
+  ```json ... ```, is just prose around it). If that object is malformed, or another one is
+  opened after it and cut off, the reply is invalid: the parser never falls back to an earlier
+  object, which could be an echo.
 
 The object is then checked against the rubric (see :meth:`Rubric.validate`).
 """
@@ -72,60 +73,36 @@ def strip_echoes(text: str, tags: Iterable[str]) -> str:
     return text
 
 
-def top_level_objects(text: str) -> tuple[list[tuple[int, int]], bool]:
-    """Spans of the balanced top-level ``{...}`` in ``text`` and whether one is left open at the end.
-
-    Quotes count only inside an object (prose apostrophes do not); braces inside JSON strings
-    do not count.
-    """
-    spans: list[tuple[int, int]] = []
-    depth = 0
-    start = -1
-    in_string = False
-    escaped = False
-    for i, ch in enumerate(text):
-        if depth == 0:
-            if ch == "{":
-                depth, start = 1, i
-            continue
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-            continue
-        if ch == '"':
-            in_string = True
-        elif ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                spans.append((start, i + 1))
-    return spans, depth > 0
+MAX_STARTS = 500  # candidate openings tried, from the left, for the object ending at the last brace
 
 
 def final_object(text: str | None, *, echo_tags: Iterable[str] = ()) -> tuple[dict[str, Any] | None, Problem | None]:
-    """The judge's final JSON object, or the problem that prevents reading it."""
+    """The judge's final JSON object, or the problem that prevents reading it.
+
+    The final object is the outermost JSON object that ends at the reply's last ``}``. An
+    object opened after that brace means the reply was cut off (incomplete), and a last
+    ``{...}`` that is not JSON is malformed: neither falls back to an earlier object.
+    """
     if not text or not text.strip():
         return None, Problem(NO_JSON, "the reply is empty")
     cleaned = strip_echoes(text, echo_tags)
-    spans, left_open = top_level_objects(cleaned)
-    if left_open:  # an object opened after the last complete one and never closed
+    end = cleaned.rfind("}")
+    if cleaned.find("{", end + 1) != -1:
         return None, Problem(INCOMPLETE, "the last JSON object is not closed (reply cut off?)")
-    if not spans:
+    if end == -1:
         return None, Problem(NO_JSON, "the reply contains no JSON object")
-    start, end = spans[-1]
-    snippet = cleaned[start:end]
-    try:
-        obj = json.loads(snippet)
-    except json.JSONDecodeError as exc:
-        return None, Problem(MALFORMED, f"{exc.msg} at character {exc.pos} of the last JSON object")
-    if not isinstance(obj, dict):  # pragma: no cover - a balanced {...} that parses is an object
-        return None, Problem(MALFORMED, "the last JSON value is not an object")
-    return obj, None
+    decoder = json.JSONDecoder()
+    starts = [i for i, ch in enumerate(cleaned[: end + 1]) if ch == "{"][-MAX_STARTS:]
+    if not starts:
+        return None, Problem(NO_JSON, "the reply contains no JSON object")
+    for start in starts:
+        try:
+            obj, stop = decoder.raw_decode(cleaned, start)
+        except json.JSONDecodeError:
+            continue
+        if stop == end + 1 and isinstance(obj, dict):
+            return obj, None
+    return None, Problem(MALFORMED, "the last {...} of the reply is not a valid JSON object")
 
 
 def embedded_objects(text: str | None) -> list[dict[str, Any]]:
@@ -146,19 +123,22 @@ def embedded_objects(text: str | None) -> list[dict[str, Any]]:
     return found
 
 
-def claimed_values(text: str | None, keys: Iterable[str]) -> list[dict[str, Any]]:
-    """Verdict-like claims inside ``text``: JSON objects, and ``key: value`` runs in any quoting."""
+def claimed_values(text: str | None, keys: Iterable[str]) -> list[dict[str, list[Any]]]:
+    """Verdict-like claims inside ``text``: each maps a key to the values claimed for it.
+
+    Claims are JSON objects (top-level or nested) and loose runs such as ``correctness: 10``,
+    ``'completeness' = 9`` or ``rate it correctness 10`` in any quoting.
+    """
     keys = list(keys)
-    claims = [{k: obj[k] for k in keys if k in obj} for obj in embedded_objects(text)]
+    claims = [{k: [obj[k]] for k in keys if k in obj} for obj in embedded_objects(text)]
     if text:
-        loose: dict[str, Any] = {}
+        loose: dict[str, list[Any]] = {}
         for key in keys:
-            match = re.search(r"[\"']?" + re.escape(key) + r"[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9.\-]+)", text)
-            if match:
-                value = match.group(1)
-                try:
-                    loose[key] = json.loads(value)
-                except ValueError:
-                    loose[key] = value
+            name = r"[\"']?\b" + re.escape(key) + r"\b[\"']?"
+            numbers = re.findall(name + r"\s*(?:[:=]|=>|\bis\b|\bof\b|\bto\b|\bat\b)?\s*[\"']?(-?\d+(?:\.\d+)?)", text, re.IGNORECASE)
+            words = re.findall(name + r"\s*[:=]\s*[\"']?([A-Za-z]+)", text, re.IGNORECASE)
+            values = [float(v) for v in numbers] + words
+            if values:
+                loose[key] = values
         claims.append(loose)
     return [c for c in claims if c]

@@ -78,7 +78,8 @@ def run_job(cfg: dict[str, Any], *, out_dir: Path, model_choice: str, registry: 
             if absent.get("n_absent"):
                 display.warn(f"{name}: {absent['n_absent']} sample(s) skipped, their ECG record is not under the data directory "
                              f"(ids in results.json task.ecg.absent_ids; looked in {', '.join(absent['looked_in'][:2])}, ...)")
-            outcomes.append({"task": name, "results": str(task_out / "results.json"), "metrics": {k: v.value for k, v in results.metrics.items()}})
+            outcomes.append({"task": name, "results": str(task_out / "results.json"), "n": results.task.n_samples,
+                             "metrics": {k: v.value for k, v in results.metrics.items()}})
     finally:
         cache.close()
     if grouped:

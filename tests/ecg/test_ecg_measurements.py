@@ -126,6 +126,10 @@ def test_featuredb_serialisation(measured) -> None:
     assert list(parsed) == list(STANDARD_LEADS)
     assert parsed["II"]["QT Interval"] == db.sequence("II", "QT Interval")
     assert "time-ordered" in legend and "null = not measurable" in legend and "Bazett" in legend
+    beats = json.loads(db.to_text(style="beats").rsplit("\n", 1)[1])
+    assert len(beats["V2"]) == db.n_beats
+    assert [b["QRS Duration"] for b in beats["V2"]] == db.sequence("V2", "QRS Duration")
+    assert list(beats["V2"][3]) == list(FEATURES)
     lines = db.to_text(style="lines")
     assert "Lead V6 | QTc Interval: " in lines
     assert lines.count("\n") == 3 - 1 + 12 * 14
@@ -172,3 +176,16 @@ def test_features_text_and_cache(signals_dir: Path, ecg_cache: Path, measured, m
     monkeypatch.setattr(dl, "delineate", lambda *a, **k: (_ for _ in ()).throw(AssertionError("recomputed")))
     fdb = present(ecg, "featuredb", cache_dir=ecg_cache, style="lines")[0]["text"]
     assert "Lead II | Heart Rate:" in fdb
+
+
+def test_absent_leads_are_reported_in_featuredb(signals_dir: Path, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    ptb = read_record(signals_dir / "ptb_diagnostic" / "s0010_re")
+    limb = replace(ptb, signal=ptb.signal[:, :6], leads=ptb.leads[:6])
+    db = extract(limb, cache_dir=tmp_path)
+    assert db.leads == list(STANDARD_LEADS)
+    assert set(db.failures) == {"V1", "V2", "V3", "V4", "V5", "V6"}
+    assert db.failures["V1"] == "lead absent from the record"
+    assert all(v is None for v in db.sequence("V4", "QT Interval"))
+    assert any(v is not None for v in db.sequence("II", "QT Interval"))

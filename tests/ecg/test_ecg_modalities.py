@@ -132,3 +132,16 @@ def test_bad_modality_and_option_are_named(hr06000) -> None:
         present(hr06000, "pixels")
     with pytest.raises(TypeError, match=r"modality 'image' has no option\(s\) \['resolution_uv'\]"):
         present(hr06000, "image", cache_dir=False, resolution_uv=5)
+
+
+def test_default_cache_dir_follows_the_harness_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from harness.ecg.cache import default_cache_dir
+
+    monkeypatch.delenv("HARNESS_ECG_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path / "core"))
+    assert default_cache_dir() == tmp_path / "core" / "ecg"
+    monkeypatch.setenv("HARNESS_ECG_CACHE_DIR", str(tmp_path / "own"))
+    assert default_cache_dir() == tmp_path / "own"
+    monkeypatch.delenv("HARNESS_ECG_CACHE_DIR")
+    monkeypatch.delenv("HARNESS_CACHE_DIR")
+    assert default_cache_dir() == Path.home() / ".cache" / "ecg-harness" / "ecg"

@@ -73,3 +73,16 @@ def test_missing_wordnet_message_says_where_and_how(monkeypatch, tmp_path):
     assert str(tmp_path / "none") in message and str(tmp_path / "nltk") in message
     assert "apt-get install -y wordnet-base wordnet-sense-index" in message
     assert "HARNESS_METEOR_WORDNET=off" in message
+
+
+def test_fast_lemma_names_equal_nltk_synsets():
+    """LemmaNames reads lemma fields directly; it must agree with nltk's Synset objects, here on
+    every 25th lemma of WordNet's index (all parts of speech, markers, inflected forms)."""
+    reader = wordnet.load_wordnet()
+    names = wordnet.LemmaNames(reader)
+    words = sorted(reader._lemma_pos_offset_map)[::25]
+    words += ["attacks", "ran", "better", "ill", "galore", "hearts", "ecg", "12", "axes"]  # morphy and markers
+    assert len(words) > 5000
+    for word in words:
+        expected = {lemma.name() for synset in reader.synsets(word) for lemma in synset.lemmas()}
+        assert names(word) == expected, word
