@@ -1,29 +1,18 @@
-"""Real ECG-Expert-QA answers, found through the data directory (never copied into the repo)."""
+"""Real ECG-Expert-QA answers, read through the data directory (``data_dir`` in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
 ECGQA_FILES = {  # the tasks whose real files are in the shared data directory
     "CK": "Cardiology Knowledge (Basic Knowledge Q&A).json",
     "EBK": "ECG Knowledge (Basic Q&A).json",
     "CD": "Complex diagnosis (analysis of difficult diseases).json",
     "PP": "Patient prognosis (prognostic analysis).json",
 }
-
-
-@pytest.fixture(scope="session")
-def data_dir() -> Path:
-    env = os.environ.get("HARNESS_DATA_DIR")
-    path = Path(env) if env else REPO / ".." / "shared" / "data"
-    if not (path / "ecg_expert_qa").is_dir():
-        pytest.fail(f"real data not found: {path / 'ecg_expert_qa'} (set HARNESS_DATA_DIR to the shared data directory)")
-    return path
 
 
 @pytest.fixture(scope="session")

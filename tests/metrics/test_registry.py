@@ -23,8 +23,12 @@ def test_hook_registers_every_metric_once():
     metrics = [m for result in pm.hook.harness_metrics() for m in result]
     assert [m.name for m in metrics] == NAMES
     assert all(isinstance(m, Metric) and m.description for m in metrics)
+    from harness.results.secrets import scrub
+
     for m in metrics:
-        json.dumps(m.info())  # info() goes into results.json
+        info = m.info()
+        json.dumps(info)  # info() goes into results.json ...
+        assert scrub(info) == info  # ... intact: no key looks like a secret to the results writer
 
 
 def test_registering_does_not_import_heavy_libraries():
