@@ -3,7 +3,7 @@
 A task's ``ecg:`` block (YAML) says where a record's reference lives and how to prepare it::
 
     ecg:
-      record: filename          # field (dotted path) holding a reference or a list of references
+      record: filename          # field (dotted path) holding a reference or a list of references (alias: record_field)
       modalities: [image, signal_text, features]
       fs: 250                   # resample to this rate (HeartAgent standardises to 250 Hz); null keeps the file's
       clean: false              # NeuroKit2 cleaning before presentation
@@ -40,11 +40,17 @@ class ECGRecordAbsent(DataError):
     """A sample's ECG record is not under the data directory."""
 
 
+def record_field(spec: dict[str, Any]) -> str | None:
+    """The field naming a sample's record(s): ``record`` (``record_field`` is accepted as an alias)."""
+    value = spec.get("record") or spec.get("record_field")
+    return str(value) if value else None
+
+
 def record_refs(doc: Doc, spec: dict[str, Any]) -> list[str]:
     """The record references a sample names (``filename: ["ptbxl_img/06000"]`` -> ``["ptbxl_img/06000"]``)."""
     from harness.task.dataset import dotted
 
-    field = spec.get("record")
+    field = record_field(spec)
     if not field:
         raise DataError("task ecg block: `record` (the field holding the record reference) is required")
     try:

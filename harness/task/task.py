@@ -136,7 +136,7 @@ class Task:
 
     def docs(self) -> Iterator[Doc]:
         docs = iter_docs(self.spec.dataset, self.data.path, self.loader, task_name=self.spec.name)
-        if self.spec.ecg and self.spec.ecg.get("record"):  # samples whose ECG is absent are reported, not run
+        if self.spec.ecg and (self.spec.ecg.get("record") or self.spec.ecg.get("record_field")):  # absent ECGs: reported, not run
             from harness.ecg.task_input import with_present_records
 
             docs = with_present_records(docs, self.spec.ecg, data_dir=self.data_dir, absent=self.absent_ecg)
@@ -144,7 +144,7 @@ class Task:
 
     def ecg_report(self) -> dict[str, Any] | None:
         """Absent ECG records (count, ids, where looked) for results.json; None for text-only tasks."""
-        if not (self.spec.ecg and self.spec.ecg.get("record")):
+        if not (self.spec.ecg and (self.spec.ecg.get("record") or self.spec.ecg.get("record_field"))):
             return None
         from harness.ecg.task_input import absent_report
 

@@ -90,3 +90,7 @@ def test_parts_for_each_modality_of_a_real_record(data_dir):
     assert pair[0] == {"type": "text", "text": "Previous ECG:"} and pair[-1]["type"] == "image_url"
     assert any(p.get("text") == "Recent ECG:" for p in pair)
     assert ecg_parts(doc, {**SPEC, "attach": False}, "signal_text", data_dir=data_dir) == []
+
+
+def test_record_field_alias():
+    assert record_refs(Doc("x", {"f": "ptbxl_img/06000"}), {"record_field": "f"}) == ["ptbxl_img/06000"]
