@@ -44,11 +44,12 @@ def load_encoder(encoder: str) -> Any:
     import os
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    path = encoder_path(encoder)  # fail fast (and cheaply) before importing torch
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError:
         raise RuntimeError("sentence-transformers is not installed (pip install 'ecg-harness[semantic]')") from None
-    return SentenceTransformer(str(encoder_path(encoder)), device="cpu")
+    return SentenceTransformer(str(path), device="cpu")
 
 
 def token_f1(a: Any, b: Any) -> tuple[float, float, float]:
