@@ -116,8 +116,8 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
             if extraction.unparseable:
                 record["unparseable"] = True
                 tally.unparseable += 1
-            for stage in stages:
-                await stage.process(item, record)
+        for stage in stages:  # failed requests too: a stage counts them as unscored, never drops them
+            await stage.process(item, record)
         return record
 
     writer = JsonlWriter(out_dir / "samples.jsonl")

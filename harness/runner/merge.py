@@ -80,9 +80,10 @@ def merge_shards(run_dirs: list[Path], out_dir: Path, *, registry: Any = None) -
         entry["info"] = first["metrics"][name].get("info", {})
         merged["metrics"][name] = {**first["metrics"][name], **entry}
     if judged:
-        from harness.judging.merge import judged_metric_results
+        from harness.judging.merge import judged_metric_results, merged_judges_info
 
         merged["metrics"].update(judged_metric_results(first, judge_records))
+        merged["judges"] = merged_judges_info(shards, judge_records)
     merged["task"]["n_samples"] = n_items
     merged["task"]["shard"] = None
     if "shard" in merged["config"]:

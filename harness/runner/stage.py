@@ -1,7 +1,8 @@
 """Work done per item after the model answered (judging is the built-in one).
 
 A stage sees each item and its sample record (with the response and prediction) as soon as the
-model has answered, runs concurrently with other items under the runner's bounds, and adds its
+model has answered (also when the request failed: ``record['error']`` is set, and the stage
+must count the sample as unscored rather than skip it), runs concurrently with other items under the runner's bounds, and adds its
 findings to the record. At the end it reports task-level entries for results.json.
 """
 

@@ -1,0 +1,276 @@
+"""Judging as a runner stage: every sample x rubric x judge model, cached, bounded, validated.
+
+For each sample the stage renders the rubric's prompt(s), asks every judge of the jury
+concurrently (each judge with its own concurrency bound) through the run's response cache
+(key = judge identity + messages + parameters, so a re-run or a resumed run re-asks nothing),
+reads the verdict, and on an invalid verdict asks again with a repair prompt, at most
+``max_repairs`` times. What still fails is *unscored* with its reason; the raw replies are kept
+in the sample record under ``record["judges"][rubric][judge]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.errors import TaskFileError, suggest
+from harness.judging.jury import FEW_JUDGES, agreement, combine, default_min_judges
+from harness.judging.rubric import JudgeCall, JudgeInput, Rubric
+from harness.judging.verdict import JUDGE_FAILED, REQUEST_FAILED, Problem, Verdict
+from harness.judging.report import judge_metrics, metric_entry, sum_usage, values_to_record
+from harness.metrics.base import Unscored
+from harness.models.base import EndpointUnreachable, ModelError, Request, Response, Usage
+from harness.models.config import ModelConfig
+from harness.models.loading import build_model
+from harness.runner.cache import ResponseCache, request_key
+from harness.task.output_type import Item
+from harness.task.prompt import fingerprint
+
+RESERVED = "jury"
+TOTAL = "total"
+
+
+@dataclass
+class JudgeUsage:
+    """What one judge model cost on one rubric."""
+
+    requests: int = 0  # issued to the judge in this run
+    cache_hits: int = 0
+    failed: int = 0
+    repairs: int = 0  # repair prompts sent (or answered from the cache)
+    usage: Usage = field(default_factory=Usage)  # every verdict used, cached or not
+    issued_usage: Usage = field(default_factory=Usage)  # only what this run paid for
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"requests": self.requests, "cache_hits": self.cache_hits, "failed": self.failed, "repairs": self.repairs,
+                "prompt_tokens": self.usage.prompt_tokens, "completion_tokens": self.usage.completion_tokens, "cost_usd": self.usage.cost_usd,
+                "this_run": {"prompt_tokens": self.issued_usage.prompt_tokens, "completion_tokens": self.issued_usage.completion_tokens,
+                             "cost_usd": self.issued_usage.cost_usd}}
+
+
+class JudgePanel:
+    """The judge models of a run, shared by all rubrics: built once, bounded, cached, closed once."""
+
+    def __init__(self, configs: list[ModelConfig], *, registry: Any, cache: ResponseCache, concurrency: int):
+        self.configs = {c.name: c for c in configs}
+        self.models = {c.name: build_model(c, registry) for c in configs}
+        self.cache = cache
+        self._bounds = {c.name: asyncio.Semaphore(max(1, min(c.concurrency or concurrency, concurrency))) for c in configs}
+        self._identity: dict[str, dict[str, Any]] = {}
+        self.users = 0
+
+    def identity(self, name: str) -> dict[str, Any]:
+        if name not in self._identity:
+            self._identity[name] = self.models[name].identity
+        return self._identity[name]
+
+    def record(self, name: str) -> dict[str, Any]:
+        """The judge as results.json records it: model and parameters, never secrets."""
+        from harness.models.retry import safe_url
+
+        config = self.configs[name]
+        base_url = config.resolved_base_url()
+        return {"name": name, "backend": config.backend, "model": config.model, "base_url": safe_url(base_url) if base_url else None,
+                "params": dict(config.params), "identity_sha256": fingerprint(self.identity(name))}
+
+    async def ask(self, name: str, request_id: str, messages: list[dict[str, Any]], params: dict[str, Any], tally: JudgeUsage) -> Response:
+        key = request_key(self.identity(name), messages, params)
+        response = self.cache.get(key)
+        if response is not None:
+            tally.cache_hits += 1
+            tally.usage.add(response.usage)
+            return response
+        async with self._bounds[name]:
+            try:
+                response = await self.models[name].generate(Request(request_id, messages, params))
+            except EndpointUnreachable as exc:
+                raise EndpointUnreachable(f"judge '{name}': {exc}") from None
+            except ModelError as exc:
+                response = Response(text=None, error=str(exc))
+        tally.requests += 1
+        if response.error is None and response.text is not None:
+            _price(response, self.configs[name])
+            self.cache.put(key, response)
+            tally.usage.add(response.usage)
+            tally.issued_usage.add(response.usage)
+        else:
+            tally.failed += 1
+            response.error = response.error or "the judge returned no text"
+        return response
+
+    async def release(self) -> None:
+        self.users -= 1
+        if self.users <= 0:
+            models, self.models = list(self.models.values()), {}
+            for model in models:
+                await model.aclose()
+
+
+def _price(response: Response, config: ModelConfig) -> None:
+    """Cost from ``options.price_per_mtok: {prompt, completion}`` when the backend reports none."""
+    price = config.options.get("price_per_mtok")
+    if response.usage.cost_usd is None and isinstance(price, dict):
+        response.usage.cost_usd = (response.usage.prompt_tokens * float(price.get("prompt", 0))
+                                   + response.usage.completion_tokens * float(price.get("completion", 0))) / 1e6
+
+
+class JudgeStage:
+    """One rubric judged by one or more judge models (an :class:`~harness.runner.stage.ItemStage`)."""
+
+    def __init__(self, rubric: Rubric, panel: JudgePanel, *, seed: int = 0):
+        self.rubric = rubric
+        self.name = rubric.name
+        self.panel = panel
+        self.seed = seed
+        self.judges = list(panel.configs)
+        spec = rubric.spec
+        self.min_judges = spec.min_judges or default_min_judges(len(self.judges))
+        if self.min_judges > len(self.judges):
+            raise TaskFileError(f"rubric '{rubric.name}': min_judges={self.min_judges} but only {len(self.judges)} judge(s) were given")
+        self.quantities = [c.name for c in rubric.criteria] if len(rubric.criteria) > 1 else []
+        self.quantities.append(TOTAL)
+        self.tallies = {j: JudgeUsage() for j in self.judges}
+        self._jury: list[tuple[tuple[int, ...], dict[str, Any]]] = []
+        self._per_judge: dict[str, list[tuple[tuple[int, ...], dict[str, Any]]]] = {j: [] for j in self.judges}
+        self._consistent = Counter()  # pairwise: orders that agreed / disagreed
+        panel.users += 1
+
+    def metric_name(self, quantity: str) -> str:
+        return self.name if quantity == TOTAL else f"{self.name}.{quantity}"
+
+    # -- per sample -------------------------------------------------------------------------
+
+    async def process(self, item: Item, record: dict[str, Any]) -> None:
+        position = tuple(record.get("position") or item.position)
+        if record.get("error") is not None:  # no answer to judge: unscored, and counted
+            failed = {q: Unscored(REQUEST_FAILED) for q in self.quantities}
+            self._jury.append((position, failed))
+            for judge in self.judges:
+                self._per_judge[judge].append((position, failed))
+            record["judges"][self.name] = {RESERVED: {"values": values_to_record(self._named(failed)), "n_judges": 0}}
+            return
+        answer = record.get("prediction") if self.rubric.spec.answer_from == "prediction" else record.get("response")
+        inp = JudgeInput(item_id=item.id, question=_last_user_text(item.messages), messages=item.messages,
+                         answer="" if answer is None else str(answer), reference=item.reference, doc=item.doc)
+        calls = self.rubric.calls(inp)
+        outcomes = await asyncio.gather(*(self._judge(judge, calls, item.id) for judge in self.judges))
+        entry: dict[str, Any] = {}
+        for judge, (values, detail) in zip(self.judges, outcomes):
+            self._per_judge[judge].append((position, values))
+            entry[judge] = {"values": values_to_record(self._named(values)), **detail}
+        method = self.rubric.spec.jury
+        jury = {q: combine([values[q] for values, _ in outcomes], method=method, min_judges=self.min_judges) for q in self.quantities}
+        self._jury.append((position, jury))
+        entry[RESERVED] = {"values": values_to_record(self._named(jury)),
+                           "n_judges": sum(not isinstance(values[TOTAL], Unscored) for values, _ in outcomes)}
+        record["judges"][self.name] = entry
+
+    def _named(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {self.metric_name(q): v for q, v in values.items()}
+
+    async def _judge(self, judge: str, calls: list[JudgeCall], item_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One judge on one sample: its values per quantity and what the record keeps."""
+        verdicts: dict[str, Verdict] = {}
+        attempts: list[dict[str, Any]] = []
+        tally = self.tallies[judge]
+        for call in calls:
+            messages = call.messages
+            for attempt in range(self.rubric.spec.max_repairs + 1):
+                if attempt:
+                    tally.repairs += 1
+                response = await self.panel.ask(judge, f"judge/{self.name}/{item_id}/{call.label}/{attempt}", messages,
+                                                self.rubric.spec.params, tally)
+                if response.error is not None:
+                    verdict = Verdict(raw=None, problems={"*": Problem(JUDGE_FAILED, response.error[:300])})
+                    attempts.append({"call": call.label, "raw": None, "problems": verdict.summary()})
+                    break  # the backend already retried the transport; a repair prompt cannot help
+                verdict = self.rubric.read(response.text, call)
+                attempts.append({"call": call.label, "raw": response.text, "problems": verdict.summary() or None, "cached": response.cached})
+                if verdict.ok:
+                    break
+                messages = self.rubric.repair_messages(messages, response.text, verdict)
+            verdicts[call.label] = verdict
+        scores, problems = self.rubric.combine(verdicts)
+        values: dict[str, Any] = {}
+        for q in self.quantities:
+            if q == TOTAL:
+                missing = [p for c, p in problems.items() if c in {x.name for x in self.rubric.criteria}]
+                values[q] = Unscored(missing[0].category) if missing else self.rubric.sample_score(scores)
+            else:
+                values[q] = scores[q] if q in scores else Unscored(problems[q].category)
+        if "position_consistent" in scores:
+            self._consistent[bool(scores["position_consistent"])] += 1
+        detail = {"scores": dict(scores), "problems": {k: str(p) for k, p in problems.items()}, "attempts": attempts}
+        return values, detail
+
+    # -- task level -------------------------------------------------------------------------
+
+    def _series(self, rows: list[tuple[tuple[int, ...], dict[str, Any]]], quantity: str) -> list[Any]:
+        return [values[quantity] for _, values in sorted(rows, key=lambda r: r[0])]
+
+    def _metric_info(self, quantity: str) -> dict[str, Any]:
+        spec = self.rubric.spec
+        return {"rubric": self.name, "quantity": quantity, "judges": self.judges, "jury": spec.jury if len(self.judges) > 1 else None,
+                "min_judges": self.min_judges, "task_aggregate": spec.task_aggregate}
+
+    def metric_results(self) -> dict[str, dict[str, Any]]:
+        hib = self.rubric.spec.higher_is_better
+        return {self.metric_name(q): metric_entry(self.metric_name(q), self._series(self._jury, q), info=self._metric_info(q),
+                                                  higher_is_better=hib, seed=self.seed) for q in self.quantities}
+
+    def info(self) -> dict[str, Any]:
+        names = [self.metric_name(q) for q in self.quantities]
+        per_judge = {j: {self.metric_name(q): self._series(self._per_judge[j], q) for q in self.quantities} for j in self.judges}
+        out: dict[str, Any] = {
+            "rubric": self.rubric.info(),
+            "judges": {j: {"model": self.panel.record(j), "usage": self.tallies[j].as_dict(),
+                           "metrics": judge_metrics(per_judge[j], self.rubric.spec, seed=self.seed)} for j in self.judges},
+            "jury": {"n_judges": len(self.judges), "aggregate": self.rubric.spec.jury, "min_judges": self.min_judges,
+                     "unscored_for_too_few_judges": sum(isinstance(v[TOTAL], Unscored) and v[TOTAL].reason == FEW_JUDGES for _, v in self._jury)},
+            "agreement": {name: agreement({j: per_judge[j][name] for j in self.judges}) for name in names},
+            "usage": sum_usage([self.tallies[j].as_dict() for j in self.judges]),
+        }
+        if self._consistent:
+            n = sum(self._consistent.values())
+            out["position_consistency"] = {"rate": self._consistent[True] / n, "n": n}
+        return out
+
+    async def aclose(self) -> None:
+        await self.panel.release()
+
+
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            content = message.get("content")
+            if isinstance(content, str):
+                return content
+            return "\n".join(p.get("text", "") for p in content or [] if p.get("type") == "text")
+    return ""
+
+
+def build_judge_stages(task: Any, judges: list[ModelConfig], *, registry: Any, cache: ResponseCache, settings: Any) -> list[JudgeStage]:
+    """One stage per rubric the task lists, all sharing the judge models (``judge=[a,b,c]``)."""
+    names = [j.name for j in judges]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise TaskFileError(f"judge: {', '.join(duplicates)} listed more than once")
+    if RESERVED in names:
+        raise TaskFileError(f"judge: a judge model config may not be named '{RESERVED}'")
+    rubrics = []
+    for ref in task.spec.judges:
+        rubric = registry.judges.get(ref.name)
+        if rubric is None:
+            raise TaskFileError(f"{task.source}: judges: " + suggest(ref.name, registry.judges, what="judge rubric"))
+        if ref.args:
+            try:
+                rubric = rubric.bind(**ref.args)
+            except ValueError as exc:
+                raise TaskFileError(f"{task.source}: judges: '{ref.name}': {exc}") from None
+        rubrics.append(rubric)
+    config = getattr(settings, "config", {}) or {}
+    concurrency = int(config.get("judge_concurrency") or getattr(settings, "concurrency", 8))
+    panel = JudgePanel(judges, registry=registry, cache=cache, concurrency=concurrency)
+    return [JudgeStage(rubric, panel, seed=getattr(settings, "seed", 0)) for rubric in rubrics]
