@@ -16,6 +16,7 @@ usage: python -m harness +task=NAME [model=NAME] [key=value ...]
        python -m harness -m +task=A,B model=X,Y        (multirun: one result per combination)
        python -m harness list                          (tasks, models, metrics, judges, plugins)
        python -m harness merge SHARD_DIR... --out DIR  (merge a task run with shard=i/n)
+       python -m harness build heartcare --out DIR     (data engine: Heartcare-Bench items from labels + records)
        python -m harness --hydra-help                  (Hydra's own options)
 
 common keys: limit=N sample=N seed=S concurrency=C modality=image|signal_text|features
@@ -175,4 +176,4 @@ def _merge(args: list[str]) -> None:
 
 
 # Subcommands other than a run: name -> callable(args). Layers add theirs here.
-_SUBCOMMANDS: dict[str, Any] = {"merge": _merge}
+_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "build": lambda args: __import__("harness.databuild", fromlist=["main"]).main(args)}

@@ -168,7 +168,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
                  "prompt_sha256": task.prompt_sha256, "n_samples": n_items, "limit": selection.limit,
                  "sample_seed": selection.seed if selection.sample is not None else None, "sample": selection.sample,
                  "shard": list(selection.shard) if selection.shard else None, "modality": task.modality,
-                 "n_unparseable": tally.unparseable},
+                 "n_unparseable": tally.unparseable, "ecg": task.ecg_report()},
         "model": {"name": model.config.name, "backend": model.config.backend, "model": model.config.model,
                   "base_url": model.config.resolved_base_url(), "params": {**model.config.params}, "identity_sha256": identity_sha},
         "metrics": metric_results,

@@ -166,9 +166,9 @@ def find_wordnet() -> WordNetLocation:
     raise WordNetNotFound(f"WordNet not found ({missing} missing; looked in {looked}). {INSTALL_HINT}")
 
 
-@lru_cache(maxsize=1)
-def load_wordnet() -> Any:
-    """An English ``WordNetCorpusReader`` over :func:`find_wordnet`'s files, loaded once per process.
+def open_reader(root: Path) -> Any:
+    """An English ``WordNetCorpusReader`` over ``root`` (which must be on ``nltk.data.path``:
+    NLTK refuses to read corpora elsewhere).
 
     Its ``synsets()`` equal ``nltk.corpus.wordnet``'s; it skips building the WordNet-version
     mapping used only by multilingual (OMW) lookups, which saves seconds at load.
@@ -181,15 +181,21 @@ def load_wordnet() -> Any:
         def map_wn(self, version: str = "wordnet") -> None:
             return None
 
+    with warnings.catch_warnings():  # "multilingual functions are not available": not used here
+        warnings.simplefilter("ignore")
+        return EnglishWordNetReader(str(root), None)
+
+
+@lru_cache(maxsize=1)
+def load_wordnet() -> Any:
+    """The reader over :func:`find_wordnet`'s files, loaded once per process."""
     location = find_wordnet()
     if location.root.suffix == ".zip":
         from nltk.corpus import wordnet
 
         wordnet.ensure_loaded()
         return wordnet
-    with warnings.catch_warnings():  # "multilingual functions are not available": not used here
-        warnings.simplefilter("ignore")
-        return EnglishWordNetReader(str(location.root), None)
+    return open_reader(location.root)
 
 
 def reopen_files() -> None:
