@@ -6,7 +6,8 @@ ECG instruction and test sets store a sample as a chat, in three dialects:
 - ECG-Bench (PULSE): ``conversation: [{from: user|assistant, value}]``, ``image``;
 - ECG-R1's converted chat format: ``messages: [{role: system|user|assistant, content}]``, ``images: [...]``.
 
-The ``chat`` loader reads JSON, JSON lines or Parquet (a Hub subset exported with ``datasets``)
+The ``chat`` loader reads JSON, JSON lines or Parquet (a Hub subset exported with ``datasets``'
+``to_parquet``, or a Parquet file of the Hub repository)
 and adds the same fields to every record, so one task file works on any dialect:
 
 - ``system``: the system message ("" if none);
@@ -110,18 +111,19 @@ def _raw(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _hub_parquet(path: Path) -> Iterator[dict[str, Any]]:
-    """A Hub subset saved as Parquet, read through ``datasets`` (image columns are not decoded)."""
-    import datasets
+    """A Hub subset saved as Parquet (``datasets``' ``to_parquet``, or a file of the Hub repository).
 
-    ds = datasets.Dataset.from_parquet(str(path))
-    for column, feature in ds.features.items():
-        if isinstance(feature, datasets.Image):
-            ds = ds.cast_column(column, datasets.Image(decode=False))
-    for row in ds:
-        image = row.get("image")
-        if isinstance(image, dict):  # {"bytes", "path"}: keep the path, as the JSON releases do
-            row["image"] = image.get("path")
-        yield row
+    Read with pyarrow, row group by row group; an image column (``{"bytes", "path"}``) keeps its
+    path only, as the JSON releases do.
+    """
+    import pyarrow.parquet as pq
+
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=1_000):
+        for row in batch.to_pylist():
+            image = row.get("image")
+            if isinstance(image, dict):
+                row["image"] = image.get("path")
+            yield row
 
 
 def load_chat(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:

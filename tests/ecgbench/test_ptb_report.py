@@ -82,9 +82,10 @@ def test_500_gold_reports_with_a_stub_model_and_a_local_judge(data_dir, tmp_path
 
 
 def test_500_gold_reports_with_the_default_model(data_dir, tmp_path):
-    """The embedded SmolLM2 writes the reports (one distinct prompt: the file gives the instruction only)."""
+    """The embedded SmolLM2 writes the reports (one distinct prompt: the file gives the instruction only,
+    so the 500 samples need one generation; kept short to bound CPU time)."""
     with OpenAIStub(by_model({"default": judge})) as stub:
-        results, samples = run(data_dir, tmp_path, stub=stub)
+        results, samples = run(data_dir, tmp_path, "generation.max_tokens=48", stub=stub)
     assert results["model"]["name"] == "smollm2" and results["task"]["n_samples"] == 500
     assert all(s["error"] is None and s["response"] for s in samples)
     total = results["metrics"]["ecgbench_report"]
