@@ -176,3 +176,34 @@ def test_machine_measurement_variant_reports_absent_mimic_waveforms(data_dir, tm
     assert rows[0]["question"].startswith("Interpret the provided ECG image") and "<image>" not in rows[0]["question"]
     assert rows[0]["system"].startswith("You are a helpful") and rows[0]["answer"].startswith("Upon examining")
     assert re.match(r"^\d+$", rows[19]["id"]) and len(rows) == 20
+
+
+def test_gem_json_with_machine_measurements(data_dir, tmp_path):
+    """GEM's own JSON format (LLaVA conversations) on records whose signal is local: the FeatureDB
+    machine measurements of the real record reach the model, and the judge sees the GT interpretation."""
+    root = tmp_path / "data"
+    (root / "gem_grounding").mkdir(parents=True)
+    (root / "ecg_signals").symlink_to(data_dir / "ecg_signals")
+    question = "<image>\nInterpret the provided ECG image, identify key features and abnormalities in each lead."
+    rows = [{"id": f"ptbxl-{k}", "image": f"ptbxl_gen/{k:05d}_hr-0.png",
+             "conversations": [{"from": "human", "value": question}, {"from": "gpt", "value": f"Reference interpretation {k}."}]}
+            for k in (6000, 6001)]
+    rows.append({"id": "absent", "ecg": "records500/21000/21837_hr", "conversations": rows[0]["conversations"]})
+    (root / "gem_grounding" / "ecg-grounding-test-ptbxl.json").write_text(json.dumps(rows))
+    seen: list[str] = []
+
+    def candidate(request: dict) -> str:
+        seen.append(json.dumps(request["messages"]))
+        return "Sinus rhythm; QRS 90 ms."
+
+    with OpenAIStub(by_model({"candidate": candidate, "default": fixed(json.dumps(DEFAULT))})) as stub:
+        proc = run_harness("+task=gem_grounding_ptbxl", "model=local_server", "model.model=candidate", "judge=local_server",
+                           "modality=featuredb", cwd=tmp_path,
+                           env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(root), "HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(result_files(tmp_path)[0].read_text())
+    assert results["task"]["n_samples"] == 2 and results["task"]["ecg"]["absent_ids"] == ["absent"]
+    assert len(seen) == 2 and all("QTc" in s and "V6" in s for s in seen)  # per-beat FeatureDB of all 12 leads
+    assert "<image>" not in seen[0] and "Interpret the provided ECG image" in seen[0]
+    assert results["metrics"]["gem_grounding"]["value"] == pytest.approx(80.0)
+    assert results["metrics"]["gem_grounding.LeadAssessmentCoverage"]["value"] == pytest.approx(100.0)
