@@ -207,3 +207,17 @@ def test_gem_json_with_machine_measurements(data_dir, tmp_path):
     assert "<image>" not in seen[0] and "Interpret the provided ECG image" in seen[0]
     assert results["metrics"]["gem_grounding"]["value"] == pytest.approx(80.0)
     assert results["metrics"]["gem_grounding.LeadAssessmentCoverage"]["value"] == pytest.approx(100.0)
+
+
+def test_chat_loader_errors_name_the_file_and_record(tmp_path):
+    from harness.errors import DataError
+    from harness.plugins.loaders.chat import load_chat
+
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps([{"id": "ok", "conversations": [{"from": "human", "value": "<image>\nQ"}, {"from": "gpt", "value": "A"}]},
+                                {"id": "no-answer", "conversations": [{"from": "human", "value": "Q"}]}]))
+    with pytest.raises(DataError, match=r"bad.json: record 1 \(id no-answer\).*no user turn followed by an assistant turn"):
+        list(load_chat(path, {}))
+    path.write_text(json.dumps([{"id": "x", "text": "no chat"}]))
+    with pytest.raises(DataError, match=r"record 0 \(id x\): no conversation"):
+        list(load_chat(path, {}))
