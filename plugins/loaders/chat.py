@@ -6,8 +6,9 @@ ECG instruction and test sets store a sample as a chat, in three dialects:
 - ECG-Bench (PULSE): ``conversation: [{from: user|assistant, value}]``, ``image``;
 - ECG-R1's converted chat format: ``messages: [{role: system|user|assistant, content}]``, ``images: [...]``.
 
-The ``chat`` loader reads JSON, JSON lines or Parquet (a Hub subset exported with ``datasets``'
-``to_parquet``, or a Parquet file of the Hub repository)
+The ``chat`` loader reads JSON, JSON lines, Parquet (a Hub subset exported with ``datasets``'
+``to_parquet``, or a Parquet file of the Hub repository) or Arrow (the file ``datasets`` keeps in
+its local cache, read through ``datasets`` without copying)
 and adds the same fields to every record, so one task file works on any dialect:
 
 - ``system``: the system message ("" if none);
@@ -106,6 +107,8 @@ def _raw(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from load_jsonl(path, {})
     elif suffix == ".parquet":
         yield from _hub_parquet(path)
+    elif suffix == ".arrow":
+        yield from _hub_arrow(path)
     else:
         yield from load_json(path, {})
 
@@ -124,6 +127,21 @@ def _hub_parquet(path: Path) -> Iterator[dict[str, Any]]:
             if isinstance(image, dict):
                 row["image"] = image.get("path")
             yield row
+
+
+def _hub_arrow(path: Path) -> Iterator[dict[str, Any]]:
+    """A Hub subset as ``datasets`` caches it (``~/.cache/huggingface/datasets/.../*.arrow``), memory-mapped."""
+    import datasets
+
+    ds = datasets.Dataset.from_file(str(path))
+    for column, feature in ds.features.items():
+        if isinstance(feature, datasets.Image):
+            ds = ds.cast_column(column, datasets.Image(decode=False))
+    for row in ds:
+        image = row.get("image")
+        if isinstance(image, dict):
+            row["image"] = image.get("path")
+        yield row
 
 
 def load_chat(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -146,3 +146,27 @@ def test_arena_judged_on_three_aspects(tmp_path):
     total = results["metrics"]["ecgbench_arena"]
     assert total["n_scored"] == 2 and total["value"] == pytest.approx((10 * 24 / 3 + 10 * 18 / 3) / 2)
     assert results["metrics"]["ecgbench_arena.InstructionAdherence"]["value"] == pytest.approx(9.5)
+
+
+def test_hub_subset_from_the_datasets_cache_file(tmp_path):
+    """A subset as ``datasets`` stores it locally (an Arrow file, image column undecoded) reads like the Parquet export."""
+    import datasets
+
+    from harness.plugins.loaders.chat import load_chat
+
+    features = datasets.Features({"id": datasets.Value("string"), "image": datasets.Image(),
+                                  "conversations": [{"from": datasets.Value("string"), "value": datasets.Value("string")}]})
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 4), "white").save(buffer, format="PNG")
+    records = [{"id": "g12-0", "image": {"bytes": buffer.getvalue(), "path": "images/g12/0.png"},
+                "conversations": [{"from": "human", "value": "<image>\nWhich rhythm? A. SR B. AF"}, {"from": "gpt", "value": "A"}]}]
+    ds = datasets.Dataset.from_list(records, features=features)
+    ds.save_to_disk(str(tmp_path / "saved"))
+    arrow = next((tmp_path / "saved").glob("*.arrow"))
+    rows = list(load_chat(arrow, {}))
+    assert rows[0]["question"] == "Which rhythm? A. SR B. AF" and rows[0]["answer"] == "A"
+    assert rows[0]["image"].endswith("0.png") and rows[0]["record"] == "0"  # datasets keeps the file name
