@@ -28,6 +28,7 @@ BUILTIN_PLUGINS = (
     "harness.plugins.builtin_dirs",
     "harness.judges",
     "harness.plugins.heartcare",
+    "harness.plugins.ecgbench",
 )
 
 
