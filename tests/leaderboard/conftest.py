@@ -40,9 +40,13 @@ def built(runs_dir, tmp_path_factory):
     return out, report, results
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """System Chromium driven by Playwright (``playwright install`` downloads are not used)."""
+    """System Chromium driven by Playwright (``playwright install`` downloads are not used).
+
+    Module-scoped: Playwright's sync API runs an event loop in this thread while it is open, which
+    would break every later test that calls ``asyncio.run``.
+    """
     if not CHROMIUM.exists() or shutil.which("chromium") is None:
         pytest.fail("Chromium not found at /usr/bin/chromium: run .ci/install-system (apt-get install chromium chromium-driver)")
     from playwright.sync_api import sync_playwright
