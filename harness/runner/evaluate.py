@@ -73,7 +73,6 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     metrics = _bind_metrics(task, registry)
-    prepare_s = _prepare(metrics)
     identity = model.identity
     identity_sha = fingerprint(identity)
     tally = _Tally()
@@ -124,7 +123,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
 
     writer = JsonlWriter(out_dir / "samples.jsonl")
     scorer = BackgroundScorer(lambda b: _score(b, metrics, values), writer.write,
-                              lambda record: hook.harness_sample_done(sample=record))
+                              lambda record: hook.harness_sample_done(sample=record), prepare=lambda: _prepare(metrics))
     batch: list[tuple[Item, dict[str, Any]]] = []
 
     try:
@@ -145,7 +144,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         writer.close()
         for stage in stages:
             await stage.aclose()
-    scoring_s = scorer.scoring_s
+    scoring_s, prepare_s = scorer.scoring_s, scorer.prepare_s
 
     metric_results: dict[str, Any] = {}
     for metric in metrics:
@@ -184,15 +183,12 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     return validated
 
 
-def _prepare(metrics: list[Metric]) -> float:
-    """Run each metric's one-off set-up (e.g. loading WordNet) before any request is paid for:
-    a missing resource fails the run at once, and no request waits on it. Returns seconds spent."""
-    s0 = time.perf_counter()
+def _prepare(metrics: list[Metric]) -> None:
+    """Each metric's optional one-off set-up (e.g. loading WordNet), run on the scoring thread."""
     for metric in metrics:
         prepare = getattr(metric, "prepare", None)
         if callable(prepare):
             prepare()
-    return time.perf_counter() - s0
 
 
 def _score(batch: list[tuple[Item, dict[str, Any]]], metrics: list[Metric], values: dict[str, list[Any]]) -> None:

@@ -1,7 +1,9 @@
 """Scoring and sample writing off the event loop, in input order, with a bounded backlog.
 
-Metric batches are CPU work; done on the event loop they stall every request in flight. Here they run on one worker thread, in
-submission order, while the loop keeps the model busy. At most ``max_pending`` batches wait, so
+Metric batches and a metric's one-off set-up (loading WordNet for METEOR takes seconds) are CPU
+work; done on the event loop they stall every request in flight. Here they run on one worker
+thread, in submission order, while the loop keeps the model busy. A set-up failure surfaces at
+the first batch; the answers received until then are in the response cache, so none is paid twice. At most ``max_pending`` batches wait, so
 memory stays flat in the number of samples. Hooks run back on the loop's thread.
 """
 
@@ -19,12 +21,20 @@ Batch = list[tuple[Any, dict[str, Any]]]
 
 class BackgroundScorer:
     def __init__(self, score: Callable[[Batch], None], write: Callable[[dict[str, Any]], None],
-                 after: Callable[[dict[str, Any]], None], *, max_pending: int = 16):
+                 after: Callable[[dict[str, Any]], None], *, prepare: Callable[[], None] | None = None, max_pending: int = 16):
         self._score, self._write, self._after = score, write, after
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-scoring")
         self._pending: deque[tuple[Future, Batch]] = deque()
         self._max_pending = max_pending
         self.scoring_s = 0.0
+        self.prepare_s = 0.0
+        if prepare is not None:  # first on the worker: it overlaps the first requests; batches queue behind it
+            self._pending.append((self._pool.submit(self._prepare, prepare), []))
+
+    def _prepare(self, prepare: Callable[[], None]) -> None:
+        s0 = time.perf_counter()
+        prepare()
+        self.prepare_s = time.perf_counter() - s0
 
     def _run(self, batch: Batch) -> None:
         s0 = time.perf_counter()
