@@ -17,6 +17,7 @@ usage: python -m harness +task=NAME [model=NAME] [key=value ...]
        python -m harness list                          (tasks, models, metrics, judges, plugins)
        python -m harness merge SHARD_DIR... --out DIR  (merge a task run with shard=i/n)
        python -m harness export lm-eval --out DIR      (our tasks as lm-eval YAML: lm_eval --include_path DIR)
+       python -m harness build heartcare --out DIR     (data engine: Heartcare-Bench items from labels + records)
        python -m harness --hydra-help                  (Hydra's own options)
 
 common keys: limit=N sample=N seed=S concurrency=C modality=image|signal_text|features
@@ -186,4 +187,5 @@ def _export(args: list[str]) -> None:
 
 
 # Subcommands other than a run: name -> callable(args). Layers add theirs here.
-_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "export": _export}
+_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "export": _export,
+                                "build": lambda args: __import__("harness.databuild", fromlist=["main"]).main(args)}

@@ -27,6 +27,8 @@ BUILTIN_PLUGINS = (
     "harness.plugins.output_types",
     "harness.plugins.builtin_dirs",
     "harness.judges",
+    "harness.plugins.heartcare",
+    "harness.plugins.ecgbench",
 )
 
 

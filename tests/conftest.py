@@ -18,8 +18,21 @@ def data_dir() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def _nltk_data(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """WordNet laid out for NLTK once per session (each test otherwise copies 36 MB into its cache)."""
+    from harness.plugins.metrics import wordnet
+
+    dict_dir, man_page = wordnet._debian_dict_dir(), wordnet._find_man_page()
+    if dict_dir is None or man_page is None:
+        return None
+    root = tmp_path_factory.mktemp("nltk_data")
+    wordnet.build_nltk_wordnet(dict_dir, man_page, root)
+    return root
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, _nltk_data: Path | None) -> None:
     home = tmp_path_factory.mktemp("hf_home")
     for key, value in {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1",
                        "HF_HOME": str(home), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}.items():
@@ -27,6 +40,8 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path_factory.mktemp("harness_cache")))
     monkeypatch.setenv("HARNESS_DATA_DIR", str(SHARED_DATA))
     monkeypatch.delenv("HARNESS_RUNS_DIR", raising=False)
+    if _nltk_data is not None:
+        monkeypatch.setenv("NLTK_DATA", str(_nltk_data))
 
 
 def harness_env(**extra: str) -> dict[str, str]:

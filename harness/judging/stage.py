@@ -131,6 +131,7 @@ class JudgeStage:
             raise TaskFileError(f"rubric '{rubric.name}': min_judges={self.min_judges} but only {len(self.judges)} judge(s) were given")
         self.quantities = [c.name for c in rubric.criteria] if len(rubric.criteria) > 1 else []
         self.quantities.append(TOTAL)
+        self.quantities += list(getattr(rubric, "derived_quantities", ()))  # e.g. a second weighting, grade bands
         self.tallies = {j: JudgeUsage() for j in self.judges}
         self._jury: list[tuple[tuple[int, ...], dict[str, Any]]] = []
         self._per_judge: dict[str, list[tuple[tuple[int, ...], dict[str, Any]]]] = {j: [] for j in self.judges}
@@ -194,10 +195,13 @@ class JudgeStage:
             verdicts[call.label] = verdict
         scores, problems = self.rubric.combine(verdicts)
         values: dict[str, Any] = {}
+        missing = [p for c, p in problems.items() if c in {x.name for x in self.rubric.criteria}]
+        derived = self.rubric.derived(scores) if hasattr(self.rubric, "derived") and not missing else {}
         for q in self.quantities:
             if q == TOTAL:
-                missing = [p for c, p in problems.items() if c in {x.name for x in self.rubric.criteria}]
                 values[q] = Unscored(missing[0].category) if missing else self.rubric.sample_score(scores)
+            elif q in getattr(self.rubric, "derived_quantities", ()):
+                values[q] = derived[q] if q in derived else Unscored(missing[0].category)
             else:
                 values[q] = scores[q] if q in scores else Unscored(problems[q].category)
         if "position_consistent" in scores:

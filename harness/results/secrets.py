@@ -7,14 +7,17 @@ import re
 from typing import Any
 
 REDACTED = "<redacted>"
-_SECRET_KEY = re.compile(r"(api[_-]?key|token|secret|password|passwd|authorization|credential)", re.IGNORECASE)
+# A key is secret when one of its words (split on _ - .) names a secret: `hf_token`, `api_key`,
+# `client_secret`; `max_tokens` or `tokenization` are not.
+_SECRET_WORDS = {"token", "secret", "password", "passwd", "authorization", "credential", "credentials", "apikey", "bearer"}
+_SECRET_KEY = re.compile(r"api[_\-]?key", re.IGNORECASE)
 _SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{16,}|sk-ant-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{20,}|Bearer\s+[A-Za-z0-9._\-]{16,})")
 # Keys that only *name* a secret's environment variable are safe to keep.
 _SAFE_KEYS = {"api_key_env", "base_url_env", "max_tokens", "completion_tokens", "prompt_tokens", "total_tokens", "tokens"}
 
 
 def _env_secrets() -> list[str]:
-    return [v for k, v in os.environ.items() if _SECRET_KEY.search(k) and len(v) >= 8]
+    return [v for k, v in os.environ.items() if _is_secret_key(k) and len(v) >= 8]
 
 
 def scrub(value: Any, *, _env: list[str] | None = None) -> Any:
@@ -33,7 +36,9 @@ def scrub(value: Any, *, _env: list[str] | None = None) -> Any:
 
 
 def _is_secret_key(key: Any) -> bool:
-    return isinstance(key, str) and key not in _SAFE_KEYS and bool(_SECRET_KEY.search(key))
+    if not isinstance(key, str) or key in _SAFE_KEYS:
+        return False
+    return bool(_SECRET_KEY.search(key)) or bool(_SECRET_WORDS.intersection(re.split(r"[_\-.\s]+", key.lower())))
 
 
 def find_secrets(value: Any, path: str = "") -> list[str]:

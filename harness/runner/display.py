@@ -53,25 +53,40 @@ class Display:
         self.console.print("  " + " · ".join(notes), highlight=False)
 
     def group_table(self, group: str, outcomes: list[dict[str, Any]]) -> None:
+        """One row per task, one column per headline metric (like a paper's results table).
+
+        Entries named ``parent/child`` or ``parent.child`` (per-dialogue scores, judge criteria) are details kept in
+        each task's results.json, not columns here; a skipped task shows the first line of why.
+        """
         metric_names: list[str] = []
         for outcome in outcomes:
             for name in outcome.get("metrics", {}):
-                if name not in metric_names:
+                if name not in metric_names and "/" not in name and "." not in name:
                     metric_names.append(name)
         table = Table(title=f"{group}")
         table.add_column("task")
+        table.add_column("n", justify="right")
         for name in metric_names:
             table.add_column(name, justify="right")
+        table.add_column("note", no_wrap=True, overflow="ellipsis", max_width=34)
         for outcome in outcomes:
             if "skipped" in outcome:
-                table.add_row(outcome["task"], *(["skipped"] + [""] * (len(metric_names) - 1) if metric_names else []))
+                table.add_row(outcome["task"], "", *[""] * len(metric_names), "skipped: " + _first_line(outcome["skipped"], outcome["task"]))
             else:
-                table.add_row(outcome["task"], *[_fmt(outcome["metrics"].get(n)) for n in metric_names])
+                n = outcome.get("n")
+                table.add_row(outcome["task"], "" if n is None else str(n), *[_fmt(outcome["metrics"].get(m)) for m in metric_names], "")
         ran = [o for o in outcomes if "metrics" in o]
         if ran and metric_names:
             means = []
             for name in metric_names:
                 vals = [o["metrics"][name] for o in ran if o["metrics"].get(name) is not None]
                 means.append(_fmt(sum(vals) / len(vals)) if vals else "—")
-            table.add_row("[bold]mean[/]", *means)
+            table.add_row("[bold]mean[/]", "", *means, f"over {len(ran)} of {len(outcomes)} tasks")
         self.console.print(table)
+
+
+def _first_line(reason: str, task: str) -> str:
+    line = reason.strip().splitlines()[0] if reason.strip() else ""
+    prefix = f"task '{task}': "
+    line = line[len(prefix):] if line.startswith(prefix) else line
+    return line.split(": ")[0].split(". ")[0]  # the kind of problem; the full reason is printed above

@@ -17,6 +17,7 @@ from typing import Any
 
 from harness.metrics.aggregate import summarize
 from harness.metrics.base import Metric, ScoreInput, Unscored
+from harness.models.retry import safe_url
 from harness.models.base import EndpointUnreachable, Model, ModelError, Request, Response, Usage
 from harness.results.provenance import harness_info
 from harness.results.schema import Results
@@ -73,6 +74,10 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     metrics = _bind_metrics(task, registry)
+    fit = getattr(model, "fit", None)
+    if callable(fit):  # e.g. the retrieval baseline indexes the task's own (prompt, reference) pairs;
+        # before reading the identity, which then covers the corpus (another subset answers differently)
+        fit([(it.id, _prompt_text(it.messages), str(it.reference)) for it in task.items(selection)])
     identity = model.identity
     identity_sha = fingerprint(identity)
     tally = _Tally()
@@ -81,10 +86,6 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     hook = registry.hook
     run_summary = {"task": task.spec.name, "model": model.config.name, "out_dir": str(out_dir)}
     hook.harness_run_start(run=run_summary)
-
-    fit = getattr(model, "fit", None)
-    if callable(fit):  # e.g. the retrieval baseline indexes the task's own (prompt, reference) pairs
-        fit([(it.id, _prompt_text(it.messages), str(it.reference)) for it in task.items(selection)])
 
     async def answer(item: Item) -> dict[str, Any]:
         params = {**task.generation, **item.params, **settings.generation}
@@ -153,6 +154,9 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         metric_results[metric.name] = entry
     for stage in stages:
         metric_results.update(stage.metric_results())
+    summarize_records = getattr(task.output_type, "summarize", None)
+    if callable(summarize_records):  # e.g. per-dialogue scores over the per-turn samples
+        metric_results.update(summarize_records(read_jsonl(out_dir / "samples.jsonl"), seed=settings.seed))
 
     finished = datetime.now(timezone.utc)
     spec = task.spec
@@ -165,9 +169,9 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
                  "prompt_sha256": task.prompt_sha256, "n_samples": n_items, "limit": selection.limit,
                  "sample_seed": selection.seed if selection.sample is not None else None, "sample": selection.sample,
                  "shard": list(selection.shard) if selection.shard else None, "modality": task.modality,
-                 "n_unparseable": tally.unparseable},
+                 "n_unparseable": tally.unparseable, "ecg": task.ecg_report()},
         "model": {"name": model.config.name, "backend": model.config.backend, "model": model.config.model,
-                  "base_url": model.config.resolved_base_url(), "params": {**model.config.params}, "identity_sha256": identity_sha},
+                  "base_url": safe_url(model.config.resolved_base_url()) if model.config.resolved_base_url() else None, "params": {**model.config.params}, "identity_sha256": identity_sha},
         "metrics": metric_results,
         "judges": {stage.name: stage.info() for stage in stages},
         "usage": {"requests": tally.issued, "cache_hits": tally.cache_hits, "failed": tally.failed,
@@ -204,6 +208,16 @@ def _score(batch: list[tuple[Item, dict[str, Any]]], metrics: list[Metric], valu
             score = by_id.get(record["id"], Unscored("request failed"))
             values[metric.name].append(score)
             record["metrics"][metric.name] = {"unscored": score.reason} if isinstance(score, Unscored) else score
+
+
+def read_jsonl(path: Path) -> Any:
+    """The records of a JSONL file (e.g. samples.jsonl), streamed."""
+    import json
+
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
 
 
 def _reason(error: str) -> str:

@@ -84,6 +84,11 @@ def merge_shards(run_dirs: list[Path], out_dir: Path, *, registry: Any = None) -
 
         merged["metrics"].update(judged_metric_results(first, judge_records))
         merged["judges"] = merged_judges_info(shards, judge_records)
+    summarize_records = getattr(registry.output_types.get(first["task"].get("output_type", "")), "summarize", None)
+    if callable(summarize_records):  # e.g. per-dialogue scores: recomputed over all shards' samples
+        from harness.runner.evaluate import read_jsonl
+
+        merged["metrics"].update(summarize_records(read_jsonl(out_dir / "samples.jsonl"), seed=seed))
     merged["task"]["n_samples"] = n_items
     merged["task"]["shard"] = None
     if "shard" in merged["config"]:

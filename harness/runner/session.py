@@ -74,7 +74,12 @@ def run_job(cfg: dict[str, Any], *, out_dir: Path, model_choice: str, registry: 
                                    seed=selection.seed, generation={k: v for k, v in (cfg.get("generation") or {}).items() if v is not None}, config=cfg)
             results = asyncio.run(_evaluate(task, model_config, judges, selection, settings, cache, registry, task_out, display))
             display.results(results)
-            outcomes.append({"task": name, "results": str(task_out / "results.json"), "metrics": {k: v.value for k, v in results.metrics.items()}})
+            absent = (results.task.model_extra or {}).get("ecg") or {}
+            if absent.get("n_absent"):
+                display.warn(f"{name}: {absent['n_absent']} sample(s) skipped, their ECG record is not under the data directory "
+                             f"(ids in results.json task.ecg.absent_ids; looked in {', '.join(absent['looked_in'][:2])}, ...)")
+            outcomes.append({"task": name, "results": str(task_out / "results.json"), "n": results.task.n_samples,
+                             "metrics": {k: v.value for k, v in results.metrics.items()}})
     finally:
         cache.close()
     if grouped:

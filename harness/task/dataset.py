@@ -54,13 +54,18 @@ def resolve_data_file(spec: DatasetSpec, *, data_dir: Path | None, cache_dir: Pa
         if cached.is_file():
             return ResolvedData(cached, _checked(cached, spec, task_name), "cache")
         if not offline:
-            _download(spec.url, cached, spec.sha256, task_name)
-            return ResolvedData(cached, sha256_file(cached), "download")
-        looked.append(f"{spec.url} (not fetched: offline)")
+            try:
+                _download(spec.url, cached, spec.sha256, task_name)
+                return ResolvedData(cached, sha256_file(cached), "download")
+            except _DownloadFailed as exc:  # reported with every other place looked in
+                looked.append(f"{spec.url} (download failed: {exc.reason})")
+        else:
+            looked.append(f"{spec.url} (not fetched: offline)")
     where = "\n".join(f"    {p}" for p in looked) or "    (no data directory is set: data_dir=... or HARNESS_DATA_DIR)"
     hint = f"\n  expected content: {spec.expected_schema}" if spec.expected_schema else ""
     data_hint = "" if data_dir else "\n  no data directory is set: pass data_dir=PATH or set HARNESS_DATA_DIR"
-    raise DataError(f"task '{task_name}': data file not found. Looked in:\n{where}{hint}{data_hint}")
+    missing = spec.path or Path(spec.url or "").name
+    raise DataError(f"task '{task_name}': data file not found: {missing}. Looked in:\n{where}{hint}{data_hint}")
 
 
 def _checked(path: Path, spec: DatasetSpec, task_name: str) -> str:
@@ -71,6 +76,12 @@ def _checked(path: Path, spec: DatasetSpec, task_name: str) -> str:
             "  the file differs from the pinned upstream version; replace it or fix the task's dataset.sha256"
         )
     return digest
+
+
+class _DownloadFailed(DataError):
+    def __init__(self, message: str, *, reason: str):
+        super().__init__(message)
+        self.reason = reason
 
 
 def _download(url: str, target: Path, sha256: str | None, task_name: str) -> None:
@@ -85,7 +96,7 @@ def _download(url: str, target: Path, sha256: str | None, task_name: str) -> Non
             raise DataError(f"task '{task_name}': sha256 mismatch for download {url}\n  expected {sha256}\n  found    {digest}")
         os.replace(tmp, target)
     except OSError as exc:
-        raise DataError(f"task '{task_name}': could not download {url}: {exc}") from None
+        raise _DownloadFailed(f"task '{task_name}': could not download {url}: {exc}", reason=str(exc)) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

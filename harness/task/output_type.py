@@ -44,6 +44,10 @@ class Extraction:
 
 
 class OutputType(Protocol):
+    """Optional: ``summarize(records, *, seed) -> {name: MetricResult fields}`` adds task-level
+    entries computed over the written sample records (e.g. per-dialogue scores of ``multi_turn``);
+    the runner calls it, when present, after ``samples.jsonl`` is complete."""
+
     name: str
 
     def items(self, task: Task, doc: Doc) -> list[Item]:

@@ -38,6 +38,7 @@ class Task:
     modality: str | None = None
     data_dir: Path | None = None
     cache_dir: Path | None = None
+    absent_ecg: dict[str, list[str]] = field(default_factory=dict)  # sample id -> ECG references not found
     _templates: dict[str, Template] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -113,6 +114,8 @@ class Task:
         from harness.ecg.task_input import ecg_parts  # the ECG layer renders/serialises the record
 
         parts = ecg_parts(doc, self.spec.ecg or {}, self.modality, data_dir=self.data_dir, cache_dir=self.cache_dir)
+        if not parts:  # e.g. `attach: false`: the output type put the signal into the text itself
+            return
         last_user = next(m for m in reversed(messages) if m["role"] == "user")
         text = last_user["content"]
         last_user["content"] = [*parts, {"type": "text", "text": text}]
@@ -132,7 +135,20 @@ class Task:
     # -- records ----------------------------------------------------------------------------
 
     def docs(self) -> Iterator[Doc]:
-        return iter_docs(self.spec.dataset, self.data.path, self.loader, task_name=self.spec.name)
+        docs = iter_docs(self.spec.dataset, self.data.path, self.loader, task_name=self.spec.name)
+        if self.spec.ecg and (self.spec.ecg.get("record") or self.spec.ecg.get("record_field")):  # absent ECGs: reported, not run
+            from harness.ecg.task_input import with_present_records
+
+            docs = with_present_records(docs, self.spec.ecg, data_dir=self.data_dir, absent=self.absent_ecg)
+        return docs
+
+    def ecg_report(self) -> dict[str, Any] | None:
+        """Absent ECG records (count, ids, where looked) for results.json; None for text-only tasks."""
+        if not (self.spec.ecg and (self.spec.ecg.get("record") or self.spec.ecg.get("record_field"))):
+            return None
+        from harness.ecg.task_input import absent_report
+
+        return absent_report(self.absent_ecg, self.spec.ecg, self.data_dir)
 
     def count_docs(self) -> int:
         return sum(1 for _ in self.docs())

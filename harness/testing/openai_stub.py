@@ -315,10 +315,13 @@ class _FaultSchedule:
         self.rng = random.Random(seed)
         self.attempts: dict[bytes, int] = {}
         self.need_digest = any(r.first for r in rules_)
+        self.count = 0  # well-formed requests seen; "every:N" counts these
 
-    def pick(self, n: int, body: bytes) -> str | None:
+    def pick(self, body: bytes) -> str | None:
         if not self.rules:
             return None
+        self.count += 1
+        n = self.count
         u = self.rng.random()  # always drawn: the sequence depends on the request count alone
         attempt = 0
         if self.need_digest:
@@ -439,6 +442,24 @@ class StubStats:
     images_invalid: int = 0
     errors: list[str] = field(default_factory=list)  # bad requests and responder exceptions
 
+    def snapshot(self) -> StubStats:
+        """A copy that later requests do not change."""
+        return StubStats(
+            requests=self.requests, completed=self.completed, status_counts=Counter(self.status_counts),
+            dropped=self.dropped, hung=self.hung, faults=Counter(self.faults), in_flight=self.in_flight,
+            max_in_flight=self.max_in_flight, prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens, streamed=self.streamed, models=Counter(self.models),
+            bodies=deque(self.bodies, maxlen=self.bodies.maxlen), images=deque(self.images, maxlen=self.images.maxlen),
+            images_valid=self.images_valid, images_invalid=self.images_invalid, errors=list(self.errors),
+        )
+
+    def __getitem__(self, key: str) -> Any:
+        """Mapping-style access (``stats["requests"]``); ``"status"`` is ``status_counts``."""
+        name = "status_counts" if key == "status" else key
+        if name not in self.__dataclass_fields__:
+            raise KeyError(f"{key!r}: StubStats has {sorted(self.__dataclass_fields__)}")
+        return getattr(self, name)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly summary (without bodies), as served by ``GET /stub/stats``."""
         out = {k: v for k, v in asdict(self).items() if k not in ("bodies", "images")}
@@ -522,7 +543,7 @@ class OpenAIStub:
         self._seed = seed
         self._fault_rules = parse_faults(faults)
         self._schedule = _FaultSchedule(self._fault_rules, seed)
-        self.stats = self._new_stats()
+        self._stats = self._new_stats()
         self._counter = 0
         self._runner: web.ServerRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -541,6 +562,12 @@ class OpenAIStub:
         self._schedule = _FaultSchedule(self._fault_rules, self._seed)
 
     @property
+    def stats(self) -> StubStats:
+        """A consistent copy of the counters, taken on the server's loop: compare two snapshots to see
+        what happened in between (``stats["requests"]`` works too)."""
+        return self._call_on_loop(lambda: self._stats.snapshot())
+
+    @property
     def base_url(self) -> str:
         """``http://127.0.0.1:PORT/v1``: what an OpenAI client takes as ``base_url``/``api_base``."""
         if not self.port:
@@ -557,18 +584,30 @@ class OpenAIStub:
         """Forget counters, recorded bodies and the fault schedule's state (the RNG restarts)."""
 
         def _do() -> None:
-            in_flight = self.stats.in_flight
-            self.stats = self._new_stats()
-            self.stats.in_flight = in_flight
+            in_flight = self._stats.in_flight
+            self._stats = self._new_stats()
+            self._stats.in_flight = in_flight
             self._schedule = _FaultSchedule(self._fault_rules, self._seed)
             self._counter = 0
 
         self._call_on_loop(_do)
 
+    def wait_for(self, predicate: Callable[[StubStats], bool], timeout: float = 30.0, interval: float = 0.02) -> StubStats:
+        """Poll the stats until ``predicate(stats)`` holds (e.g. to kill a client half-way through a run)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            stats = self.stats
+            if predicate(stats):
+                return stats
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"openai stub: condition not met within {timeout:g} s; stats: {stats.as_dict()}")
+            time.sleep(interval)
+
     def image_check(self) -> ImageCheck:
         """Counts of valid and invalid images among everything received since the last reset."""
-        errors = [i.error for i in self.stats.images if i.error]
-        return ImageCheck(valid=self.stats.images_valid, invalid=self.stats.images_invalid, errors=errors)
+        stats = self.stats
+        errors = [i.error for i in stats.images if i.error]
+        return ImageCheck(valid=stats.images_valid, invalid=stats.images_invalid, errors=errors)
 
     def _call_on_loop(self, fn: Callable[[], Any]) -> Any:
         loop = self._loop
@@ -600,7 +639,7 @@ class OpenAIStub:
             if handler is not None:
                 return await handler(request)
             status = 405 if request.path.rstrip("/") in paths else 404
-            return self._error(self.stats, status, f"openai_stub: no route {request.method} {request.path}")
+            return self._error(self._stats, status, f"openai_stub: no route {request.method} {request.path}")
 
         return dispatch
 
@@ -686,7 +725,7 @@ class OpenAIStub:
         return web.Response(body=_dumps({"object": "list", "data": data}), content_type=_JSON)
 
     async def _handle_stats(self, request: web.BaseRequest) -> web.Response:
-        return web.Response(body=_dumps(self.stats.as_dict()), content_type=_JSON)
+        return web.Response(body=_dumps(self._stats.as_dict()), content_type=_JSON)
 
     async def _handle_reset(self, request: web.BaseRequest) -> web.Response:
         self.reset()
@@ -699,7 +738,7 @@ class OpenAIStub:
         return await self._handle(request, chat=False)
 
     async def _handle(self, request: web.BaseRequest, chat: bool) -> web.StreamResponse:
-        stats = self.stats
+        stats = self._stats
         stats.requests += 1
         self._counter += 1
         n = self._counter
@@ -730,7 +769,7 @@ class OpenAIStub:
                     else:
                         stats.images_invalid += 1
 
-            fault = self._schedule.pick(n, raw)
+            fault = self._schedule.pick(raw)
             if fault is not None:
                 stats.faults[fault] += 1
                 return await self._fault(request, stats, fault)

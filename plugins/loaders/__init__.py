@@ -1,4 +1,4 @@
-"""Built-in dataset loaders: json, jsonl, csv, parquet."""
+"""Built-in dataset loaders: json, jsonl, csv, parquet, and chat (conversation dialects, ``chat.py``)."""
 
 from __future__ import annotations
 
@@ -50,4 +50,6 @@ def load_parquet(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]
 
 @hookimpl
 def harness_dataset_loaders():
-    return [("json", load_json), ("jsonl", load_jsonl), ("csv", load_csv), ("parquet", load_parquet)]
+    from harness.plugins.loaders.chat import load_chat
+
+    return [("json", load_json), ("jsonl", load_jsonl), ("csv", load_csv), ("parquet", load_parquet), ("chat", load_chat)]

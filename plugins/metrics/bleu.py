@@ -33,14 +33,21 @@ def clipped_matches(hyp: list[str], ref: list[str]) -> int:
     """Sum over hypothesis words of min(count in hypothesis, count in reference)."""
     if not hyp or not ref:
         return 0
-    ref_counts = Counter(ref)
-    return sum(min(n, ref_counts[w]) for w, n in Counter(hyp).items() if w in ref_counts)
+    left = Counter(ref)
+    get = left.get
+    matches = 0
+    for word in hyp:  # each hypothesis word uses up one occurrence in the reference
+        n = get(word)
+        if n:
+            matches += 1
+            left[word] = n - 1
+    return matches
 
 
 class Bleu1(TextPairMetric):
     name = "bleu_1"
     description = "BLEU-1 per sample (clipped unigram precision x brevity penalty), averaged"
-    min_parallel_batch = 20_000
+    min_parallel_batch = 50_000
 
     def score_tokens(self, hyps: Sequence[list[str]], refs: Sequence[list[str]]) -> list[Any]:
         out = []
@@ -61,7 +68,7 @@ class Bleu1Corpus(TextPairMetric):
 
     name = "bleu_1_corpus"
     description = "corpus BLEU-1 (nltk corpus_bleu, weights (1,)): counts summed before the ratio"
-    min_parallel_batch = 20_000
+    min_parallel_batch = 50_000
 
     def score_tokens(self, hyps: Sequence[list[str]], refs: Sequence[list[str]]) -> list[Any]:
         return [[clipped_matches(h, r), len(h), len(r)] for h, r in zip(hyps, refs)]

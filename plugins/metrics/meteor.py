@@ -13,8 +13,9 @@ The alignment reproduces nltk 3.9+'s greedy one exactly (``_enum_align_words``),
    hypothesis stem (last to first) takes the right-most unmatched reference stem that equals it or
    one of the underscore-free lemma names of its WordNet synsets.
 
-It is fast because stems and synonym sets are computed once per distinct word and cached, the
-matching works on plain lists, and large batches use all cores (``parallel.map_chunks``).
+It is fast because stems and synonym sets are computed once per distinct word and cached (synonym
+sets read straight from WordNet's lemma fields, see ``wordnet.LemmaNames``), the matching works
+on plain lists, and large batches use all cores (``parallel.map_chunks``).
 
 WordNet (3.0) is found by :mod:`harness.plugins.metrics.wordnet`. ``HARNESS_METEOR_WORDNET`` (or the
 ``wordnet=`` argument) decides what happens without it: ``required`` (default) fails with a message
@@ -53,12 +54,11 @@ def _stem(word: str) -> str:
     return stem
 
 
-def synonyms(word: str, reader: Any) -> frozenset[str]:
+def synonyms(word: str, lemma_names: Any) -> frozenset[str]:
     """``word`` and the lemma names (without '_') of all its synsets, as nltk's METEOR uses them."""
     syns = _SYNONYMS.get(word)
     if syns is None:
-        names = {lemma.name() for synset in reader.synsets(word) for lemma in synset.lemmas()}
-        syns = _SYNONYMS[word] = frozenset(n for n in names if "_" not in n) | {word}
+        syns = _SYNONYMS[word] = frozenset(n for n in lemma_names(word) if "_" not in n) | {word}
     return syns
 
 
@@ -68,19 +68,25 @@ def _match(
     """nltk's ``_match_enums``: equal words, hypothesis from the end, right-most reference first."""
     positions: dict[str, list[int]] = {}
     for j, word in enumerate(ref):
-        positions.setdefault(word, []).append(j)
-    used_h: set[int] = set()
+        pos = positions.get(word)
+        if pos is None:
+            positions[word] = [j]
+        else:
+            pos.append(j)
+    used_h: list[int] = []
     used_r: set[int] = set()
+    get = positions.get
     for i in range(len(hyp) - 1, -1, -1):
-        pos = positions.get(hyp[i])
+        pos = get(hyp[i])
         if pos:
             j = pos.pop()
-            used_h.add(i)
+            used_h.append(i)
             used_r.add(j)
             matches.append((hyp_idx[i], ref_idx[j]))
     if not used_h:
         return hyp_idx, hyp, ref_idx, ref
-    keep_h = [i for i in range(len(hyp)) if i not in used_h]
+    skip = set(used_h)
+    keep_h = [i for i in range(len(hyp)) if i not in skip]
     keep_r = [j for j in range(len(ref)) if j not in used_r]
     return (
         [hyp_idx[i] for i in keep_h],
@@ -91,37 +97,52 @@ def _match(
 
 
 def _match_synonyms(
-    hyp_idx: list[int], hyp: list[str], ref_idx: list[int], ref: list[str], matches: list[tuple[int, int]], reader: Any
+    hyp_idx: list[int], hyp: list[str], ref_idx: list[int], ref: list[str], matches: list[tuple[int, int]], lemma_names: Any
 ) -> None:
     """nltk's ``_enum_wordnetsyn_match``: the right-most reference word among the synonyms."""
     positions: dict[str, list[int]] = {}
     for j, word in enumerate(ref):
-        positions.setdefault(word, []).append(j)
+        pos = positions.get(word)
+        if pos is None:
+            positions[word] = [j]
+        else:
+            pos.append(j)
+    cache = _SYNONYMS
     for i in range(len(hyp) - 1, -1, -1):
-        syns = synonyms(hyp[i], reader)
+        word = hyp[i]
+        syns = cache.get(word) or synonyms(word, lemma_names)
+        if syns.isdisjoint(positions):  # the common case, decided in C
+            continue
         best_j = -1
         best_word = None
-        # The right-most candidate is unique (a position holds one word), so scanning whichever
-        # of the two collections is smaller finds the same one as nltk's scan over the synonyms.
-        candidates = syns if len(syns) <= len(positions) else [w for w in positions if w in syns]
-        for word in candidates:
-            pos = positions.get(word)
+        # The right-most candidate is unique (a position holds one word), so scanning the shared
+        # words finds the same one as nltk's scan over the synonyms.
+        for candidate in syns.intersection(positions):
+            pos = positions[candidate]
             if pos and pos[-1] > best_j:
                 best_j = pos[-1]
-                best_word = word
+                best_word = candidate
         if best_word is not None:
             positions[best_word].pop()
             matches.append((hyp_idx[i], ref_idx[best_j]))
 
 
-def align(hyp: list[str], ref: list[str], reader: Any | None) -> list[tuple[int, int]]:
-    """(hypothesis index, reference index) matches sorted by hypothesis index, as nltk's aligner."""
+def _stems(words: list[str]) -> list[str]:
+    cache = _STEMS
+    return [cache.get(w) or _stem(w) for w in words]
+
+
+def align(hyp: list[str], ref: list[str], lemma_names: Any | None) -> list[tuple[int, int]]:
+    """(hypothesis index, reference index) matches sorted by hypothesis index, as nltk's aligner.
+
+    ``lemma_names(word)`` gives the lemma names of the word's synsets (``None``: no synonyms).
+    """
     matches: list[tuple[int, int]] = []
     h_idx, h, r_idx, r = _match(list(range(len(hyp))), hyp, list(range(len(ref))), ref, matches)
     if h and r:
-        h_idx, h, r_idx, r = _match(h_idx, [_stem(w) for w in h], r_idx, [_stem(w) for w in r], matches)
-        if h and r and reader is not None:
-            _match_synonyms(h_idx, h, r_idx, r, matches, reader)
+        h_idx, h, r_idx, r = _match(h_idx, _stems(h), r_idx, _stems(r), matches)
+        if h and r and lemma_names is not None:
+            _match_synonyms(h_idx, h, r_idx, r, matches, lemma_names)
     matches.sort()
     return matches
 
@@ -136,12 +157,12 @@ def count_chunks(matches: list[tuple[int, int]]) -> int:
 
 
 def meteor_from_tokens(
-    hyp: list[str], ref: list[str], reader: Any | None, alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5
+    hyp: list[str], ref: list[str], lemma_names: Any | None, alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5
 ) -> float:
     """Sentence METEOR of lowercase tokens; nltk's ``single_meteor_score`` arithmetic."""
     if not hyp or not ref:
         return 0.0
-    matches = align(hyp, ref, reader)
+    matches = align(hyp, ref, lemma_names)
     m = len(matches)
     if m == 0:
         return 0.0
@@ -153,10 +174,27 @@ def meteor_from_tokens(
     return (1 - penalty) * fmean
 
 
+_LEMMA_NAMES: dict[int, Any] = {}
+
+
+def _lemma_names_for(reader: Any) -> Any:
+    """One :class:`LemmaNames` per reader (shared by every Meteor instance in the process)."""
+    from pathlib import Path
+
+    from harness.plugins.metrics.wordnet import LemmaNames
+
+    if id(reader) not in _LEMMA_NAMES:
+        if Path(str(reader.root)).is_dir():
+            _LEMMA_NAMES[id(reader)] = LemmaNames(reader)
+        else:  # WordNet inside nltk's zip: ask the reader
+            _LEMMA_NAMES[id(reader)] = lambda word: {lemma.name() for synset in reader.synsets(word) for lemma in synset.lemmas()}
+    return _LEMMA_NAMES[id(reader)]
+
+
 class Meteor(TextPairMetric):
     name = "meteor"
     description = "METEOR (alpha 0.9, beta 3, gamma 0.5) with exact, Porter-stem and WordNet-synonym matching"
-    min_parallel_batch = 2000
+    min_parallel_batch = 10_000
 
     def __init__(self, *, wordnet: str | None = None, alpha: float = 0.9, beta: float = 3.0, gamma: float = 0.5):
         if wordnet is not None and wordnet not in WORDNET_MODES:
@@ -164,13 +202,14 @@ class Meteor(TextPairMetric):
         self.wordnet_mode = wordnet
         self.alpha, self.beta, self.gamma = alpha, beta, gamma
         self._reader: Any = None
+        self._lemma_names: Any = None
         self._resolved = False
         self._fallback_reason: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to forked workers: they reuse the WordNet reader the parent loaded (inherited
         # through load_wordnet's cache) instead of pickling it.
-        return self.__dict__ | {"_reader": None, "_resolved": False}
+        return self.__dict__ | {"_reader": None, "_lemma_names": None, "_resolved": False}
 
     def mode(self) -> str:
         mode = self.wordnet_mode or os.environ.get("HARNESS_METEOR_WORDNET") or "required"
@@ -190,6 +229,7 @@ class Meteor(TextPairMetric):
         else:
             try:
                 self._reader = load_wordnet()
+                self._lemma_names = _lemma_names_for(self._reader)
             except WordNetNotFound as exc:
                 if mode == "required":
                     raise
@@ -204,8 +244,8 @@ class Meteor(TextPairMetric):
 
     def score_tokens(self, hyps: Sequence[list[str]], refs: Sequence[list[str]]) -> list[Any]:
         self.prepare()
-        reader, a, b, g = self._reader, self.alpha, self.beta, self.gamma
-        return [meteor_from_tokens(h, r, reader, a, b, g) for h, r in zip(hyps, refs)]
+        names, a, b, g = self._lemma_names, self.alpha, self.beta, self.gamma
+        return [meteor_from_tokens(h, r, names, a, b, g) for h, r in zip(hyps, refs)]
 
     def info(self) -> dict[str, Any]:
         out = super().info() | {"alpha": self.alpha, "beta": self.beta, "gamma": self.gamma, "stemmer": "nltk PorterStemmer"}

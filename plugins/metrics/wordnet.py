@@ -166,9 +166,9 @@ def find_wordnet() -> WordNetLocation:
     raise WordNetNotFound(f"WordNet not found ({missing} missing; looked in {looked}). {INSTALL_HINT}")
 
 
-@lru_cache(maxsize=1)
-def load_wordnet() -> Any:
-    """An English ``WordNetCorpusReader`` over :func:`find_wordnet`'s files, loaded once per process.
+def open_reader(root: Path) -> Any:
+    """An English ``WordNetCorpusReader`` over ``root`` (which must be on ``nltk.data.path``:
+    NLTK refuses to read corpora elsewhere).
 
     Its ``synsets()`` equal ``nltk.corpus.wordnet``'s; it skips building the WordNet-version
     mapping used only by multilingual (OMW) lookups, which saves seconds at load.
@@ -181,15 +181,21 @@ def load_wordnet() -> Any:
         def map_wn(self, version: str = "wordnet") -> None:
             return None
 
+    with warnings.catch_warnings():  # "multilingual functions are not available": not used here
+        warnings.simplefilter("ignore")
+        return EnglishWordNetReader(str(root), None)
+
+
+@lru_cache(maxsize=1)
+def load_wordnet() -> Any:
+    """The reader over :func:`find_wordnet`'s files, loaded once per process."""
     location = find_wordnet()
     if location.root.suffix == ".zip":
         from nltk.corpus import wordnet
 
         wordnet.ensure_loaded()
         return wordnet
-    with warnings.catch_warnings():  # "multilingual functions are not available": not used here
-        warnings.simplefilter("ignore")
-        return EnglishWordNetReader(str(location.root), None)
+    return open_reader(location.root)
 
 
 def reopen_files() -> None:
@@ -205,3 +211,61 @@ def reopen_files() -> None:
         except WordNetNotFound:
             return
         reader._data_file_map = {}  # private in nltk; the reader reopens files lazily
+
+
+_MARKER = re.compile(r"(.*?)(\([^()]*\))?$")  # nltk's syntactic-marker split ("galore(ip)")
+
+
+class LemmaNames:
+    """``{lemma.name() for s in reader.synsets(word) for lemma in s.lemmas()}``, without building
+    Synset objects.
+
+    Uses the reader's own morphology (``_morphy``) and lemma index, then reads just the lemma
+    fields of each synset's data line: the same lines and the same marker rule as nltk's
+    ``_synset_from_pos_and_line``, ~10x faster. Data files are opened per process (a forked
+    child never shares file offsets with its parent).
+    """
+
+    _POS_FILE = {"n": "data.noun", "v": "data.verb", "a": "data.adj", "s": "data.adj", "r": "data.adv"}
+
+    def __init__(self, reader: Any):
+        self.reader = reader
+        self.root = Path(str(reader.root))
+        self._files: dict[str, Any] = {}
+        self._pid = os.getpid()
+        self._by_offset: dict[tuple[str, int], tuple[str, ...]] = {}
+
+    def _file(self, pos: str) -> Any:
+        if self._pid != os.getpid():
+            self._files, self._pid = {}, os.getpid()
+        name = self._POS_FILE[pos]
+        handle = self._files.get(name)
+        if handle is None:
+            handle = self._files[name] = open(self.root / name, "rb")  # noqa: SIM115 (kept open)
+        return handle
+
+    def _names_at(self, pos: str, offset: int) -> tuple[str, ...]:
+        key = (pos, offset)
+        names = self._by_offset.get(key)
+        if names is None:
+            handle = self._file(pos)
+            handle.seek(offset)
+            columns = handle.readline().decode("utf-8").split("|", 1)[0].split()
+            if columns[0] != f"{offset:08d}":
+                raise ValueError(f"WordNet {self._POS_FILE[pos]}: no synset at offset {offset}")
+            count = int(columns[3], 16)
+            names = self._by_offset[key] = tuple(_MARKER.match(columns[4 + 2 * k]).group(1) for k in range(count))
+        return names
+
+    def __call__(self, word: str) -> set[str]:
+        from nltk.corpus.reader.wordnet import POS_LIST
+
+        reader = self.reader
+        word = word.lower()
+        index = reader._lemma_pos_offset_map
+        out: set[str] = set()
+        for pos in POS_LIST:
+            for form in reader._morphy(word, pos, True):
+                for offset in index[form].get(pos, []):
+                    out.update(self._names_at(pos, offset))
+        return out

@@ -81,6 +81,7 @@ class LiteLLMModel:
         self._backoff_s = float(config.options.get("retry_backoff_s", 0.5))
         self._extra = {k: v for k, v in config.options.items() if k not in HARNESS_OPTIONS}
         self._litellm: Any = None
+        self._priced = True  # False once litellm's cost map has failed to price this model
 
     def __repr__(self) -> str:
         return f"LiteLLMModel(config={self.config.name!r}, model={self.config.model!r}, api_base={safe_url(self._api_base) if self._api_base else None!r})"
@@ -167,9 +168,12 @@ class LiteLLMModel:
         hidden = getattr(result, "_hidden_params", None) or {}
         cost = hidden.get("response_cost")
         if cost is None:
+            if not self._priced:  # the cost map did not know this model before: do not ask again (costs ~3 ms)
+                return None
             try:
                 cost = self._litellm.completion_cost(completion_response=result)
             except Exception:  # noqa: BLE001 - unknown model / provider: cost is unknown, not an error
+                self._priced = False
                 return None
         try:
             cost = float(cost)

@@ -8,6 +8,7 @@ path), which keeps a 2-core client near the C/L ceiling.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -29,6 +30,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     _loads = json.loads
 
 BACKEND = "openai_compat"
+CONNECT_TIMEOUT_S = 30.0
 
 
 def parse_completion(data: Any, where: str, started: float) -> Response:
@@ -65,6 +67,7 @@ class OpenAICompatModel:
         self._defaults: dict[str, Any] = {"model": config.model, **config.params}
         self._backoff_s = float(config.options.get("retry_backoff_s", 0.5))
         self._session: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
         return f"OpenAICompatModel(config={self.config.name!r}, model={self.config.model!r}, url={safe_url(self._url)!r})"
@@ -76,12 +79,14 @@ class OpenAICompatModel:
     def _open(self) -> Any:
         import aiohttp
 
+        self._loop = asyncio.get_running_loop()
         # limit=0: the pool holds as many keep-alive connections as there are requests in flight,
         # which the runner bounds; a config's ``concurrency`` caps it explicitly.
         connector = aiohttp.TCPConnector(limit=self.config.concurrency or 0, limit_per_host=0, ttl_dns_cache=300, keepalive_timeout=60)
         self._session = aiohttp.ClientSession(
             connector=connector,
-            timeout=aiohttp.ClientTimeout(total=None),  # with_retries bounds each attempt
+            # with_retries bounds each attempt; a connect that hangs (a black-holed host) is an unreachable endpoint
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=min(self.config.timeout_s, CONNECT_TIMEOUT_S)),
             cookie_jar=aiohttp.DummyCookieJar(),
         )
         return self._session
@@ -89,7 +94,9 @@ class OpenAICompatModel:
     async def _post(self, payload: bytes) -> Any:
         import aiohttp  # already imported by _open: a dict lookup
 
-        session = self._session or self._open()
+        session = self._session
+        if session is None or self._loop is not asyncio.get_running_loop():
+            session = self._open()  # first call, or the model is reused from another event loop
         try:
             async with session.post(self._url, data=payload, headers=self._headers) as resp:
                 raw = await resp.read()
@@ -98,6 +105,8 @@ class OpenAICompatModel:
                     raise_for_status(status, raw, resp.headers, self._where)
         except aiohttp.ClientConnectorError as exc:
             raise ConnectFailed(str(exc)) from None
+        except aiohttp.ConnectionTimeoutError:
+            raise ConnectFailed(f"no connection within {min(self.config.timeout_s, CONNECT_TIMEOUT_S):g} s") from None
         except aiohttp.InvalidURL as exc:
             raise ModelError(f"{self._where}: invalid URL ({exc})") from None
         except aiohttp.ClientError as exc:  # dropped connection, reset, truncated body

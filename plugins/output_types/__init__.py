@@ -2,9 +2,11 @@
 
 from harness.hookspecs import hookimpl
 from harness.plugins.output_types.generation import Generation
+from harness.plugins.output_types.multi_label import MultiLabel
 from harness.plugins.output_types.multiple_choice import MultipleChoice
+from harness.plugins.output_types.multi_turn import MultiTurn
 
 
 @hookimpl
 def harness_output_types():
-    return [Generation(), MultipleChoice()]
+    return [Generation(), MultipleChoice(), MultiTurn(), MultiLabel()]

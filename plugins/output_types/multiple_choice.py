@@ -3,7 +3,10 @@
 ``output:`` settings:
   ``letters``: the option letters (default ``ABCDEFGH``, truncated to the number of options);
   ``options``: a Jinja2 expression giving the options (a list, or a dict letter -> text), used to
-  match an answer that repeats an option's text instead of its letter.
+  match an answer that repeats an option's text instead of its letter;
+  ``rules``: ``harness`` (default, :func:`extract_letter`) or ``ecgbench`` (ECG-Bench's released
+  rules, :func:`extract_letter_ecgbench`; the gold answer is read with the same rules, so a gold
+  written as ``"C. Sinus rhythm"`` is ``C``).
 An answer from which no single letter can be read is *unparseable*: the prediction is None, the
 count is reported, and accuracy counts it wrong (never a random guess).
 """
@@ -35,11 +38,29 @@ class MultipleChoice:
             meta["options"] = {}
         letters = "".join(meta["options"]) or task.spec.output.get("letters", "ABCD")
         meta["letters"] = letters
-        return [Item(id=doc.id, doc_id=doc.id, messages=task.messages(doc), reference=str(task.reference(doc)).strip().upper(),
+        rules = task.spec.output.get("rules", "harness")
+        if rules not in RULES:
+            from harness.errors import TaskFileError
+
+            raise TaskFileError(f"{task.source}: output.rules: '{rules}' is not one of {sorted(RULES)}")
+        reference = str(task.reference(doc)).strip()
+        if rules == "ecgbench":
+            gold = extract_letter_ecgbench(reference, letters)
+            if gold is None:
+                from harness.errors import DataError
+
+                raise DataError(f"task '{task.spec.name}': sample {doc.id}: no option letter ({letters}) in the gold answer {reference[:60]!r}")
+            reference = gold
+            meta["rules"] = rules
+        return [Item(id=doc.id, doc_id=doc.id, messages=task.messages(doc), reference=reference.upper(),
                      doc=doc.fields, params=task.generation, meta=meta)]
 
     def extract(self, item: Item, text: str) -> Extraction:
-        letter = extract_letter(text, item.meta.get("letters", "ABCD"), item.meta.get("options", {}))
+        letters = item.meta.get("letters", "ABCD")
+        if item.meta.get("rules") == "ecgbench":
+            letter = extract_letter_ecgbench(text, letters)
+        else:
+            letter = extract_letter(text, letters, item.meta.get("options", {}))
         return Extraction(letter, unparseable=letter is None)
 
 
@@ -76,3 +97,31 @@ def extract_letter(text: str, letters: str, options: dict[str, str] | None = Non
         if len(hits) == 1:
             return hits[0]
     return None
+
+
+def extract_letter_ecgbench(text: str, letters: str = "ABCD") -> str | None:
+    """The letter ECG-Bench's released evaluation reads, or None (upstream then draws a random letter).
+
+    The rules, in upstream's order: the whole answer is a letter ("C"); it starts with a letter
+    and a full stop ("C. Sinus rhythm"); the letter after "The correct option is"; the letter
+    after the last "Answer:". Anything else is unparseable: the harness counts it wrong and
+    reports the count (``choice_accuracy`` with ``unparseable: random`` reproduces upstream's
+    seeded random letter instead).
+    """
+    cls = f"[{re.escape(letters)}]"
+    text = (text or "").strip()
+    if len(text) == 1 and text.upper() in letters:
+        return text.upper()
+    start = re.match(rf"^({cls})\.", text)
+    if start:
+        return start.group(1)
+    for marker in (r"The correct option is", r"Answer:"):
+        hits = list(re.finditer(marker, text, flags=re.IGNORECASE))
+        if hits:
+            after = re.match(rf"\s*[:：]?\s*[\(\[]?({cls})(?![A-Za-z])", text[hits[-1].end():])
+            if after:
+                return after.group(1)
+    return None
+
+
+RULES = {"harness": extract_letter, "ecgbench": extract_letter_ecgbench}

@@ -49,7 +49,7 @@ def test_help_does_not_import_heavy_libraries(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["+task=ecgqa_kc"], "unknown task 'ecgqa_kc'; did you mean: ecgqa_ck"),
+        (["+task=ecgqa_ckk"], "unknown task 'ecgqa_ckk'; did you mean: ecgqa_ck"),
         (["+task=ecgqa_ck", "model=gpt4"], "model=gpt4: unknown model config 'gpt4'; did you mean: gpt4o"),
         (["model=smollm2"], "no task selected: add +task=NAME"),
         (["+task=ecgqa_ck", "data_dir=/nonexistent/data"], "data file not found"),

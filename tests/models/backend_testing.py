@@ -14,7 +14,7 @@ T = TypeVar("T")
 
 def config(backend: str, model: str = "stub", **fields: Any) -> ModelConfig:
     fields.setdefault("max_retries", 2)
-    fields.setdefault("timeout_s", 5.0)
+    fields.setdefault("timeout_s", 30.0)  # generous: a loaded CI machine is slow; timeout tests set their own
     options = fields.pop("options", {})
     if backend in ("openai_compat", "litellm"):
         options.setdefault("retry_backoff_s", 0.02)  # keep backoff waits short in tests

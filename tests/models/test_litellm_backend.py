@@ -101,7 +101,7 @@ def test_timeout(monkeypatch):
 
 def test_concurrent_requests_and_key_from_env(monkeypatch):
     monkeypatch.setenv("TEST_KEY", SECRET)
-    with OpenAIStub(echo(), latency=0.2, api_key=SECRET) as stub:
+    with OpenAIStub(echo(), latency=0.5, api_key=SECRET) as stub:
         cfg = config("litellm", model="openai/stub", base_url=stub.base_url, api_key_env="TEST_KEY")
         model = LiteLLMModel(cfg)
         responses = run(_generate_and_close(model, *(ask(f"q{i}", id=str(i)) for i in range(24))))

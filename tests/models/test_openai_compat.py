@@ -169,3 +169,10 @@ def test_base_url_env_overrides_the_config(monkeypatch):
         (response,) = run(_generate_and_close(model, ask("q")))
     assert response.text == "from env"
     assert model.identity["base_url"] == stub.base_url
+
+
+def test_the_model_can_be_reused_from_a_new_event_loop():
+    with OpenAIStub(echo()) as stub:
+        model = OpenAICompatModel(config("openai_compat", base_url=stub.base_url))
+        assert run(model.generate(ask("first"))).text == "first"
+        assert run(_generate_and_close(model, ask("second")))[0].text == "second"

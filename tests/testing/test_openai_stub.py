@@ -218,7 +218,7 @@ def test_reply_carries_status_headers_and_delay() -> None:
 
 
 def test_latency_is_fixed_plus_per_completion_token() -> None:
-    with OpenAIStub(fixed("a b c d e f g h i j"), latency=0.05, per_token_latency=0.02) as stub:
+    with OpenAIStub(fixed("a b c d e f g h i j"), latency=0.05, per_token_latency=0.04) as stub:
         url = stub.base_url + "/chat/completions"
         t0 = time.perf_counter()
         post(url, chat("x"))
@@ -226,8 +226,19 @@ def test_latency_is_fixed_plus_per_completion_token() -> None:
         t0 = time.perf_counter()
         post(url, chat("x", max_tokens=1))
         one_token = time.perf_counter() - t0
-    assert ten_tokens >= 0.05 + 10 * 0.02
-    assert 0.07 <= one_token < ten_tokens
+    assert ten_tokens >= 0.05 + 10 * 0.04
+    assert 0.09 <= one_token < ten_tokens
+
+
+def test_wait_for_sees_requests_made_by_another_thread() -> None:
+    import threading
+
+    with OpenAIStub(echo(), latency=0.05) as stub:
+        client = threading.Thread(target=post_many, args=(stub.base_url + "/chat/completions", [chat(str(i)) for i in range(8)]))
+        client.start()
+        seen = stub.wait_for(lambda st: st.completed >= 4, timeout=20)
+        client.join()
+    assert seen.completed >= 4 and stub.stats.completed == 8
 
 
 def test_parallel_requests_are_served_concurrently() -> None:
@@ -249,10 +260,12 @@ def test_429_every_other_request_with_retry_after() -> None:
     with OpenAIStub(fixed("ok"), faults={"429": 2}, retry_after=0.25) as stub:
         url = stub.base_url + "/chat/completions"
         got = [post(url, chat(str(i))) for i in range(4)]
+        assert post(url, b"not json")[0] == 400  # malformed requests do not count towards every:N
+        assert [post(url, chat("x"))[0] for _ in range(2)] == [200, 429]
     assert [g[0] for g in got] == [200, 429, 200, 429]
     assert got[1][1]["Retry-After"] == "0.25" and got[1][1]["retry-after-ms"] == "250"
     assert got[1][2]["error"]["code"] == "429"
-    assert stub.stats.faults == {"429": 2} and stub.stats.status_counts == {200: 2, 429: 2}
+    assert stub.stats.faults == {"429": 3} and stub.stats.status_counts == {200: 3, 429: 3, 400: 1}
 
 
 def test_rate_faults_are_deterministic_for_a_seed() -> None:
@@ -324,6 +337,24 @@ def test_reset_and_bounded_recording() -> None:
         assert stub.stats.requests == 0 and not stub.stats.bodies
         statuses = [post(url, chat("again"))[0] for _ in range(3)]
     assert statuses == [200, 200, 429]  # the schedule restarted with the counters
+
+
+def test_stats_are_snapshots_with_mapping_access() -> None:
+    with OpenAIStub(fixed("ok"), faults={"503": 2}) as stub:
+        url = stub.base_url + "/chat/completions"
+        post(url, chat("a"))
+        before = stub.stats
+        post(url, chat("b"))
+        after = stub.stats
+    assert before.requests == 1 and before["status"] == {200: 1} and len(before.bodies) == 1
+    assert after["requests"] == 2 and after["status"] == {200: 1, 503: 1} and after["faults"] == {"503": 1}
+    with pytest.raises(TimeoutError, match="not met within 0.1 s"):
+        stub.wait_for(lambda st: st.requests > 5, timeout=0.1)
+    with pytest.raises(KeyError, match="requests"):
+        after["requets"]
+    summary = after.as_dict()
+    assert summary["status_counts"] == {"200": 1, "503": 1} and "bodies" not in summary
+    json.dumps(summary)
 
 
 def test_async_context_manager_on_the_callers_loop() -> None:
@@ -410,7 +441,7 @@ def test_image_check_decodes_real_pngs_and_rejects_fakes() -> None:
 
 @pytest.fixture(scope="module")
 def litellm():
-    os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no network fetch of the cost map
     import litellm as module
 
     module.suppress_debug_info = True

