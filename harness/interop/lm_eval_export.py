@@ -5,7 +5,8 @@ Each exportable task becomes ``DIR/<task>.yaml`` reading the resolved local data
 with our templates and scores with our metrics (:mod:`harness.interop.lm_eval_runtime`). Run
 them with ``lm_eval --include_path DIR --tasks <task> --apply_chat_template ...``.
 Tasks lm-eval cannot express the same way (ECG inputs, dialogues, multiple choice, nested
-records, templated system prompts) are skipped with the reason.
+records, templated system prompts) are skipped with the reason; LLM-judged metrics are left out
+(the reference metrics of a judged task are exported).
 """
 
 from __future__ import annotations
@@ -47,10 +48,12 @@ def _why_not(task: Any) -> str | None:
         return "a multi-message prompt"
     if spec.prompt.system and ("{{" in spec.prompt.system or "{%" in spec.prompt.system):
         return "a templated system prompt"
-    if spec.dataset.format not in ("json", "jsonl") or spec.dataset.records or spec.dataset.split:
-        return f"dataset format {spec.dataset.format!r} with records/split selection"
-    if spec.judges:
-        return "judged metrics"
+    if spec.dataset.format not in ("json", "jsonl"):
+        return f"dataset format {spec.dataset.format!r} (json and jsonl are exported)"
+    if spec.dataset.records or spec.dataset.split:
+        return "records nested in the file or selected by split"
+    if not spec.metrics:
+        return "no reference metric (judged only)"
     return None
 
 
@@ -92,6 +95,8 @@ def task_yaml(task: Any) -> str:
     ]
     for ref in spec.metrics:
         lines += [f"  - metric: {ref.name}", f"    aggregation: !function utils.{name}_{_ident(ref.name)}_aggregate", "    higher_is_better: true"]
+    if spec.judges:
+        lines.append(f"# not exported: the LLM-judged metrics ({', '.join(j.name for j in spec.judges)}); run them with ECG-Harness")
     lines += ["metadata:", f"  version: {_q(spec.version)}", f"  data_sha256: {task.data.sha256}"]
     return "\n".join(lines) + "\n"
 

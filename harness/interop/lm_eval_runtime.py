@@ -22,7 +22,7 @@ class ExportedTask:
     """One of our generation tasks, seen from lm-eval: doc -> text/target, (doc, outputs) -> metrics."""
 
     def __init__(self, spec: dict[str, Any]):
-        self.spec = TaskSpec.model_validate(spec)
+        self.spec = TaskSpec.model_validate({**spec, "judges": []})  # judged metrics are not exported
         where = f"exported task '{self.spec.name}'"
         self._user = Template(self.spec.prompt.user or "", where=f"{where}: prompt.user")
         self._reference = Expression(self.spec.reference, where=f"{where}: reference")

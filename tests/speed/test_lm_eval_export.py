@@ -37,6 +37,7 @@ def test_export_writes_a_local_loader_and_function_metrics(exported: Path, data_
     for name in METRICS:
         assert f"aggregation: !function utils.ecgqa_ck_{name}_aggregate" in text
     assert "process_results: !function utils.ecgqa_ck_process_results" in text
+    assert "metric: mms" not in text and "not exported: the LLM-judged metrics (mms)" in text
     assert (exported / "utils.py").is_file()
 
 
