@@ -16,6 +16,7 @@ usage: python -m harness +task=NAME [model=NAME] [key=value ...]
        python -m harness -m +task=A,B model=X,Y        (multirun: one result per combination)
        python -m harness list                          (tasks, models, metrics, judges, plugins)
        python -m harness merge SHARD_DIR... --out DIR  (merge a task run with shard=i/n)
+       python -m harness export lm-eval --out DIR      (our tasks as lm-eval YAML: lm_eval --include_path DIR)
        python -m harness build heartcare --out DIR     (data engine: Heartcare-Bench items from labels + records)
        python -m harness --hydra-help                  (Hydra's own options)
 
@@ -175,5 +176,16 @@ def _merge(args: list[str]) -> None:
     merge_main(args)
 
 
+def _export(args: list[str]) -> None:
+    from harness.errors import HarnessError
+
+    if not args or args[0] != "lm-eval":
+        raise HarnessError("usage: python -m harness export lm-eval --out DIR [--tasks A,B]")
+    from harness.interop.lm_eval_export import main as export_main
+
+    export_main(args[1:])
+
+
 # Subcommands other than a run: name -> callable(args). Layers add theirs here.
-_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "build": lambda args: __import__("harness.databuild", fromlist=["main"]).main(args)}
+_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "export": _export,
+                                "build": lambda args: __import__("harness.databuild", fromlist=["main"]).main(args)}

@@ -24,6 +24,7 @@ from harness.results.schema import Results
 from harness.results.writer import JsonlWriter, write_json_atomic
 from harness.runner.cache import ResponseCache, request_key
 from harness.runner.pool import ordered_map
+from harness.runner.scoring import BackgroundScorer
 from harness.runner.stage import ItemStage
 from harness.task.output_type import Item
 from harness.task.prompt import fingerprint
@@ -122,33 +123,29 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         return record
 
     writer = JsonlWriter(out_dir / "samples.jsonl")
+    scorer = BackgroundScorer(lambda b: _score(b, metrics, values), writer.write,
+                              lambda record: hook.harness_sample_done(sample=record), prepare=lambda: _prepare(metrics))
     batch: list[tuple[Item, dict[str, Any]]] = []
-    scoring_s = 0.0
-
-    def flush() -> None:
-        nonlocal scoring_s
-        s0 = time.perf_counter()
-        _score(batch, metrics, values)
-        scoring_s += time.perf_counter() - s0
-        for _, record in batch:
-            writer.write(record)
-            hook.harness_sample_done(sample=record)
-        batch.clear()
 
     try:
         async for item, record in ordered_map(answer, task.items(selection), concurrency=settings.concurrency):
             n_items += 1
             batch.append((item, record))
             if len(batch) >= SCORE_BATCH:
-                flush()
+                await scorer.submit(batch)
+                batch = []
             if on_item is not None:
                 on_item()
-        flush()
+        if batch:
+            await scorer.submit(batch)
+        await scorer.drain()
         writer.commit()
     finally:
+        scorer.close()
         writer.close()
         for stage in stages:
             await stage.aclose()
+    scoring_s, prepare_s = scorer.scoring_s, scorer.prepare_s
 
     metric_results: dict[str, Any] = {}
     for metric in metrics:
@@ -180,7 +177,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         "usage": {"requests": tally.issued, "cache_hits": tally.cache_hits, "failed": tally.failed,
                   "prompt_tokens": tally.usage.prompt_tokens, "completion_tokens": tally.usage.completion_tokens, "cost_usd": tally.usage.cost_usd},
         "timings": {"started_at": started.isoformat(), "finished_at": finished.isoformat(), "wall_s": time.perf_counter() - t0,
-                    "scoring_s": scoring_s},
+                    "prepare_s": prepare_s, "scoring_s": scoring_s},
         "config": settings.config,
         "errors": dict(tally.errors),
     }
@@ -188,6 +185,14 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     write_json_atomic(out_dir / "results.json", results)
     hook.harness_run_end(results=results)
     return validated
+
+
+def _prepare(metrics: list[Metric]) -> None:
+    """Each metric's optional one-off set-up (e.g. loading WordNet), run on the scoring thread."""
+    for metric in metrics:
+        prepare = getattr(metric, "prepare", None)
+        if callable(prepare):
+            prepare()
 
 
 def _score(batch: list[tuple[Item, dict[str, Any]]], metrics: list[Metric], values: dict[str, list[Any]]) -> None:

@@ -1,0 +1,45 @@
+"""Shared pieces of the harness-level benchmarks: the stub in its own process, data dir, load."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("HARNESS_DATA_DIR") or DEFAULT_DATA)
+    if not path.is_dir():
+        raise SystemExit(f"no data directory at {path}: set HARNESS_DATA_DIR")
+    return path
+
+
+def start_stub(latency: float, extra: list[str] = ()) -> tuple[subprocess.Popen, str]:
+    """``python -m harness.testing.openai_stub`` on a free port; returns (process, base_url)."""
+    cmd = [sys.executable, "-m", "harness.testing.openai_stub", "--port", "0", "--latency", str(latency), *extra]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    match = re.search(r"(http://\S+/v1)", line)
+    if not match:
+        proc.kill()
+        raise SystemExit(f"the stub did not start: {line!r}")
+    return proc, match.group(1)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"

@@ -1,0 +1,1 @@
+"""Interoperability with other evaluation frameworks (export of our tasks to lm-evaluation-harness)."""
