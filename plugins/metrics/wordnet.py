@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import pickle
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -177,13 +178,51 @@ def open_reader(root: Path) -> Any:
 
     from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
+    index_cache = _index_cache_path(root)
+
     class EnglishWordNetReader(WordNetCorpusReader):
         def map_wn(self, version: str = "wordnet") -> None:
             return None
 
+        def _load_lemma_pos_offset_map(self) -> None:
+            """Parsing the index files is most of a reader's start-up: keep the result on disk."""
+            if index_cache is not None and index_cache.is_file():
+                with open(index_cache, "rb") as fh:
+                    self._lemma_pos_offset_map = pickle.load(fh)  # our own file, keyed by the index files
+                return
+            super()._load_lemma_pos_offset_map()
+            if index_cache is not None:
+                _write_pickle(index_cache, self._lemma_pos_offset_map)
+
     with warnings.catch_warnings():  # "multilingual functions are not available": not used here
         warnings.simplefilter("ignore")
         return EnglishWordNetReader(str(root), None)
+
+
+def _index_cache_path(root: Path) -> Path | None:
+    """Where the parsed lemma index of the WordNet at ``root`` is kept: named by the index files'
+    paths, sizes and times and the nltk version, so any change makes a new one."""
+    import hashlib
+
+    import nltk
+
+    try:
+        stats = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(root).glob("index.*"))]
+    except OSError:
+        return None
+    key = hashlib.sha256(repr((stats, nltk.__version__)).encode()).hexdigest()[:24]
+    return cache_dir() / "wordnet_index" / f"{key}.pickle"
+
+
+def _write_pickle(path: Path, value: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs the next start-up the parse
+        pass
 
 
 @lru_cache(maxsize=1)

@@ -86,3 +86,22 @@ def test_fast_lemma_names_equal_nltk_synsets():
     for word in words:
         expected = {lemma.name() for synset in reader.synsets(word) for lemma in synset.lemmas()}
         assert names(word) == expected, word
+
+
+def test_parsed_index_is_cached_and_equal(tmp_path, monkeypatch):
+    from harness.plugins.metrics import wordnet
+
+    monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path))
+    root = wordnet.find_wordnet().root
+    parsed = wordnet.open_reader(root)
+    (cached_file,) = (tmp_path / "wordnet_index").glob("*.pickle")
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    def no_parse(self):
+        raise AssertionError("the index was parsed again instead of read from the cache")
+
+    monkeypatch.setattr(WordNetCorpusReader, "_load_lemma_pos_offset_map", no_parse)
+    from_cache = wordnet.open_reader(root)
+    assert from_cache._lemma_pos_offset_map == parsed._lemma_pos_offset_map
+    assert {lemma for s in from_cache.synsets("sick") for lemma in s.lemma_names()} == {lemma for s in parsed.synsets("sick") for lemma in s.lemma_names()}
+    assert cached_file.stat().st_size > 1_000_000
