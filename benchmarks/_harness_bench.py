@@ -19,17 +19,21 @@ def data_dir() -> Path:
     return path
 
 
-def start_stub(latency: float, extra: list[str] = ()) -> tuple[subprocess.Popen, str]:
-    """``python -m harness.testing.openai_stub`` on a free port; returns (process, base_url)."""
-    cmd = [sys.executable, "-m", "harness.testing.openai_stub", "--port", "0", "--latency", str(latency), *extra]
+def start_server(cmd: list[str]) -> tuple[subprocess.Popen, str]:
+    """Start a server process that prints its ``http://.../v1`` URL first; returns (process, base_url)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     match = re.search(r"(http://\S+/v1)", line)
     if not match:
         proc.kill()
-        raise SystemExit(f"the stub did not start: {line!r}")
+        raise SystemExit(f"{' '.join(cmd[1:3])} did not start: {line!r}")
     return proc, match.group(1)
+
+
+def start_stub(latency: float, extra: list[str] = ()) -> tuple[subprocess.Popen, str]:
+    """``python -m harness.testing.openai_stub`` on a free port; returns (process, base_url)."""
+    return start_server([sys.executable, "-m", "harness.testing.openai_stub", "--port", "0", "--latency", str(latency), *extra])
 
 
 def stop(proc: subprocess.Popen) -> None:

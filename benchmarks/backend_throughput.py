@@ -18,28 +18,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from harness.models.base import Request
 from harness.models.config import ModelConfig
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness_bench import start_stub  # noqa: E402
+
 TARGET_OPENAI_COMPAT = 1100.0  # req/s at C=64, L=50 ms on 2 cores
 
 
-def start_stub(latency: float) -> tuple[subprocess.Popen, str]:
-    cmd = [sys.executable, "-m", "harness.testing.openai_stub", "--port", "0", "--latency", str(latency), "--responder", "fixed:sinus rhythm"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.search(r"(http://\S+/v1)", line)
-    if not match:
-        proc.kill()
-        raise SystemExit(f"the stub did not start: {line!r}")
-    return proc, match.group(1)
 
 
 def request(i: int) -> Request:
@@ -112,7 +105,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds over the fast clients (raw, openai_compat), median reported; litellm runs once")
     args = parser.parse_args()
 
-    proc, base_url = start_stub(args.latency)
+    proc, base_url = start_stub(args.latency, ["--responder", "fixed:sinus rhythm"])
     ceiling = args.concurrency / args.latency
     clients = args.clients.split(",")
     runs: dict[str, list[tuple[float, float, int]]] = {c: [] for c in clients}

@@ -18,13 +18,16 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness_bench import start_server  # noqa: E402
 
 TARGET_RPS = 1200.0
 
@@ -84,15 +87,6 @@ def process_cpu(pid: int) -> float | None:
         return None
 
 
-def start(cmd: list[str]) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    match = re.search(r"(http://\S+/v1)", line)
-    if not match:
-        proc.kill()
-        raise SystemExit(f"{cmd[1:3]} did not start: {line!r}")
-    return proc, match.group(1)
 
 
 async def drive(base_url: str, concurrency: int, total: int, warmup: int) -> tuple[float, int, int]:
@@ -134,9 +128,9 @@ def main() -> int:
         serve_bare(args.serve_bare)
         return 0
 
-    stub, stub_url = start([sys.executable, "-m", "harness.testing.openai_stub", "--port", "0",
+    stub, stub_url = start_server([sys.executable, "-m", "harness.testing.openai_stub", "--port", "0",
                             "--latency", str(args.latency)])
-    bare, bare_url = start([sys.executable, __file__, "--serve-bare", str(args.latency)])
+    bare, bare_url = start_server([sys.executable, __file__, "--serve-bare", str(args.latency)])
     rows: dict[str, list[tuple[float, float | None, int]]] = {"stub": [], "bare": []}
     try:
         for _ in range(args.repeat):
