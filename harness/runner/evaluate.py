@@ -17,8 +17,8 @@ from typing import Any
 
 from harness.metrics.aggregate import summarize
 from harness.metrics.base import Metric, ScoreInput, Unscored
-from harness.models.retry import safe_url
 from harness.models.base import EndpointUnreachable, Model, ModelError, Request, Response, Usage
+from harness.models.retry import safe_url
 from harness.results.provenance import harness_info
 from harness.results.schema import Results
 from harness.results.writer import JsonlWriter, write_json_atomic
@@ -49,7 +49,6 @@ class _Tally:
     failed: int = 0
     errors: Counter = field(default_factory=Counter)
     unparseable: int = 0
-    model_s: float = 0.0
 
 
 def _bind_metrics(task: Task, registry: Any) -> list[Metric]:

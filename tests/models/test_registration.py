@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.registry import build_registry
-
 from harness.models.base import Model
 from harness.models.config import ModelConfig
 from harness.plugins import models as builtin_models
+from harness.registry import build_registry
 
 from backend_testing import config
 
