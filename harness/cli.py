@@ -186,6 +186,11 @@ def _export(args: list[str]) -> None:
     export_main(args[1:])
 
 
+def _build(args: list[str]) -> None:
+    from harness.databuild import main as build_main
+
+    build_main(args)
+
+
 # Subcommands other than a run: name -> callable(args). Layers add theirs here.
-_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "export": _export,
-                                "build": lambda args: __import__("harness.databuild", fromlist=["main"]).main(args)}
+_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "export": _export, "build": _build}
