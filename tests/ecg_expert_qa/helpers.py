@@ -21,6 +21,8 @@ REAL_FILES = {
     "ecgqa_cd": "Complex diagnosis (analysis of difficult diseases).json",
     "ecgqa_pp": "Patient prognosis (prognostic analysis).json",
 }
+# Hand-written files in each task's documented schema, stored as fixtures/<task>.fixture.json and
+# laid out under the upstream file name, as a user would supply them.
 FIXTURE_FILES = {
     "ecgqa_prtk": "Patient's right to know.json",
     "ecgqa_cmd": "Cross modal diagnosis (ECG Text corresponding diagnosis).json",
@@ -36,7 +38,7 @@ ALL_TASKS = ["ecgqa_ck", "ecgqa_ebk", "ecgqa_cd", "ecgqa_cmd", "ecgqa_pp", "ecgq
 
 
 def fixture(task: str) -> Any:
-    return json.loads((FIXTURES / "ecg_expert_qa" / FIXTURE_FILES[task]).read_text(encoding="utf-8"))
+    return json.loads((FIXTURES / f"{task}.fixture.json").read_text(encoding="utf-8"))
 
 
 def user_data_dir(root: Path, real_data: Path | None = None, tasks: list[str] | None = None) -> Path:
@@ -46,7 +48,7 @@ def user_data_dir(root: Path, real_data: Path | None = None, tasks: list[str] | 
     target.mkdir(parents=True, exist_ok=True)
     for task, name in FIXTURE_FILES.items():
         if tasks is None or task in tasks:
-            shutil.copy(FIXTURES / "ecg_expert_qa" / name, target / name)
+            shutil.copy(FIXTURES / f"{task}.fixture.json", target / name)
     if real_data is not None:
         for name in REAL_FILES.values():
             (target / name).symlink_to(real_data / "ecg_expert_qa" / name)
