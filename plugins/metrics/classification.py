@@ -38,6 +38,19 @@ def _label(value: Any) -> Any:
     return value.strip().casefold() if isinstance(value, str) else value
 
 
+def _match(batch: Sequence[ScoreInput], normalise: Any) -> list[float]:
+    """1.0 when the normalised prediction equals any normalised gold answer; None counts as wrong."""
+    out = []
+    for item in batch:
+        if item.prediction is None:
+            out.append(0.0)
+            continue
+        golds = item.reference if isinstance(item.reference, (list, tuple)) else [item.reference]
+        pred = normalise(item.prediction)
+        out.append(1.0 if any(pred == normalise(g) for g in golds) else 0.0)
+    return out
+
+
 class Accuracy(Metric):
     """1.0 when the extracted answer equals the gold label, else 0.0.
 
@@ -49,15 +62,7 @@ class Accuracy(Metric):
     description = "share of samples whose extracted answer equals the gold label"
 
     def compute(self, batch: Sequence[ScoreInput]) -> list[Any]:
-        out = []
-        for item in batch:
-            if item.prediction is None:
-                out.append(0.0)
-                continue
-            golds = item.reference if isinstance(item.reference, (list, tuple)) else [item.reference]
-            pred = _label(item.prediction)
-            out.append(1.0 if any(pred == _label(g) for g in golds) else 0.0)
-        return out
+        return _match(batch, _label)
 
 
 class ExactMatch(Metric):
@@ -70,15 +75,7 @@ class ExactMatch(Metric):
     description = "normalised string equality (NFKC, case-folded, whitespace and edge punctuation)"
 
     def compute(self, batch: Sequence[ScoreInput]) -> list[Any]:
-        out = []
-        for item in batch:
-            if item.prediction is None:
-                out.append(0.0)
-                continue
-            golds = item.reference if isinstance(item.reference, (list, tuple)) else [item.reference]
-            pred = normalize_text(str(item.prediction))
-            out.append(1.0 if any(pred == normalize_text(str(g)) for g in golds) else 0.0)
-        return out
+        return _match(batch, lambda value: normalize_text(str(value)))
 
 
 def _pair(item: ScoreInput, index: int, metric: str) -> list[Any] | Unscored:
