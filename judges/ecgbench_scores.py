@@ -15,11 +15,7 @@ import re
 from typing import Any
 
 from harness.judging.rubric import JudgeCall, Rubric
-from harness.judging.verdict import MALFORMED, NO_JSON, Verdict, final_object, strip_echoes
-
-
-def _norm(key: Any) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(key).lower())
+from harness.judging.verdict import MALFORMED, NO_JSON, Verdict, final_object, normalise_key, rename_spellings, strip_echoes
 
 
 class EcgBenchRubric(Rubric):
@@ -28,9 +24,9 @@ class EcgBenchRubric(Rubric):
     aliases: dict[str, tuple[str, ...]] = {}
 
     def _canonical(self) -> dict[str, str]:
-        table = {_norm(c.name): c.name for c in self.criteria}
+        table = {normalise_key(c.name): c.name for c in self.criteria}
         for name, others in self.aliases.items():
-            table.update({_norm(o): name for o in others})
+            table.update({normalise_key(o): name for o in others})
         return table
 
     def verdict_example(self) -> str:
@@ -44,7 +40,7 @@ class EcgBenchRubric(Rubric):
         found: dict[str, Any] = {}
         table = self._canonical()
         for match in re.finditer(r"[\"']?([A-Za-z][A-Za-z _\-]*?)[\"']?\s*:\s*\{\s*[\"']?Score[\"']?\s*:\s*[\"']?([-+]?\d+(?:\.\d+)?)", text):
-            name = table.get(_norm(match.group(1)))
+            name = table.get(normalise_key(match.group(1)))
             if name is not None:
                 found[name] = float(match.group(2))
         return found or None
@@ -55,14 +51,7 @@ class EcgBenchRubric(Rubric):
             obj = self._loose(strip_echoes(raw, call.tags))
         if obj is None:
             return super().read(raw, call)
-        table = self._canonical()
-        flat: dict[str, Any] = {}
-        for key, value in obj.items():
-            name = table.get(_norm(key))
-            if name is None:
-                flat.setdefault(key, value)
-            elif name not in flat or key == name:
-                flat[name] = value
+        flat = rename_spellings(obj, self._canonical())
         verdict = super().read(json.dumps(flat), JudgeCall(call.label, call.messages, [], call.untrusted))
         verdict.raw = raw
         return verdict

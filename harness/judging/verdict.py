@@ -63,6 +63,27 @@ class Verdict:
         return "; ".join(f"{k}: {p}" if k != "*" else str(p) for k, p in self.problems.items())
 
 
+def normalise_key(key: Any) -> str:
+    """A criterion name compared loosely: lower case, letters and digits only."""
+    return re.sub(r"[^a-z0-9]", "", str(key).lower())
+
+
+def rename_spellings(obj: dict[str, Any], canonical: dict[str, str]) -> dict[str, Any]:
+    """``obj`` with every key whose :func:`normalise_key` is in ``canonical`` renamed to that name.
+
+    When a verdict carries two spellings of one criterion, the canonical spelling wins; unknown
+    keys are kept as they are.
+    """
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = canonical.get(normalise_key(key))
+        if name is None:
+            out.setdefault(key, value)
+        elif name not in out or key == name:
+            out[name] = value
+    return out
+
+
 def strip_echoes(text: str, tags: Iterable[str]) -> str:
     """``text`` without any span the judge echoed between one of the answer delimiters."""
     for tag in tags:

@@ -37,7 +37,7 @@ import re
 from typing import Any
 
 from harness.judging.rubric import JudgeCall, Rubric
-from harness.judging.verdict import INVALID_VALUE, MALFORMED, NO_JSON, NOT_A_NUMBER, OUT_OF_RANGE, Problem, Verdict, final_object, strip_echoes
+from harness.judging.verdict import INVALID_VALUE, MALFORMED, NO_JSON, NOT_A_NUMBER, OUT_OF_RANGE, Problem, Verdict, final_object, normalise_key, rename_spellings, strip_echoes
 
 # canonical name (the paper's and the notebook's) -> other spellings seen in prompts and notebooks
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -54,11 +54,7 @@ PERCENT = ("ECGFeatureGrounding", "EvidenceBasedReasoning", "ClinicalDiagnosticF
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 
-def _norm(key: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(key).lower())
-
-
-_CANONICAL = {_norm(alias): name for name, aliases in ALIASES.items() for alias in (name, *aliases)}
+_CANONICAL = {normalise_key(alias): name for name, aliases in ALIASES.items() for alias in (name, *aliases)}
 
 
 def canonical_keys(obj: dict[str, Any]) -> dict[str, Any]:
@@ -66,14 +62,7 @@ def canonical_keys(obj: dict[str, Any]) -> dict[str, Any]:
 
     When a verdict carries two spellings of one criterion, the canonical one wins.
     """
-    out: dict[str, Any] = {}
-    for key, value in obj.items():
-        name = _CANONICAL.get(_norm(key))
-        if name is None:
-            out.setdefault(key, value)
-        elif name not in out or key == name:
-            out[name] = value
-    return out
+    return rename_spellings(obj, _CANONICAL)
 
 
 def entry_score(entry: Any) -> float | None:

@@ -62,17 +62,23 @@ def synonyms(word: str, lemma_names: Any) -> frozenset[str]:
     return syns
 
 
-def _match(
-    hyp_idx: list[int], hyp: list[str], ref_idx: list[int], ref: list[str], matches: list[tuple[int, int]]
-) -> tuple[list[int], list[str], list[int], list[str]]:
-    """nltk's ``_match_enums``: equal words, hypothesis from the end, right-most reference first."""
+def _positions(words: list[str]) -> dict[str, list[int]]:
+    """Each word's indices in ``words``, in order (the last one is popped first)."""
     positions: dict[str, list[int]] = {}
-    for j, word in enumerate(ref):
+    for j, word in enumerate(words):
         pos = positions.get(word)
         if pos is None:
             positions[word] = [j]
         else:
             pos.append(j)
+    return positions
+
+
+def _match(
+    hyp_idx: list[int], hyp: list[str], ref_idx: list[int], ref: list[str], matches: list[tuple[int, int]]
+) -> tuple[list[int], list[str], list[int], list[str]]:
+    """nltk's ``_match_enums``: equal words, hypothesis from the end, right-most reference first."""
+    positions = _positions(ref)
     used_h: list[int] = []
     used_r: set[int] = set()
     get = positions.get
@@ -100,13 +106,7 @@ def _match_synonyms(
     hyp_idx: list[int], hyp: list[str], ref_idx: list[int], ref: list[str], matches: list[tuple[int, int]], lemma_names: Any
 ) -> None:
     """nltk's ``_enum_wordnetsyn_match``: the right-most reference word among the synonyms."""
-    positions: dict[str, list[int]] = {}
-    for j, word in enumerate(ref):
-        pos = positions.get(word)
-        if pos is None:
-            positions[word] = [j]
-        else:
-            pos.append(j)
+    positions = _positions(ref)
     cache = _SYNONYMS
     for i in range(len(hyp) - 1, -1, -1):
         word = hyp[i]
