@@ -112,8 +112,8 @@ async def _evaluate(task: Task, model_config: ModelConfig, judges: list[ModelCon
 
 
 def _count_items(task: Task, selection: Selection) -> int | None:
-    if task.spec.output_type not in ("generation", "multiple_choice"):
-        return None  # multi-item records: unknown until produced
+    if not getattr(task.output_type, "one_item_per_record", False):
+        return None  # records with several items (dialogue turns, ...): unknown until produced
     n = task.count_docs()
     if selection.sample is not None:
         n = min(n, selection.sample)

@@ -49,6 +49,8 @@ class OutputType(Protocol):
     the runner calls it, when present, after ``samples.jsonl`` is complete."""
 
     name: str
+    # True when every record yields exactly one item, so progress can show a total up front.
+    one_item_per_record: bool
 
     def items(self, task: Task, doc: Doc) -> list[Item]:
         """The item(s) one record produces."""

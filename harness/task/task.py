@@ -40,6 +40,7 @@ class Task:
     cache_dir: Path | None = None
     absent_ecg: dict[str, list[str]] = field(default_factory=dict)  # sample id -> ECG references not found
     _templates: dict[str, Template] = field(default_factory=dict, repr=False)
+    _n_docs: int | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, name: str, *, registry: Registry, index: Any, data_dir: Path | None, cache_dir: Path,
@@ -151,7 +152,10 @@ class Task:
         return absent_report(self.absent_ecg, self.spec.ecg, self.data_dir)
 
     def count_docs(self) -> int:
-        return sum(1 for _ in self.docs())
+        """Records in the data file (after the task's split and absent-ECG filter); counted once."""
+        if self._n_docs is None:
+            self._n_docs = sum(1 for _ in self.docs())
+        return self._n_docs
 
     def selected_docs(self, selection: Selection) -> Iterator[Doc]:
         """Records in file order, after ``limit``/``sample``; streamed, never all in memory."""

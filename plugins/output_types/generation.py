@@ -12,6 +12,7 @@ class Generation:
     """``output:`` settings: ``strip_thinking`` (drop ``<think>...</think>``, default true)."""
 
     name = "generation"
+    one_item_per_record = True
 
     def items(self, task: Any, doc: Any) -> list[Item]:
         return [Item(id=doc.id, doc_id=doc.id, messages=task.messages(doc), reference=task.reference(doc), doc=doc.fields, params=task.generation)]

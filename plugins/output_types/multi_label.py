@@ -36,6 +36,7 @@ def find_labels(text: str, patterns: dict[str, re.Pattern[str]]) -> list[str]:
 
 class MultiLabel:
     name = "multi_label"
+    one_item_per_record = True
 
     def items(self, task: Any, doc: Any) -> list[Item]:
         from harness.errors import DataError, TaskFileError

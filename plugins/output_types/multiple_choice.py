@@ -21,6 +21,7 @@ from harness.task.output_type import Extraction, Item
 
 class MultipleChoice:
     name = "multiple_choice"
+    one_item_per_record = True
 
     def items(self, task: Any, doc: Any) -> list[Item]:
         meta: dict[str, Any] = {}
