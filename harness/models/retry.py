@@ -143,7 +143,6 @@ async def with_retries(
 
     ``timeout_s`` bounds each attempt (``None``: the caller's transport enforces it).
     """
-    where = describe(config_name, url)
     last: Retryable | None = None
     for number in range(max_retries + 1):
         try:
@@ -164,6 +163,7 @@ async def with_retries(
             delay = backoff_delay(number, backoff_s)
         await sleep(delay)
     assert last is not None
+    where = describe(config_name, url)
     attempts = f"{max_retries + 1} attempt{'s' if max_retries else ''}"
     if isinstance(last, ConnectFailed):
         raise EndpointUnreachable(f"cannot reach {where} after {attempts}: {last}. Is the server running and the base URL right?")

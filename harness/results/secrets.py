@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from typing import Any
 
 REDACTED = "<redacted>"
@@ -16,13 +17,14 @@ _SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{16,}|sk-ant-[A-Za-z0-9_\-]{16,
 _SAFE_KEYS = {"api_key_env", "base_url_env", "max_tokens", "completion_tokens", "prompt_tokens", "total_tokens", "tokens"}
 
 
-def _env_secrets() -> list[str]:
+def env_secrets() -> list[str]:
+    """The values of secret-named environment variables (what a long writer computes once)."""
     return [v for k, v in os.environ.items() if _is_secret_key(k) and len(v) >= 8]
 
 
 def scrub(value: Any, *, _env: list[str] | None = None) -> Any:
     """A copy of ``value`` with secret-looking keys and values replaced by ``<redacted>``."""
-    env = _env_secrets() if _env is None else _env
+    env = env_secrets() if _env is None else _env
     if isinstance(value, dict):
         return {k: (REDACTED if _is_secret_key(k) and v not in (None, "") and not isinstance(v, (int, float, bool)) else scrub(v, _env=env)) for k, v in value.items()}
     if isinstance(value, list):
@@ -35,6 +37,7 @@ def scrub(value: Any, *, _env: list[str] | None = None) -> Any:
     return value
 
 
+@lru_cache(maxsize=4096)  # the same few keys, every record
 def _is_secret_key(key: Any) -> bool:
     if not isinstance(key, str) or key in _SAFE_KEYS:
         return False

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
-from harness.results.secrets import scrub
+from harness.results.secrets import env_secrets, scrub
 
 
 def _default(value: Any) -> Any:
@@ -51,10 +51,11 @@ class JsonlWriter:
         self.partial = path.with_name(path.name + ".partial")
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh: IO[str] | None = open(self.partial, "w", encoding="utf-8")
+        self._env = env_secrets()  # once, not per record
 
     def write(self, record: dict[str, Any]) -> None:
         assert self._fh is not None
-        self._fh.write(dumps(scrub(record)) + "\n")
+        self._fh.write(dumps(scrub(record, _env=self._env)) + "\n")
 
     def commit(self) -> None:
         assert self._fh is not None

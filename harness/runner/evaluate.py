@@ -9,28 +9,30 @@ from __future__ import annotations
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from harness.metrics.aggregate import summarize
-from harness.metrics.base import Metric, ScoreInput, Unscored
+from harness.metrics.base import Metric
 from harness.models.base import EndpointUnreachable, Model, ModelError, Request, Response, Usage
 from harness.models.retry import safe_url
 from harness.results.provenance import harness_info
 from harness.results.schema import Results
-from harness.results.writer import JsonlWriter, write_json_atomic
+from harness.results.writer import write_json_atomic
 from harness.runner.cache import ResponseCache, request_key
 from harness.runner.pool import ordered_map
-from harness.runner.scoring import BackgroundScorer
+from harness.runner.scoring import BackgroundScorer, Batch, SampleScorer, choose_mode
 from harness.runner.stage import ItemStage
 from harness.task.output_type import Item
 from harness.task.prompt import fingerprint
 from harness.task.task import Selection, Task
 
 SCORE_BATCH = 256
+LOOKUP_CHUNK = 64
 
 
 @dataclass
@@ -39,6 +41,7 @@ class RunSettings:
     seed: int = 1234
     generation: dict[str, Any] = field(default_factory=dict)  # run-level overrides of the task's parameters
     config: dict[str, Any] = field(default_factory=dict)  # the resolved run config, for results.json
+    scoring: str = "auto"  # where metrics run: auto | process | thread (harness.runner.scoring)
 
 
 @dataclass
@@ -68,8 +71,10 @@ def _bind_metrics(task: Task, registry: Any) -> list[Metric]:
 
 async def evaluate(task: Task, model: Model, *, selection: Selection, settings: RunSettings, cache: ResponseCache,
                    registry: Any, out_dir: Path, stages: list[ItemStage] = (),  # type: ignore[assignment]
-                   on_item: Callable[[], None] | None = None) -> Results:
-    """Run ``model`` on ``task`` and write ``results.json`` and ``samples.jsonl`` to ``out_dir``."""
+                   on_item: Callable[[], None] | None = None, expected: int | None = None) -> Results:
+    """Run ``model`` on ``task`` and write ``results.json`` and ``samples.jsonl`` to ``out_dir``.
+
+    ``expected``: the number of samples, when known in advance (it picks the scoring mode)."""
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     metrics = _bind_metrics(task, registry)
@@ -86,14 +91,17 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     run_summary = {"task": task.spec.name, "model": model.config.name, "out_dir": str(out_dir)}
     hook.harness_run_start(run=run_summary)
 
-    async def answer(item: Item) -> dict[str, Any]:
-        params = {**task.generation, **item.params, **settings.generation}
-        key = request_key(identity, item.messages, params)
-        response = cache.get(key)
+    def params_of(item: Item) -> dict[str, Any]:
+        return {**task.generation, **item.params, **settings.generation}
+
+    async def answer(entry: tuple[Item, str, Response | None]) -> dict[str, Any]:
+        item, key, response = entry
+        if response is None and cache.seen(key):  # a duplicate of a request answered since the lookup
+            response = cache.get(key)
         if response is None:
             start = time.perf_counter()
             try:
-                response = await model.generate(Request(item.id, item.messages, params, item.extras))
+                response = await model.generate(Request(item.id, item.messages, params_of(item), item.extras))
             except EndpointUnreachable:
                 raise
             except ModelError as exc:
@@ -121,15 +129,16 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
             await stage.process(item, record)
         return record
 
-    writer = JsonlWriter(out_dir / "samples.jsonl")
-    scorer = BackgroundScorer(lambda b: _score(b, metrics, values), writer.write,
-                              lambda record: hook.harness_sample_done(sample=record), prepare=lambda: _prepare(metrics))
-    batch: list[tuple[Item, dict[str, Any]]] = []
+    mode = choose_mode(settings.scoring, metrics, expected)
+    scorer = BackgroundScorer(SampleScorer(metrics, out_dir / "samples.jsonl"), lambda record: hook.harness_sample_done(sample=record),
+                              values=values, mode=mode)
+    batch: Batch = []
 
     try:
-        async for item, record in ordered_map(answer, task.items(selection), concurrency=settings.concurrency):
+        entries = with_cached(task.items(selection), cache, lambda item: request_key(identity, item.messages, params_of(item)))
+        async for (item, _, _), record in ordered_map(answer, entries, concurrency=settings.concurrency):
             n_items += 1
-            batch.append((item, record))
+            batch.append((record, item.doc))
             if len(batch) >= SCORE_BATCH:
                 await scorer.submit(batch)
                 batch = []
@@ -138,10 +147,8 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         if batch:
             await scorer.submit(batch)
         await scorer.drain()
-        writer.commit()
     finally:
         scorer.close()
-        writer.close()
         for stage in stages:
             await stage.aclose()
     scoring_s, prepare_s = scorer.scoring_s, scorer.prepare_s
@@ -176,7 +183,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         "usage": {"requests": tally.issued, "cache_hits": tally.cache_hits, "failed": tally.failed,
                   "prompt_tokens": tally.usage.prompt_tokens, "completion_tokens": tally.usage.completion_tokens, "cost_usd": tally.usage.cost_usd},
         "timings": {"started_at": started.isoformat(), "finished_at": finished.isoformat(), "wall_s": time.perf_counter() - t0,
-                    "prepare_s": prepare_s, "scoring_s": scoring_s},
+                    "prepare_s": prepare_s, "scoring_s": scoring_s, "scoring_mode": mode},
         "config": settings.config,
         "errors": dict(tally.errors),
     }
@@ -186,27 +193,26 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     return validated
 
 
-def _prepare(metrics: list[Metric]) -> None:
-    """Each metric's optional one-off set-up (e.g. loading WordNet), run on the scoring thread."""
-    for metric in metrics:
-        prepare = getattr(metric, "prepare", None)
-        if callable(prepare):
-            prepare()
-
-
-def _score(batch: list[tuple[Item, dict[str, Any]]], metrics: list[Metric], values: dict[str, list[Any]]) -> None:
-    """Batch-compute every metric; failed requests are unscored (with the reason), never 0."""
-    ok = [(item, record) for item, record in batch if record["error"] is None]
-    for metric in metrics:
-        inputs = [ScoreInput(record["prediction"], item.reference, record["response"], item.doc) for item, record in ok]
-        scores = metric.compute(inputs) if inputs else []
-        if len(scores) != len(inputs):
-            raise RuntimeError(f"metric '{metric.name}' returned {len(scores)} values for {len(inputs)} samples")
-        by_id = {record["id"]: score for (_, record), score in zip(ok, scores)}
-        for _, record in batch:
-            score = by_id.get(record["id"], Unscored("request failed"))
-            values[metric.name].append(score)
-            record["metrics"][metric.name] = {"unscored": score.reason} if isinstance(score, Unscored) else score
+def with_cached(items: Iterable[Item], cache: ResponseCache, key_of: Callable[[Item], str]) -> Iterator[tuple[Item, str, Response | None]]:
+    """``(item, cache key, cached response or None)``, looked up a chunk at a time (one query per
+    chunk instead of one per request on the event loop). A failing item stream first yields the
+    items produced before the failure, then raises."""
+    source = iter(items)
+    while True:
+        chunk: list[Item] = []
+        failure: Exception | None = None
+        try:
+            chunk.extend(islice(source, LOOKUP_CHUNK))
+        except Exception as exc:  # e.g. a malformed record: the ones before it still run
+            failure = exc
+        keys = [key_of(item) for item in chunk]
+        found = cache.get_many(keys)
+        for item, key in zip(chunk, keys):
+            yield item, key, found.get(key)
+        if failure is not None:
+            raise failure
+        if len(chunk) < LOOKUP_CHUNK:
+            return
 
 
 def read_jsonl(path: Path) -> Any:

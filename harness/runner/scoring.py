@@ -1,51 +1,178 @@
 """Scoring and sample writing off the event loop, in input order, with a bounded backlog.
 
-Metric batches and a metric's one-off set-up (loading WordNet for METEOR takes seconds) are CPU
-work; done on the event loop they stall every request in flight. Here they run on one worker
-thread, in submission order, while the loop keeps the model busy. A set-up failure surfaces at
-the first batch; the answers received until then are in the response cache, so none is paid twice. At most ``max_pending`` batches wait, so
-memory stays flat in the number of samples. Hooks run back on the loop's thread.
+Metric batches, a metric's one-off set-up (loading WordNet for METEOR takes seconds) and
+writing ``samples.jsonl`` are CPU work; done on the event loop they stall every request in
+flight. A :class:`SampleScorer` does that work in one worker, in submission order, while the loop
+keeps the model busy:
+
+- ``process``: a child process (the second core, no shared interpreter lock with the loop),
+  forked where possible (:func:`start_method`);
+- ``thread``: a worker thread of this process (small runs, or metrics that do not pickle).
+
+A set-up failure surfaces at the first batch; the answers received until then are in the
+response cache, so none is paid twice. At most ``max_pending`` batches wait, so memory stays
+flat in the number of samples. Hooks run back on the loop's thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import pickle
+import sys
 import time
 from collections import deque
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
-Batch = list[tuple[Any, dict[str, Any]]]
+from harness.errors import HarnessError
+from harness.metrics.base import Metric, ScoreInput, Unscored
+from harness.results.writer import JsonlWriter
+
+Record = dict[str, Any]
+Batch = list[tuple[Record, dict[str, Any]]]  # (sample record, the dataset record its metrics may read)
+Scores = dict[str, list[Any]]  # metric name -> one value (or Unscored) per record of a batch
+MODES = ("auto", "process", "thread")
+PROCESS_MIN_SAMPLES = 1000  # below this a child's start-up costs more than it saves
+
+
+class SampleScorer:
+    """Scores batches with the task's metrics and appends the records to ``samples.jsonl``."""
+
+    def __init__(self, metrics: Sequence[Metric], samples_path: Path):
+        self.metrics = list(metrics)
+        self.samples_path = samples_path
+        self._writer: JsonlWriter | None = None
+        self.prepare_s = 0.0
+        self.scoring_s = 0.0
+
+    def prepare(self) -> None:
+        """Each metric's optional one-off set-up (e.g. loading WordNet), then the output file."""
+        s0 = time.perf_counter()
+        for metric in self.metrics:
+            prepare = getattr(metric, "prepare", None)
+            if callable(prepare):
+                prepare()
+        self.prepare_s = time.perf_counter() - s0
+        self._writer = JsonlWriter(self.samples_path)
+
+    def score(self, batch: Batch) -> Scores:
+        """Every metric on the batch (failed requests are unscored, with the reason, never 0);
+        the records get their values and are written."""
+        s0 = time.perf_counter()
+        ok = [(record, doc) for record, doc in batch if record["error"] is None]
+        scores: Scores = {}
+        for metric in self.metrics:
+            inputs = [ScoreInput(record["prediction"], record["reference"], record["response"], doc) for record, doc in ok]
+            values = metric.compute(inputs) if inputs else []
+            if len(values) != len(inputs):
+                raise RuntimeError(f"metric '{metric.name}' returned {len(values)} values for {len(inputs)} samples")
+            by_id = {record["id"]: value for (record, _), value in zip(ok, values)}
+            scores[metric.name] = [by_id.get(record["id"], Unscored("request failed")) for record, _ in batch]
+        self.scoring_s += time.perf_counter() - s0
+        fill(batch, scores)
+        assert self._writer is not None
+        for record, _ in batch:
+            self._writer.write(record)
+        return scores
+
+    def commit(self) -> tuple[float, float]:
+        """``samples.jsonl`` into place, then each metric's optional ``flush()`` (state worth
+        keeping for the next run, e.g. METEOR's word tables) here, where it scored; returns
+        (prepare_s, scoring_s)."""
+        assert self._writer is not None
+        self._writer.commit()
+        for metric in self.metrics:
+            flush = getattr(metric, "flush", None)
+            if callable(flush):
+                flush()
+        return self.prepare_s, self.scoring_s
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+
+def fill(batch: Batch, scores: Scores) -> None:
+    """Each record's ``metrics`` from a batch's scores."""
+    for name, values in scores.items():
+        for (record, _), value in zip(batch, values):
+            record["metrics"][name] = {"unscored": value.reason} if isinstance(value, Unscored) else value
+
+
+def start_method() -> str:
+    """``fork`` where there is one (the child inherits the loaded metrics and starts in
+    milliseconds; it only scores and writes, touching no lock the parent's threads hold), else
+    ``spawn`` (metrics are pickled; a script calling the runner needs a ``__main__`` guard)."""
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux" else "spawn"
+
+
+def choose_mode(mode: str, metrics: Sequence[Metric], expected: int | None) -> str:
+    """``process`` or ``thread`` for a run's configured ``scoring`` mode."""
+    if mode not in MODES:
+        raise HarnessError(f"scoring={mode}: expected one of {', '.join(MODES)}")
+    if mode == "thread" or not metrics:
+        return "thread"
+    if mode == "auto" and (expected is None or expected < PROCESS_MIN_SAMPLES):
+        return "thread"
+    if start_method() == "fork":
+        return "process"
+    try:
+        pickle.loads(pickle.dumps(list(metrics)))
+    except Exception as exc:  # e.g. a metric built from a lambda
+        if mode == "process":
+            raise HarnessError(f"scoring=process: the task's metrics cannot be sent to a scoring process ({exc}); use scoring=thread") from None
+        return "thread"
+    return "process"
+
+
+# The child process's scorer (process mode): set once by the pool's initializer.
+_CHILD: SampleScorer | None = None
+
+
+def _child_init(scorer: SampleScorer) -> None:
+    global _CHILD
+    _CHILD = scorer
+
+
+def _child_call(method: str, *args: Any) -> Any:
+    assert _CHILD is not None
+    return getattr(_CHILD, method)(*args)
 
 
 class BackgroundScorer:
-    def __init__(self, score: Callable[[Batch], None], write: Callable[[dict[str, Any]], None],
-                 after: Callable[[dict[str, Any]], None], *, prepare: Callable[[], None] | None = None, max_pending: int = 16):
-        self._score, self._write, self._after = score, write, after
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-scoring")
+    """Runs a :class:`SampleScorer` in one worker (``mode``), in order, with a bounded backlog;
+    collects each metric's per-sample values into ``values``."""
+
+    def __init__(self, scorer: SampleScorer, after: Callable[[Record], None], *, values: dict[str, list[Any]],
+                 mode: str = "thread", max_pending: int = 16):
+        self._after = after
+        self._values = values  # metric name -> every sample's value, in order, for aggregation
         self._pending: deque[tuple[Future, Batch]] = deque()
         self._max_pending = max_pending
-        self.scoring_s = 0.0
-        self.prepare_s = 0.0
-        if prepare is not None:  # first on the worker: it overlaps the first requests; batches queue behind it
-            self._pending.append((self._pool.submit(self._prepare, prepare), []))
+        self.mode = mode
+        self.prepare_s = self.scoring_s = 0.0
+        self._scorer = scorer
+        self._pool: Executor
+        if mode == "process":  # one worker keeps the order
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(start_method()),
+                                             initializer=_child_init, initargs=(scorer,))
+        else:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-scoring")
+        # first on the worker: the set-up overlaps the first requests; batches queue behind it
+        self._pending.append((self._call("prepare"), []))
 
-    def _prepare(self, prepare: Callable[[], None]) -> None:
-        s0 = time.perf_counter()
-        prepare()
-        self.prepare_s = time.perf_counter() - s0
-
-    def _run(self, batch: Batch) -> None:
-        s0 = time.perf_counter()
-        self._score(batch)
-        self.scoring_s += time.perf_counter() - s0
-        for _, record in batch:
-            self._write(record)
+    def _call(self, method: str, *args: Any) -> Future:
+        if self.mode == "process":
+            return self._pool.submit(_child_call, method, *args)
+        return self._pool.submit(getattr(self._scorer, method), *args)
 
     async def submit(self, batch: Batch) -> None:
         """Queue ``batch`` (the caller hands it over); waits only when the backlog is full."""
-        self._pending.append((self._pool.submit(self._run, batch), batch))
+        self._pending.append((self._call("score", batch), batch))
         self._reap_done()
         while len(self._pending) > self._max_pending:
             await self._reap_oldest()
@@ -57,19 +184,42 @@ class BackgroundScorer:
 
     async def _reap_oldest(self) -> None:
         future, batch = self._pending.popleft()
-        await asyncio.wrap_future(future)
+        await _done(future)
         self._finish(future, batch)
 
     def _finish(self, future: Future, batch: Batch) -> None:
-        future.result()  # re-raises a metric's error here, on the loop
-        for _, record in batch:
+        scores = _result(future)  # re-raises a metric's error here, on the loop
+        if batch:
+            fill(batch, scores)  # the loop's own copies (a process worker filled its own)
+            for name, values in scores.items():
+                self._values[name].extend(values)
+        for record, _ in batch:
             self._after(record)
 
     async def drain(self) -> None:
+        """Wait for every batch, then put ``samples.jsonl`` in place."""
         while self._pending:
             await self._reap_oldest()
+        commit = self._call("commit")
+        await _done(commit)
+        self.prepare_s, self.scoring_s = _result(commit)
 
     def close(self) -> None:
         for future, _ in self._pending:
             future.cancel()
+        if self.mode == "thread":
+            self._pool.submit(self._scorer.close)
         self._pool.shutdown(wait=True)
+
+
+async def _done(future: Future) -> None:
+    """Wait for ``future`` without raising (its outcome is read by :func:`_result`)."""
+    await asyncio.wait([asyncio.wrap_future(future)])
+
+
+def _result(future: Future) -> Any:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise HarnessError(f"the scoring process died ({exc}); the answers received so far are in the response cache: "
+                           "run again to score them (or use scoring=thread)") from None

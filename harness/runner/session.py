@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from harness.models.loading import build_model, load_model_config, parse_model_c
 from harness.registry import Registry, get_registry
 from harness.runner.cache import ResponseCache
 from harness.runner.evaluate import RunSettings, evaluate
+from harness.runner.loop import run
 from harness.task.index import TaskIndex
 from harness.task.task import Selection, Task
 
@@ -71,8 +72,10 @@ def run_job(cfg: dict[str, Any], *, out_dir: Path, model_choice: str, registry: 
                 continue
             task_out = out_dir / name if grouped else out_dir
             settings = RunSettings(concurrency=min(int(cfg.get("concurrency", 8)), model_config.concurrency or 10**6),
-                                   seed=selection.seed, generation={k: v for k, v in (cfg.get("generation") or {}).items() if v is not None}, config=cfg)
-            results = asyncio.run(_evaluate(task, model_config, judges, selection, settings, cache, registry, task_out, display))
+                                   seed=selection.seed, generation={k: v for k, v in (cfg.get("generation") or {}).items() if v is not None}, config=cfg,
+                                   scoring=str(cfg.get("scoring") or "auto"))
+            gc.freeze()  # start-up objects (config, registry, modules) are never garbage: keep the collector's full passes short
+            results = run(_evaluate(task, model_config, judges, selection, settings, cache, registry, task_out, display))
             display.results(results)
             absent = (results.task.model_extra or {}).get("ecg") or {}
             if absent.get("n_absent"):
@@ -106,7 +109,7 @@ async def _evaluate(task: Task, model_config: ModelConfig, judges: list[ModelCon
         total = _count_items(task, selection)
         with display.progress(f"{task.spec.name} · {model_config.name}", total) as advance:
             return await evaluate(task, model, selection=selection, settings=settings, cache=cache, registry=registry,
-                                  out_dir=out_dir, stages=stages, on_item=advance)
+                                  out_dir=out_dir, stages=stages, on_item=advance, expected=total)
     finally:
         await model.aclose()
 

@@ -29,8 +29,12 @@ class Template:
             self._template = environment().from_string(source)
         except jinja2.TemplateSyntaxError as exc:
             raise TaskFileError(f"{where}: template syntax error on line {exc.lineno}: {exc.message}") from None
+        # Plain text (a typical system prompt) renders the same for every record: once, here.
+        self._constant = None if any(mark in source for mark in ("{{", "{%", "{#")) else self._template.render()
 
     def render(self, variables: dict[str, Any], *, sample: str) -> str:
+        if self._constant is not None:
+            return self._constant
         try:
             return self._template.render(**variables)
         except jinja2.UndefinedError as exc:

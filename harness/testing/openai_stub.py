@@ -43,23 +43,13 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Union
 
+import orjson
 from aiohttp import web
 
-try:  # orjson is several times faster; the stub must not be the bottleneck of a benchmark.
-    import orjson
+from harness.runner.loop import new_event_loop
 
-    def _dumps(obj: Any) -> bytes:
-        return orjson.dumps(obj)
-
-    _loads = orjson.loads
-except ImportError:  # pragma: no cover - depends on the environment
-    _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-    def _dumps(obj: Any) -> bytes:
-        return _ENCODER.encode(obj).encode()
-
-    _loads = json.loads
-
+_dumps = orjson.dumps  # several times faster than json: the stub must not be a benchmark's bottleneck
+_loads = orjson.loads
 
 __all__ = [
     "FaultRule",
@@ -678,7 +668,7 @@ class OpenAIStub:
         failure: list[BaseException] = []
 
         def run() -> None:
-            loop = _new_event_loop()
+            loop = new_event_loop()
             asyncio.set_event_loop(loop)
             try:
                 loop.run_until_complete(self.start_async())
@@ -933,15 +923,6 @@ async def _as_coro(fn: Callable[[], Any]) -> Any:
     return fn()
 
 
-def _new_event_loop() -> asyncio.AbstractEventLoop:
-    try:  # faster loop if already installed; never a requirement
-        import uvloop
-
-        return uvloop.new_event_loop()
-    except ImportError:
-        return asyncio.new_event_loop()
-
-
 # --------------------------------------------------------------------------------------------
 # Command line: run the stub as its own process (benchmarks measure the client's CPU alone)
 # --------------------------------------------------------------------------------------------
@@ -1001,7 +982,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         await stub.aclose()
         print(json.dumps(stub.stats.as_dict()), flush=True)
 
-    loop = _new_event_loop()
+    loop = new_event_loop()
     try:
         loop.run_until_complete(serve())
     finally:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from harness.plugins.metrics.text_base import TextPairMetric
@@ -179,8 +180,6 @@ _LEMMA_NAMES: dict[int, Any] = {}
 
 def _lemma_names_for(reader: Any) -> Any:
     """One :class:`LemmaNames` per reader (shared by every Meteor instance in the process)."""
-    from pathlib import Path
-
     from harness.plugins.metrics.wordnet import LemmaNames
 
     if id(reader) not in _LEMMA_NAMES:
@@ -189,6 +188,20 @@ def _lemma_names_for(reader: Any) -> Any:
         else:  # WordNet inside nltk's zip: ask the reader
             _LEMMA_NAMES[id(reader)] = lambda word: {lemma.name() for synset in reader.synsets(word) for lemma in synset.lemmas()}
     return _LEMMA_NAMES[id(reader)]
+
+
+class _LazyLemmaNames:
+    """:func:`_lemma_names_for` WordNet's reader, loaded at the first word the tables lack."""
+
+    def __init__(self) -> None:
+        self._fn: Any = None
+
+    def __call__(self, word: str) -> Any:
+        if self._fn is None:
+            from harness.plugins.metrics.wordnet import load_wordnet
+
+            self._fn = _lemma_names_for(load_wordnet())
+        return self._fn(word)
 
 
 class Meteor(TextPairMetric):
@@ -201,15 +214,18 @@ class Meteor(TextPairMetric):
             raise ValueError(f"meteor: wordnet must be one of {WORDNET_MODES}, got {wordnet!r}")
         self.wordnet_mode = wordnet
         self.alpha, self.beta, self.gamma = alpha, beta, gamma
-        self._reader: Any = None
-        self._lemma_names: Any = None
+        self._lemma_names: Any = None  # word -> lemma names of its synsets; None: no synonym matching
+        self._wordnet_info: dict[str, Any] | None = None
+        self._wordnet_files: list[tuple[str, int, int]] = []
+        self._lexicon_path: Path | None = None
+        self._saved = (0, 0)
         self._resolved = False
         self._fallback_reason: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Sent to forked workers: they reuse the WordNet reader the parent loaded (inherited
         # through load_wordnet's cache) instead of pickling it.
-        return self.__dict__ | {"_reader": None, "_lemma_names": None, "_resolved": False}
+        return self.__dict__ | {"_lemma_names": None, "_resolved": False}
 
     def mode(self) -> str:
         mode = self.wordnet_mode or os.environ.get("HARNESS_METEOR_WORDNET") or "required"
@@ -218,24 +234,53 @@ class Meteor(TextPairMetric):
         return mode
 
     def prepare(self) -> None:
-        """Resolve WordNet once (raises :class:`WordNetNotFound` in ``required`` mode)."""
+        """Resolve WordNet once (raises :class:`WordNetNotFound` in ``required`` mode).
+
+        Starts from the word tables earlier runs kept on disk (:mod:`.lexicon`): with them, nltk
+        and the WordNet reader are loaded only when a word is new."""
         if self._resolved:
             return
-        from harness.plugins.metrics.wordnet import WordNetNotFound, load_wordnet
+        from harness.plugins.metrics import lexicon
+        from harness.plugins.metrics.wordnet import WordNetNotFound, find_wordnet, load_wordnet
 
         mode = self.mode()
-        if mode == "off":
+        self._lexicon_path = lexicon.path_for(mode)
+        known = lexicon.load(self._lexicon_path)
+        if known is not None and (mode == "off" or known.wordnet is not None):
+            _STEMS.update(known.stems)
+            _SYNONYMS.update(known.synonyms)
+            self._wordnet_info, self._wordnet_files = known.wordnet, known.wordnet_files
+            if mode == "off":
+                self._fallback_reason = "disabled (wordnet=off)"
+            else:
+                self._lemma_names = _LazyLemmaNames()
+        elif mode == "off":
             self._fallback_reason = "disabled (wordnet=off)"
         else:
             try:
-                self._reader = load_wordnet()
-                self._lemma_names = _lemma_names_for(self._reader)
+                reader = load_wordnet()
+                self._lemma_names = _lemma_names_for(reader)
+                self._wordnet_info = {"wordnet_version": reader.get_version()} | find_wordnet().info()
+                root = Path(str(reader.root))
+                self._wordnet_files = lexicon.file_stats(root) if root.is_dir() else []
             except WordNetNotFound as exc:
                 if mode == "required":
                     raise
                 self._fallback_reason = str(exc)
                 log.warning("meteor: WordNet not found, scoring with exact + stem matching only: %s", exc)
+        self._saved = (len(_STEMS), len(_SYNONYMS))
         self._resolved = True
+
+    def flush(self) -> None:
+        """Keep the word tables for the next run (called where the scoring ran, after the last batch)."""
+        if not self._resolved or self._saved == (len(_STEMS), len(_SYNONYMS)) or self._lexicon_path is None:
+            return
+        if self._wordnet_info is None and self.mode() != "off":
+            return  # scored without WordNet (auto mode): nothing worth keeping for a run that has it
+        from harness.plugins.metrics import lexicon
+
+        lexicon.save(self._lexicon_path, lexicon.Lexicon(dict(_STEMS), dict(_SYNONYMS), self._wordnet_info, self._wordnet_files))
+        self._saved = (len(_STEMS), len(_SYNONYMS))
 
     def after_fork(self) -> None:
         from harness.plugins.metrics.wordnet import reopen_files
@@ -253,8 +298,6 @@ class Meteor(TextPairMetric):
             self.prepare()
         except Exception as exc:  # info() must not fail; compute() raises the same error
             return out | {"matchers": ["exact", "stem"], "wordnet": False, "wordnet_error": str(exc)}
-        if self._reader is None:
+        if self._lemma_names is None:
             return out | {"matchers": ["exact", "stem"], "wordnet": False, "wordnet_fallback_reason": self._fallback_reason}
-        from harness.plugins.metrics.wordnet import find_wordnet
-
-        return out | {"matchers": ["exact", "stem", "wordnet"], "wordnet": True, "wordnet_version": self._reader.get_version()} | find_wordnet().info()
+        return out | {"matchers": ["exact", "stem", "wordnet"], "wordnet": True} | (self._wordnet_info or {})

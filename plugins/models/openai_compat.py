@@ -9,25 +9,19 @@ path), which keeps a 2-core client near the C/L ceiling.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Any
+
+import aiohttp  # imported with the backend (when a run builds its model), not per request
+import orjson
 
 from harness.models.base import ModelError, Request, Response, Usage
 from harness.models.config import ModelConfig
 from harness.models.retry import ConnectFailed, Retryable, describe, raise_for_status, safe_url, with_retries
 from harness.plugins.models.endpoint import required_api_key, resolve_base_url
 
-try:  # ~3x faster (de)serialisation when it is installed; the standard library otherwise
-    import orjson
-
-    _dumps = orjson.dumps
-    _loads = orjson.loads
-except ImportError:  # pragma: no cover - depends on the environment
-    def _dumps(obj: Any) -> bytes:
-        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
-
-    _loads = json.loads
+_dumps = orjson.dumps  # ~3x faster (de)serialisation than json, no pydantic
+_loads = orjson.loads
 
 BACKEND = "openai_compat"
 CONNECT_TIMEOUT_S = 30.0
@@ -77,12 +71,11 @@ class OpenAICompatModel:
         return {"backend": BACKEND, "model": self.config.model, "base_url": safe_url(self._base_url), "params": dict(self.config.params)}
 
     def _open(self) -> Any:
-        import aiohttp
-
         self._loop = asyncio.get_running_loop()
         # limit=0: the pool holds as many keep-alive connections as there are requests in flight,
         # which the runner bounds; a config's ``concurrency`` caps it explicitly.
-        connector = aiohttp.TCPConnector(limit=self.config.concurrency or 0, limit_per_host=0, ttl_dns_cache=300, keepalive_timeout=60)
+        connector = aiohttp.TCPConnector(limit=self.config.concurrency or 0, limit_per_host=0, ttl_dns_cache=300, keepalive_timeout=60,
+                                         ssl=self._url.startswith("https:"))
         self._session = aiohttp.ClientSession(
             connector=connector,
             # with_retries bounds each attempt; a connect that hangs (a black-holed host) is an unreachable endpoint
@@ -92,8 +85,6 @@ class OpenAICompatModel:
         return self._session
 
     async def _post(self, payload: bytes) -> Any:
-        import aiohttp  # already imported by _open: a dict lookup
-
         session = self._session
         if session is None or self._loop is not asyncio.get_running_loop():
             session = self._open()  # first call, or the model is reused from another event loop

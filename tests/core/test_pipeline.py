@@ -214,3 +214,11 @@ def test_sharded_runs_merge_to_the_unsharded_result(setup):
         return [{k: v for k, v in json.loads(x).items() if k != "cached"} for x in (run_dir / "samples.jsonl").read_text().splitlines()]
 
     assert samples(tmp / "merged") == samples(tmp / "full")
+
+
+def test_plain_text_templates_render_as_jinja_would():
+    from harness.task.prompt import Template, environment
+
+    for source in ("You are a cardiologist.\n", "Answer A, B or C.", "  spaced  \n\n", "literal } and { braces"):
+        assert Template(source, where="t").render({"unused": 1}, sample="s") == environment().from_string(source).render()
+    assert Template("Q: {{ question }}", where="t").render({"question": "PR?"}, sample="s") == "Q: PR?"

@@ -1,0 +1,70 @@
+"""The response cache: answers handed to the writer thread are found at once, committed in order,
+and all on disk after close; lookups come in batches; a failing writer is reported, not lost."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from harness.models.base import Response, Usage
+from harness.runner.cache import ResponseCache
+
+
+def _answer(text: str) -> Response:
+    return Response(text=text, usage=Usage(3, 5), latency_s=0.25)
+
+
+def test_put_is_found_at_once_and_committed_by_close(tmp_path: Path) -> None:
+    path = tmp_path / "responses.sqlite"
+    cache = ResponseCache(path)
+    for i in range(300):
+        cache.put(f"k{i}", _answer(f"answer {i}"))
+    hit = cache.get("k7")  # queued or written: found either way
+    assert hit is not None and hit.text == "answer 7" and hit.cached and hit.usage.completion_tokens == 5
+    assert cache.seen("k299") and not cache.seen("other")
+    cache.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM responses").fetchone()[0] == 300
+    again = ResponseCache(path)
+    assert again.get("k299").text == "answer 299"
+    again.close()
+
+
+def test_get_many_finds_written_and_queued_answers(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    for i in range(1200):  # more keys than one lookup query takes
+        cache.put(f"k{i}", _answer(str(i)))
+    cache.close()
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    cache.put("fresh", _answer("new"))
+    keys = [f"k{i}" for i in range(0, 1300, 3)] + ["fresh", "missing"]
+    found = cache.get_many(keys)
+    assert set(found) == {f"k{i}" for i in range(0, 1200, 3)} | {"fresh"}
+    assert found["k999"].text == "999" and found["fresh"].text == "new"
+    cache.close()
+
+
+def test_failed_answers_are_not_cached(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    cache.put("bad", Response(text=None, error="HTTP 500"))
+    assert cache.get("bad") is None and not cache.seen("bad")
+    cache.close()
+
+
+def test_a_failing_writer_is_reported_at_close(tmp_path: Path) -> None:
+    path = tmp_path / "c.sqlite"
+    cache = ResponseCache(path)
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE responses")  # the writer's INSERT now fails
+    cache.put("k", _answer("x"))
+    with pytest.raises(RuntimeError, match=r"c\.sqlite: writing failed: no such table"):
+        cache.close()
+
+
+def test_no_path_means_no_cache() -> None:
+    cache = ResponseCache(None)
+    cache.put("k", _answer("x"))
+    assert cache.get("k") is None and cache.get_many(["k"]) == {}
+    cache.close()

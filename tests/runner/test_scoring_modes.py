@@ -1,0 +1,65 @@
+"""Scoring in a child process gives the same samples and numbers as scoring on a thread, and a
+scoring process that dies is a clear error."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.errors import HarnessError
+from harness.runner.scoring import BackgroundScorer, SampleScorer, choose_mode
+from harness.testing.openai_stub import OpenAIStub
+from tests.conftest import result_files, run_harness
+
+
+def test_process_and_thread_scoring_give_identical_results(tmp_path: Path) -> None:
+    runs = {}
+    with OpenAIStub(latency=0.0) as stub:
+        for mode in ("process", "thread"):
+            proc = run_harness("+task=ecgqa_ck", "model=local_server", "model.model=stub", f"model.base_url={stub.base_url}",
+                               "limit=300", "concurrency=16", "use_cache=false", f"scoring={mode}", cwd=tmp_path / mode)
+            assert proc.returncode == 0, proc.stderr
+            (path,) = result_files(tmp_path / mode / "runs")
+            runs[mode] = (json.loads(path.read_text()), (path.parent / "samples.jsonl").read_text())
+    (p_results, p_samples), (t_results, t_samples) = runs["process"], runs["thread"]
+    assert p_results["timings"]["scoring_mode"] == "process" and t_results["timings"]["scoring_mode"] == "thread"
+    assert p_samples == t_samples and p_samples.count("\n") == 300
+    assert p_results["metrics"] == t_results["metrics"]
+    assert p_results["metrics"]["meteor"]["n_scored"] == 300 and p_results["metrics"]["meteor"]["info"]["wordnet"] is True
+
+
+def test_auto_mode_scores_small_runs_on_a_thread() -> None:
+    from harness.plugins.metrics.rouge import RougeL
+
+    assert choose_mode("auto", [RougeL()], 50) == "thread"
+    assert choose_mode("auto", [RougeL()], None) == "thread"  # unknown count (dialogues)
+    assert choose_mode("auto", [RougeL()], 5000) == "process"
+    assert choose_mode("thread", [RougeL()], 5000) == "thread"
+    with pytest.raises(HarnessError, match="scoring=fast: expected one of auto, process, thread"):
+        choose_mode("fast", [RougeL()], 10)
+
+
+class _Dies(SampleScorer):
+    def score(self, batch):  # the child exits the way an OOM kill would look
+        os._exit(3)
+
+
+def test_a_dead_scoring_process_is_a_clear_error(tmp_path: Path) -> None:
+    from harness.plugins.metrics.rouge import RougeL
+
+    async def run() -> None:
+        values: dict = {"rouge_l": []}
+        scorer = BackgroundScorer(_Dies([RougeL()], tmp_path / "samples.jsonl"), lambda record: None, values=values, mode="process")
+        try:
+            record = {"id": "a", "error": None, "prediction": "x", "reference": "x", "response": "x", "metrics": {}}
+            await scorer.submit([(record, {})])
+            await scorer.drain()
+        finally:
+            scorer.close()
+
+    with pytest.raises(HarnessError, match="the scoring process died .*answers received so far are in the response cache"):
+        asyncio.run(run())
