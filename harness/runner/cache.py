@@ -79,16 +79,15 @@ class ResponseCache:
         """The cached responses among ``keys`` (one query per 500 keys)."""
         if self._db is None or not keys:
             return {}
+        # queued first, then the table: an answer committed in between is found by the query
+        queued = {key: body for key in keys if (body := self._queued.get(key)) is not None}
         found: dict[str, str] = {}
         for start in range(0, len(keys), _MAX_VARS):
             part = keys[start:start + _MAX_VARS]
             query = f"SELECT key, body FROM responses WHERE key IN ({','.join('?' * len(part))})"
             with self._lock:
                 found.update(self._db.execute(query, part).fetchall())
-        for key in keys:
-            body = self._queued.get(key)
-            if body is not None:
-                found[key] = body
+        found.update(queued)
         return {key: _response(body) for key, body in found.items()}
 
     def seen(self, key: str) -> bool:

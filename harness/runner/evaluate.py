@@ -10,6 +10,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
@@ -31,7 +32,7 @@ from harness.task.output_type import Item
 from harness.task.prompt import fingerprint
 from harness.task.task import Selection, Task
 
-SCORE_BATCH = 256
+SCORE_BATCH = 64  # small enough that little is left to score after the last answer
 LOOKUP_CHUNK = 64
 
 
@@ -154,9 +155,10 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     scoring_s, prepare_s = scorer.scoring_s, scorer.prepare_s
 
     metric_results: dict[str, Any] = {}
-    for metric in metrics:
-        entry = summarize(metric, values[metric.name], seed=settings.seed)
-        entry["info"] = metric.info()
+    with ThreadPoolExecutor(max_workers=max(1, min(4, len(metrics)))) as pool:  # numpy's bootstrap releases the GIL
+        entries = list(pool.map(lambda metric: summarize(metric, values[metric.name], seed=settings.seed), metrics))
+    for metric, entry in zip(metrics, entries):
+        entry["info"] = scorer.infos.get(metric.name) or metric.info()
         metric_results[metric.name] = entry
     for stage in stages:
         metric_results.update(stage.metric_results())

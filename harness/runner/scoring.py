@@ -79,17 +79,17 @@ class SampleScorer:
             self._writer.write(record)
         return scores
 
-    def commit(self) -> tuple[float, float]:
+    def commit(self) -> tuple[float, float, dict[str, dict[str, Any]]]:
         """``samples.jsonl`` into place, then each metric's optional ``flush()`` (state worth
         keeping for the next run, e.g. METEOR's word tables) here, where it scored; returns
-        (prepare_s, scoring_s)."""
+        (prepare_s, scoring_s, each metric's ``info()`` as it scored)."""
         assert self._writer is not None
         self._writer.commit()
         for metric in self.metrics:
             flush = getattr(metric, "flush", None)
             if callable(flush):
                 flush()
-        return self.prepare_s, self.scoring_s
+        return self.prepare_s, self.scoring_s, {metric.name: metric.info() for metric in self.metrics}
 
     def close(self) -> None:
         if self._writer is not None:
@@ -148,13 +148,14 @@ class BackgroundScorer:
     collects each metric's per-sample values into ``values``."""
 
     def __init__(self, scorer: SampleScorer, after: Callable[[Record], None], *, values: dict[str, list[Any]],
-                 mode: str = "thread", max_pending: int = 16):
+                 mode: str = "thread", max_pending: int = 64):
         self._after = after
         self._values = values  # metric name -> every sample's value, in order, for aggregation
         self._pending: deque[tuple[Future, Batch]] = deque()
         self._max_pending = max_pending
         self.mode = mode
         self.prepare_s = self.scoring_s = 0.0
+        self.infos: dict[str, dict[str, Any]] = {}  # metric name -> info(), from where it scored
         self._scorer = scorer
         self._pool: Executor
         if mode == "process":  # one worker keeps the order
@@ -202,7 +203,7 @@ class BackgroundScorer:
             await self._reap_oldest()
         commit = self._call("commit")
         await _done(commit)
-        self.prepare_s, self.scoring_s = _result(commit)
+        self.prepare_s, self.scoring_s, self.infos = _result(commit)
 
     def close(self) -> None:
         for future, _ in self._pending:
