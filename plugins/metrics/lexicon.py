@@ -20,6 +20,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from harness.plugins.metrics.wordnet import cache_dir, write_pickle
+
 FORMAT = 1
 MAX_WORDS = 500_000  # past this a table stops growing on disk (it still works in memory)
 
@@ -40,14 +42,8 @@ def _nltk_version() -> str:
 
 
 def path_for(mode: str) -> Path:
-    from harness.plugins.metrics.wordnet import cache_dir
-
     key = repr((FORMAT, _nltk_version(), mode, os.environ.get("NLTK_DATA"), os.environ.get("WNSEARCHDIR")))
     return cache_dir() / "meteor_lexicon" / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.pickle"
-
-
-def file_stats(root: Path) -> list[tuple[str, int, int]]:
-    return [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(root).glob("index.*"))]
 
 
 def load(path: Path) -> Lexicon | None:
@@ -67,14 +63,7 @@ def load(path: Path) -> Lexicon | None:
 
 
 def save(path: Path, lexicon: Lexicon) -> None:
-    """Write atomically; a read-only cache only costs the next run the nltk start-up."""
+    """Write atomically (a read-only cache only costs the next run the nltk start-up)."""
     if len(lexicon.stems) > MAX_WORDS or len(lexicon.synonyms) > MAX_WORDS:
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        with open(tmp, "wb") as fh:
-            pickle.dump(lexicon, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    write_pickle(path, lexicon)

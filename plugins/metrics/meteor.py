@@ -241,7 +241,7 @@ class Meteor(TextPairMetric):
         if self._resolved:
             return
         from harness.plugins.metrics import lexicon
-        from harness.plugins.metrics.wordnet import WordNetNotFound, find_wordnet, load_wordnet
+        from harness.plugins.metrics.wordnet import WordNetNotFound, find_wordnet, index_file_stats, load_wordnet
 
         mode = self.mode()
         self._lexicon_path = lexicon.path_for(mode)
@@ -262,7 +262,7 @@ class Meteor(TextPairMetric):
                 self._lemma_names = _lemma_names_for(reader)
                 self._wordnet_info = {"wordnet_version": reader.get_version()} | find_wordnet().info()
                 root = Path(str(reader.root))
-                self._wordnet_files = lexicon.file_stats(root) if root.is_dir() else []
+                self._wordnet_files = index_file_stats(root) if root.is_dir() else []
             except WordNetNotFound as exc:
                 if mode == "required":
                     raise

@@ -192,7 +192,7 @@ def open_reader(root: Path) -> Any:
                 return
             super()._load_lemma_pos_offset_map()
             if index_cache is not None:
-                _write_pickle(index_cache, self._lemma_pos_offset_map)
+                write_pickle(index_cache, self._lemma_pos_offset_map)
 
     with warnings.catch_warnings():  # "multilingual functions are not available": not used here
         warnings.simplefilter("ignore")
@@ -207,21 +207,27 @@ def _index_cache_path(root: Path) -> Path | None:
     import nltk
 
     try:
-        stats = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(root).glob("index.*"))]
+        stats = index_file_stats(root)
     except OSError:
         return None
     key = hashlib.sha256(repr((stats, nltk.__version__)).encode()).hexdigest()[:24]
     return cache_dir() / "wordnet_index" / f"{key}.pickle"
 
 
-def _write_pickle(path: Path, value: Any) -> None:
+def index_file_stats(root: Path) -> list[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of the WordNet index files at ``root``: what a cache derived from them is keyed by."""
+    return [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(Path(root).glob("index.*"))]
+
+
+def write_pickle(path: Path, value: Any) -> None:
+    """Atomically (temp file, rename); a read-only cache only costs the next start-up the work."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         with open(tmp, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-    except OSError:  # a read-only cache only costs the next start-up the parse
+    except OSError:
         pass
 
 
