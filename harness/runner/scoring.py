@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import pickle
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -133,9 +135,17 @@ def choose_mode(mode: str, metrics: Sequence[Metric], expected: int | None) -> s
 _CHILD: SampleScorer | None = None
 
 
-def _child_init(scorer: SampleScorer) -> None:
+def _child_init(scorer: SampleScorer, parent: int) -> None:
     global _CHILD
     _CHILD = scorer
+    threading.Thread(target=_exit_with, args=(parent,), name="harness-scoring-watchdog", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A parent killed with kill -9 closes no pipe the child reads; without this it would wait forever."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _child_call(method: str, *args: Any) -> Any:
@@ -160,7 +170,7 @@ class BackgroundScorer:
         self._pool: Executor
         if mode == "process":  # one worker keeps the order
             self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(start_method()),
-                                             initializer=_child_init, initargs=(scorer,))
+                                             initializer=_child_init, initargs=(scorer, os.getpid()))
         else:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-scoring")
         # first on the worker: the set-up overlaps the first requests; batches queue behind it

@@ -63,3 +63,47 @@ def test_a_dead_scoring_process_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(HarnessError, match="the scoring process died .*answers received so far are in the response cache"):
         asyncio.run(run())
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except OSError:
+        return False
+
+
+def test_the_scoring_process_exits_when_the_run_is_killed(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import harness_env
+
+    with OpenAIStub(latency=0.2) as stub:
+        proc = subprocess.Popen([sys.executable, "-m", "harness", "+task=ecgqa_ck", "model=local_server", "model.model=stub",
+                                 f"model.base_url={stub.base_url}", "limit=2000", "concurrency=4", "scoring=process"],
+                                cwd=tmp_path, env=harness_env(HARNESS_RUNS_DIR=str(tmp_path / "runs")),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while not (stub.stats.completed >= 8 and _children(proc.pid)) and time.time() < deadline:
+            time.sleep(0.1)
+        (child,) = _children(proc.pid)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.time() + 10
+        while _running(child) and time.time() < deadline:
+            time.sleep(0.1)
+        assert not _running(child), "the scoring process outlived the killed run"
