@@ -74,7 +74,8 @@ def run_job(cfg: dict[str, Any], *, out_dir: Path, model_choice: str, registry: 
             settings = RunSettings(concurrency=min(int(cfg.get("concurrency", 8)), model_config.concurrency or 10**6),
                                    seed=selection.seed, generation={k: v for k, v in (cfg.get("generation") or {}).items() if v is not None}, config=cfg,
                                    scoring=str(cfg.get("scoring") or "auto"))
-            gc.freeze()  # start-up objects (config, registry, modules) are never garbage: keep the collector's full passes short
+            gc.collect()  # then freeze what is left (config, registry, modules): the collector's full passes stay short
+            gc.freeze()
             results = run(_evaluate(task, model_config, judges, selection, settings, cache, registry, task_out, display))
             display.results(results)
             absent = (results.task.model_extra or {}).get("ecg") or {}
