@@ -156,8 +156,8 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
 
     metric_results: dict[str, Any] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(4, len(metrics)))) as pool:  # numpy's bootstrap releases the GIL
-        entries = list(pool.map(lambda metric: summarize(metric, values[metric.name], seed=settings.seed), metrics))
-    for metric, entry in zip(metrics, entries):
+        summaries = list(pool.map(lambda metric: summarize(metric, values[metric.name], seed=settings.seed), metrics))
+    for metric, entry in zip(metrics, summaries):
         entry["info"] = scorer.infos.get(metric.name) or metric.info()
         metric_results[metric.name] = entry
     for stage in stages:
