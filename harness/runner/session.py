@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,8 @@ def run_job(cfg: dict[str, Any], *, out_dir: Path, model_choice: str, registry: 
     selection = Selection(limit=cfg.get("limit"), sample=cfg.get("sample"), seed=int(cfg.get("seed", 1234)), shard=parse_shard(cfg.get("shard")))
     cache_dir = Path(cfg["cache_dir"]).expanduser()
     data_dir = Path(cfg["data_dir"]).expanduser() if cfg.get("data_dir") else None
+    if data_dir is not None:  # the one data setting, also for plugins that read their own files there (e.g. a metric's vocabulary)
+        os.environ["HARNESS_DATA_DIR"] = str(data_dir)
     cache = ResponseCache(cache_dir / "responses.sqlite" if cfg.get("use_cache", True) else None)
     judges = [load_model_config(n, registry) for n in judge_names(cfg.get("judge"))]
     grouped = len(names) > 1 or names[0] != task_name

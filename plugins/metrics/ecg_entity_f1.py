@@ -13,7 +13,7 @@ phrase first, no overlaps; codes (``CRBBB``, ``AFIB``, ...; three letters or mor
 case-sensitive as whole tokens. A reference that names no entity is unscored (no recall to
 compute), never 0 or 1.
 
-Vocabulary files are read from the data directory (``HARNESS_DATA_DIR``) or absolute paths
+Vocabulary files are read from the data directory (the run's ``data_dir``, i.e. ``HARNESS_DATA_DIR``) or absolute paths
 (metric args ``vocabulary: [...]``); when they cannot be found every sample is unscored with the
 path in the reason.
 """

