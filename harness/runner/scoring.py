@@ -118,8 +118,8 @@ def choose_mode(mode: str, metrics: Sequence[Metric], expected: int | None) -> s
         raise HarnessError(f"scoring={mode}: expected one of {', '.join(MODES)}")
     if mode == "thread" or not metrics:
         return "thread"
-    if mode == "auto" and (expected is None or expected < PROCESS_MIN_SAMPLES):
-        return "thread"
+    if mode == "auto" and (expected is None or expected < PROCESS_MIN_SAMPLES or multiprocessing.current_process().daemon):
+        return "thread"  # a daemonic process (e.g. a pool worker running this job) may not start children
     if start_method() == "fork":
         return "process"
     try:

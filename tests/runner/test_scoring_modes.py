@@ -43,6 +43,24 @@ def test_auto_mode_scores_small_runs_on_a_thread() -> None:
         choose_mode("fast", [RougeL()], 10)
 
 
+def _mode_in_daemon(queue) -> None:
+    from harness.plugins.metrics.rouge import RougeL
+
+    queue.put(choose_mode("auto", [RougeL()], 5000))
+
+
+def test_auto_mode_in_a_daemonic_worker_scores_on_a_thread() -> None:
+    """A job run inside a pool's daemonic worker may not start a child process."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    worker = ctx.Process(target=_mode_in_daemon, args=(queue,), daemon=True)
+    worker.start()
+    assert queue.get(timeout=60) == "thread"
+    worker.join()
+
+
 class _Dies(SampleScorer):
     def score(self, batch):  # the child exits the way an OOM kill would look
         os._exit(3)
