@@ -120,6 +120,8 @@ def choose_mode(mode: str, metrics: Sequence[Metric], expected: int | None) -> s
         return "thread"
     if mode == "auto" and (expected is None or expected < PROCESS_MIN_SAMPLES or multiprocessing.current_process().daemon):
         return "thread"  # a daemonic process (e.g. a pool worker running this job) may not start children
+    if multiprocessing.current_process().daemon:
+        raise HarnessError("scoring=process: this job runs in a daemonic worker process, which may not start one; use scoring=thread")
     if start_method() == "fork":
         return "process"
     try:
