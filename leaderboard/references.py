@@ -28,6 +28,12 @@ class Column(_Strict):
     label: str
     metric: str | None = None
     aliases: list[str] = Field(default_factory=list)
+    scale: float = Field(
+        1.0,
+        gt=0,
+        description="the paper prints our metric times this factor: 100 where the paper prints a "
+        "percentage (81.2) and our metric is a fraction (0.812); 1 where both use the same scale",
+    )
 
     def matches(self, metric_name: str) -> bool:
         wanted = {norm(n) for n in [self.metric, *self.aliases] if n}

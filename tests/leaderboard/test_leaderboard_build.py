@@ -236,3 +236,38 @@ def test_metric_with_no_scored_sample_is_shown_as_missing_not_zero(tmp_path):
     data = json.loads((tmp_path / "site" / "data" / "leaderboard.json").read_text())
     for ranked in data["ranking"]:  # mms has no values: only bleu_1 ranks
         assert set(ranked["task_scores"]) == {"ecgqa_ck"}
+
+
+def _reference_section(page: str) -> str:
+    """The "Numbers reported in papers" section of a task page."""
+    m = re.search(r'<section class="references">(.*?)</section>', page, re.S)
+    assert m, "the task page has no reference section"
+    return m.group(1)
+
+
+def test_gem_ecgbench_numbers_are_shown_on_their_task_pages(tmp_path):
+    """GEM Table 3 (ECG-Bench detection) and Table 4 (report generation) on the right task pages,
+    with the scale marker where the paper prints percentages and our metric is a fraction."""
+    from lb_runs_factory import MetricPlan
+
+    runs = tmp_path / "runs"
+    detection = [MetricPlan("f1_macro", 0.5, 0.1), MetricPlan("auc_macro", 0.6, 0.1),
+                 MetricPlan("hamming_loss", 0.2, 0.05, higher_is_better=False)]
+    report = [MetricPlan("rouge_l", 0.2, 0.05), MetricPlan("ecgbench_report", 40.0, 10.0, kind="judge", hi=100.0)]
+    write_run(runs / "m" / "ptb_test", RunPlan("m", "ecgbench_ptb_test", "ECG-Bench", detection, n=20, seed=1))
+    write_run(runs / "m" / "ptb_report", RunPlan("m", "ecgbench_ptb_report", "ECG-Bench", report, n=20, seed=2))
+    build_site(runs, tmp_path / "site")
+
+    detect = _reference_section((tmp_path / "site" / layout.task_page("ecgbench_ptb_test")).read_text(encoding="utf-8"))
+    assert "Table 3 (ECG-Bench abnormality detection), PTB-XL Super columns" in detect
+    row = re.search(r"<tr><th scope=\"row\">GEM \(SFT PULSE-7B\).*?</tr>", detect, re.S).group(0)
+    assert re.findall(r'<td class="reported">([^<]*)</td>', row) == ["83.4", "75.8", "11.0"]
+    assert "ours: auc_macro" in detect and "× 100" in detect and "multiply our value by N" in detect
+    assert "92.6" not in detect and "67.1" not in detect  # CSN and report numbers belong elsewhere
+
+    rep = _reference_section((tmp_path / "site" / layout.task_page("ecgbench_ptb_report")).read_text(encoding="utf-8"))
+    assert "Table 4 (ECG-Bench report generation), PTB-XL Report column" in rep
+    row = re.search(r"<tr><th scope=\"row\">GEM \(SFT PULSE-7B\).*?</tr>", rep, re.S).group(0)
+    assert re.findall(r'<td class="reported">([^<]*)</td>', row) == ["67.1"]
+    assert "ours: ecgbench_report" in rep and "× " not in rep  # same 0-100 scale as the paper
+    assert "Comparable in name only" in rep and "83.4" not in rep

@@ -121,9 +121,10 @@ def test_every_reference_number_is_printed_in_its_paper():
             start = re.search(rf"TABLE {m.group(1)}\b", text).start()
             nxt = text.find("TABLE", start + 8)
             region = text[start : nxt if nxt > 0 else start + 1500]
-        elif m:  # GEM: the block before its "Table N." caption
+        elif m:  # GEM: the block from its "Datasets" header to its "Table N." caption
             end = text.index(f"Table {m.group(1)}. ")
-            region = text[max(0, end - 700) : end]
+            region = text[text.rindex("Datasets", 0, end) : end]
+            assert len(region) < 700, (table.source, len(region))
         else:  # a value stated in the results text: the paragraph about that task
             code = table.task.split("_")[-1].upper()
             start = text.index(f"In the {code} task")
@@ -131,6 +132,70 @@ def test_every_reference_number_is_printed_in_its_paper():
         for row in table.rows:
             for label, value in row.values.items():
                 assert value in region, (table.task, table.source, row.model, label, value)
+
+
+def _gem_table(number: int) -> list[list[str]]:
+    """GEM Table ``number`` as printed: its tab-separated lines, header included, cells stripped."""
+    text = (PAPERS / load_references().papers["gem"].text).read_text(encoding="utf-8")
+    end = text.index(f"Table {number}. ")
+    block = text[text.rindex("Datasets", 0, end) : end]
+    return [[cell.strip() for cell in line.split("\t")] for line in block.splitlines() if line.strip()]
+
+
+# Where each of our tasks' columns start in GEM Tables 3-4 (after the row name), read from the
+# Metric line "AUC F1 HL x 3, Accuracy, Accuracy" and "Report Score, Accuracy".
+GEM_ECGBENCH_OFFSETS = {
+    "ecgbench_ptb_test": (3, 0, ["AUC", "F1", "HL"]),
+    "ecgbench_code15": (3, 3, ["AUC", "F1", "HL"]),
+    "ecgbench_cpsc": (3, 6, ["AUC", "F1", "HL"]),
+    "ecgbench_csn": (3, 9, ["Accuracy"]),
+    "ecgbench_g12": (3, 10, ["Accuracy"]),
+    "ecgbench_ptb_report": (4, 0, ["Report Score"]),
+    "ecgbench_ptb_report_ecg": (4, 0, ["Report Score"]),
+}
+# Row names as the text extraction prints them (GPT-4o is "GPT-40"; GEM rows sit under "GEM (Ours)").
+GEM_PRINTED_ROW = {
+    "GPT-4o": "GPT-40",
+    "GEM (SFT LLaVA-7B)": "SFT LLaVA-7B",
+    "GEM (SFT PULSE-7B)": "SFT PULSE-7B",
+    "GEM ablation (TS only)": "TS only",
+    "GEM ablation (TS+IMG)": "TS+IMG",
+}
+
+
+def test_gem_ecgbench_values_sit_in_their_printed_cells():
+    """Stronger than "occurs in the table": each GEM Table 3-4 value is the cell at its dataset's
+    column in its model's printed row, and every printed row and cell of those columns is transcribed."""
+    refs = load_references()
+    tables = {3: _gem_table(3), 4: _gem_table(4)}
+    assert len(tables[3][1]) == 12 and tables[3][1][0] == "Metric"  # 11 metric cells
+    assert tables[3][1][1:] == ["AUC", "F1", "HL"] * 3 + ["Accuracy", "Accuracy"]
+    assert tables[4][1][:3] == ["Metric", "Report Score", "Accuracy"]
+    seen = set()
+    for task, (number, offset, labels) in GEM_ECGBENCH_OFFSETS.items():
+        [table] = [t for t in refs.for_task(task) if t.paper == "gem"]
+        assert table.source.startswith(f"Table {number} ")
+        assert [c.label for c in table.columns] == labels
+        printed = {line[0]: line[1:] for line in tables[number][2:] if len(line) > 1 and line[1]}
+        assert {GEM_PRINTED_ROW.get(r.model, r.model) for r in table.rows} == set(printed), task
+        for row in table.rows:
+            cells = printed[GEM_PRINTED_ROW.get(row.model, row.model)]
+            assert row.values == {label: cells[offset + j] for j, label in enumerate(labels)}, (task, row.model)
+        seen.add(task)
+    ecgbench_tables = {t.task for t in refs.tables if t.paper == "gem" and t.task.startswith("ecgbench")}
+    assert ecgbench_tables == seen
+
+
+def test_reference_scale_is_shown_for_percent_columns_only():
+    refs = load_references()
+    scales = {(t.task, c.label): c.scale for t in refs.tables for c in t.columns}
+    assert scales[("ecgbench_ptb_test", "AUC")] == 100 and scales[("ecgbench_csn", "Accuracy")] == 100
+    assert scales[("ecgbench_ptb_report", "Report Score")] == 1  # our judge is 0-100 like the paper's
+    assert scales[("ecgqa_ck", "BLEU-1")] == 1 and scales[("gem_grounding", "DiagnosisAccuracy")] == 1
+    from harness.leaderboard.references import Column
+
+    with pytest.raises(ValueError):
+        Column(label="x", metric="x", scale=0)
 
 
 def test_reference_columns_match_harness_metric_names():
@@ -141,6 +206,11 @@ def test_reference_columns_match_harness_metric_names():
     gem = refs.for_task("gem_grounding")[0]
     assert gem.columns[0].matches("gem_grounding/DiagnosisAccuracy")
     assert gem.columns[0].matches("diagnosis_accuracy")
+    report = refs.for_task("ecgbench_ptb_report")[0].columns[0]
+    assert report.matches("ecgbench_report") and not report.matches("ecgbench_report.Diagnosis")
+    ptb = {c.label: c for c in refs.for_task("ecgbench_ptb_test")[0].columns}
+    assert [m for m in ("f1_macro", "auc_macro", "hamming_loss") if ptb["HL"].matches(m)] == ["hamming_loss"]
+    assert ptb["AUC"].matches("auc_macro") and not ptb["AUC"].matches("f1_macro")
 
 
 @pytest.mark.parametrize(
