@@ -51,7 +51,7 @@ def _bootstrap_mean(arr: np.ndarray, seed: int) -> tuple[float, float]:
     rng = np.random.default_rng(seed)
     n = len(arr)
     means = np.empty(BOOTSTRAP_RESAMPLES)
-    chunk = max(1, 2_000_000 // n)  # bound memory: at most ~16 MB of indices at a time
+    chunk = max(1, 200_000 // n)  # ~1.6 MB of indices at a time: cache-sized (faster) and flat in n; same draws as one block
     for start in range(0, BOOTSTRAP_RESAMPLES, chunk):
         stop = min(start + chunk, BOOTSTRAP_RESAMPLES)
         idx = rng.integers(0, n, size=(stop - start, n))
