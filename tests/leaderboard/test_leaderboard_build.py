@@ -271,3 +271,62 @@ def test_gem_ecgbench_numbers_are_shown_on_their_task_pages(tmp_path):
     assert re.findall(r'<td class="reported">([^<]*)</td>', row) == ["67.1"]
     assert "ours: ecgbench_report" in rep and "× " not in rep  # same 0-100 scale as the paper
     assert "Comparable in name only" in rep and "83.4" not in rep
+
+
+def _reference_figures(section: str) -> list[str]:
+    return re.findall(r'<figure class="reference">(.*?)</figure>', section, re.S)
+
+
+def _reported_cells(figure: str, model: str) -> list[str]:
+    row = re.search(rf'<tr><th scope="row">{re.escape(model)} <span class="tag">.*?</tr>', figure, re.S).group(0)
+    return re.findall(r'<td class="reported">([^<]*)</td>', row)
+
+
+def test_heartcare_numbers_are_shown_on_their_task_pages(tmp_path):
+    """Heartcare appendix Tables 11-18 on the right task pages: a Closed-QA page run in the image
+    modality and an Open-QA page run on signal text each show their own ^S and ^I tables (the
+    modality is per page, the tables per task), a report page its judge score unscaled."""
+    from lb_runs_factory import MetricPlan
+
+    runs = tmp_path / "runs"
+    write_run(runs / "m" / "closed", RunPlan("m", "heartcare_closedqa_diagnosis", "Heartcare-Bench",
+                                             [MetricPlan("accuracy", 0.6, 0.3)], n=20, seed=1,
+                                             task_extra={"modality": "image"}))
+    write_run(runs / "m" / "open", RunPlan("m", "heartcare_openqa_rhythm", "Heartcare-Bench",
+                                           [MetricPlan("rouge_l", 0.3, 0.1), MetricPlan("semantic_f1", 0.7, 0.1)],
+                                           n=20, seed=2, task_extra={"modality": "signal_text"}))
+    report = [MetricPlan("rouge_l", 0.2, 0.05), MetricPlan("ecg_entity_f1", 0.3, 0.1),
+              MetricPlan("heartcare_report", 60.0, 10.0, kind="judge", hi=100.0)]
+    write_run(runs / "m" / "report", RunPlan("m", "heartcare_report_built", "Heartcare-Bench", report, n=20, seed=3,
+                                             task_extra={"modality": "image"}))
+    build_site(runs, tmp_path / "site")
+
+    def section(key: str) -> str:
+        return _reference_section((tmp_path / "site" / layout.task_page(key)).read_text(encoding="utf-8"))
+
+    closed = section("heartcare_closedqa_diagnosis [image]")
+    signal, image = _reference_figures(closed)
+    assert "Heartcare-Bench^S (signal), Diagnosis column" in signal and "modality signal_text" in signal
+    assert "Heartcare-Bench^I (image), Diagnosis column" in image and "modality image" in image
+    assert _reported_cells(signal, "HeartcareGPT-3.8B") == ["81.95"]
+    assert _reported_cells(image, "HeartcareGPT-3.8B") == ["87.85"]
+    assert _reported_cells(image, "HeartcareGPT-3.8B ablation (no Beat training, no warm-up)") == ["43.17"]
+    assert _reported_cells(image, "HeartcareGPT-3.8B ablation (signal + image, no segmentation)") == ["84.98"]
+    assert "ours: accuracy" in closed and "× 100" in closed
+    assert "95.94" not in closed and "78.63" not in closed  # Waveform and Open-QA numbers belong elsewhere
+
+    opened = section("heartcare_openqa_rhythm [signal_text]")
+    signal, image = _reference_figures(opened)
+    assert "Tables 12 and 16" in signal and "Heartcare-Bench^S (signal), Rhythm columns" in signal
+    assert _reported_cells(signal, "HeartcareGPT-3.8B") == ["78.63", "36.42"]
+    assert _reported_cells(image, "HeartcareGPT-3.8B") == ["75.36", "34.69"]
+    assert "ours: semantic_f1" in opened and "ours: rouge_l" in opened and "comparable in name only" in opened
+    assert "81.95" not in opened and "68.53" not in opened  # Closed-QA and Open-QA Diagnosis
+
+    rep = section("heartcare_report_built [image]")
+    signal, image = _reference_figures(rep)
+    assert _reported_cells(image, "HeartcareGPT-3.8B") == ["78.50", "23.10", "38.68"]
+    header = re.search(r"<thead>.*?</thead>", image, re.S).group(0)
+    score, f1_rad, rouge = re.findall(r'<th scope="col">(.*?)</th>', header, re.S)[1:]
+    assert "ours: heartcare_report" in score and "×" not in score  # 0-100 like the paper's score
+    assert "ours: ecg_entity_f1" in f1_rad and "× 100" in f1_rad and "× 100" in rouge

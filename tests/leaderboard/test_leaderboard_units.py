@@ -117,7 +117,10 @@ def test_every_reference_number_is_printed_in_its_paper():
         paper = refs.papers[table.paper]
         text = (PAPERS / paper.text).read_text(encoding="utf-8")
         m = re.match(r"Table ([IVX]+|\d+)", table.source)
-        if m and not m.group(1).isdigit():  # ECG-Expert-QA: the block after "TABLE II" up to the next "TABLE"
+        if table.paper == "heartcare":  # "Tables 11 and 15 (...)": the two printed tables
+            pair = re.match(r"Tables (\d+) and (\d+) ", table.source).groups()
+            region = "\n".join(_heartcare_block(text, int(n)) for n in pair)
+        elif m and not m.group(1).isdigit():  # ECG-Expert-QA: the block after "TABLE II" up to the next "TABLE"
             start = re.search(rf"TABLE {m.group(1)}\b", text).start()
             nxt = text.find("TABLE", start + 8)
             region = text[start : nxt if nxt > 0 else start + 1500]
@@ -132,6 +135,14 @@ def test_every_reference_number_is_printed_in_its_paper():
         for row in table.rows:
             for label, value in row.values.items():
                 assert value in region, (table.task, table.source, row.model, label, value)
+
+
+def _heartcare_block(text: str, number: int) -> str:
+    """Heartcare appendix Table ``number`` as printed: the lines after its caption, up to the blank line."""
+    start = text.index(f"Table {number}. ")
+    block = text[start:].split("\n\n")[1]
+    assert len(block) < 1500, (number, len(block))
+    return block
 
 
 def _gem_table(number: int) -> list[list[str]]:
@@ -184,6 +195,128 @@ def test_gem_ecgbench_values_sit_in_their_printed_cells():
         seen.add(task)
     ecgbench_tables = {t.task for t in refs.tables if t.paper == "gem" and t.task.startswith("ecgbench")}
     assert ecgbench_tables == seen
+
+
+# Heartcare appendix Tables 11-18: pairs (training stages, multimodal integration) with the same
+# columns. Each printed row starts with its check marks (2 in Tables 11-14, 3 in 15-18); the row with
+# every mark is the full model. After the marks: (header line of ^S/^I or pairings, number of cells).
+HC_FULL = "HeartcareGPT-3.8B"
+HC_TRAINING_ROWS = {
+    ("-", "-"): "HeartcareGPT-3.8B ablation (no Beat training, no warm-up)",
+    ("-", "✓"): "HeartcareGPT-3.8B ablation (no Beat training)",
+    ("✓", "-"): "HeartcareGPT-3.8B ablation (no warm-up)",
+    ("✓", "✓"): HC_FULL,
+}
+HC_MODALITY_ROWS = {
+    ("-", "✓", "✓"): "HeartcareGPT-3.8B ablation (image only, with segmentation)",
+    ("✓", "-", "-"): "HeartcareGPT-3.8B ablation (signal only)",
+    ("✓", "✓", "-"): "HeartcareGPT-3.8B ablation (signal + image, no segmentation)",
+    ("✓", "✓", "✓"): HC_FULL,
+}
+HC_SUBTASKS = ["Diagnosis", "Waveform", "Rhythm", "Misc."]
+HC_OPEN_LABELS = ["F1-Bio", "Rouge-L"]
+HC_REPORT_LABELS = ["Score (GPT)", "F1-Rad", "Rouge-L"]
+HC_COMPARISON_LABELS = ["S-S Cons.", "S-S Irr.", "I-I Cons.", "I-I Irr.", "S-I Cons.", "S-I Irr.", "Avg."]
+
+
+def _heartcare_offsets() -> dict[tuple[str, str], tuple[tuple[int, int], int, list[str]]]:
+    """(our task, benchmark variant) -> (printed table pair, first cell after the marks, labels)."""
+    out = {}
+    for i, sub in enumerate(["diagnosis", "waveform", "rhythm", "misc"]):
+        for variant, closed_base, open_base in (("S", 0, 0), ("I", 4, 8)):
+            closed = ((11, 15), closed_base + i, ["Accuracy"])
+            opened = ((12, 16), open_base + 2 * i, HC_OPEN_LABELS)
+            out[(f"heartcare_closedqa_{sub}", variant)] = closed
+            out[(f"heartcare_openqa_{sub}", variant)] = opened
+            if sub == "diagnosis":  # the published Diagnosis Closed-QA items
+                out[("heartcare_closedqa", variant)] = closed
+            if sub == "waveform":  # the published Waveform Open-QA items
+                out[("heartcare_waveform_openqa", variant)] = opened
+    for variant, base in (("S", 0), ("I", 3)):
+        for task in ("heartcare_report", "heartcare_report_built"):
+            out[(task, variant)] = ((14, 18), base, HC_REPORT_LABELS)
+    out[("heartcare_comparisonqa", "C")] = ((13, 17), 0, HC_COMPARISON_LABELS)
+    return out
+
+
+def _heartcare_printed_rows(number: int) -> dict[str, list[str]]:
+    """Heartcare Table ``number``: our row name -> its printed cells after the check marks, the
+    printed layout (header lines, cell counts, underline markup) checked on the way."""
+    text = (PAPERS / load_references().papers["heartcare"].text).read_text(encoding="utf-8")
+    lines = [[cell.strip() for cell in line.split("\t")] for line in _heartcare_block(text, number).splitlines()]
+    names, marks = (HC_TRAINING_ROWS, 2) if number <= 14 else (HC_MODALITY_ROWS, 3)
+    kind = {11: "closed", 15: "closed", 12: "open", 16: "open", 13: "comparison", 17: "comparison"}.get(number, "report")
+    head = lines[0]
+    if kind == "comparison":
+        assert [head[marks], head[marks + 2], head[marks + 4], head[marks + 6]] == ["S-S", "I-I", "S-I", "Avg."]
+        assert lines[1][marks : marks + 6] == ["Cons.", "Irr."] * 3
+        width, header_lines = 7, 2
+    else:
+        per_variant = {"closed": 4, "open": 8, "report": 3}[kind]
+        assert head[marks] == "Heartcare-Bench ^S" and head[marks + per_variant] == "Heartcare-Bench ^I", number
+        if kind == "closed":
+            assert lines[1][marks : marks + 8] == HC_SUBTASKS * 2
+            width, header_lines = 9, 2  # the eight subtask columns and Avg.
+        elif kind == "open":
+            assert lines[1][marks : marks + 16 : 2] == HC_SUBTASKS * 2
+            assert lines[2][marks : marks + 16] == HC_OPEN_LABELS * 8
+            width, header_lines = 16, 3
+        else:
+            assert lines[1][marks : marks + 6] == ["Score ^{GPT}", "F1-Rad", "Rouge-L"] * 2
+            width, header_lines = 6, 2
+    rows = {}
+    for line in lines[header_lines:]:
+        assert len(line) == marks + width, (number, line)
+        cells = line[marks:]
+        assert all(re.fullmatch(r"(<u>)?\d+\.\d\d(</u>)?", c) for c in cells), (number, line)
+        rows[names[tuple(line[:marks])]] = [re.sub(r"</?u>", "", c) for c in cells]
+    assert set(rows) == set(names.values()), number
+    return rows
+
+
+def test_heartcare_values_sit_in_their_printed_cells():
+    """Stronger than "occurs in the table": each Heartcare value is the cell at its column in its
+    row of the printed table (Tables 11-14 for the full model and the training-stage ablations, 15-18
+    for the full model and the modality ablations, the full model agreeing in both), and every
+    printed row of those columns is transcribed."""
+    refs = load_references()
+    offsets = _heartcare_offsets()
+    seen = set()
+    for table in (t for t in refs.tables if t.paper == "heartcare"):
+        variant = re.search(r"Heartcare-Bench\^([SIC])", table.source).group(1)
+        pair, offset, labels = offsets[(table.task, variant)]
+        assert table.source.startswith(f"Tables {pair[0]} and {pair[1]} "), table.source
+        assert [c.label for c in table.columns] == labels, table.task
+        printed = [_heartcare_printed_rows(n) for n in pair]
+        assert {r.model for r in table.rows} == set(printed[0]) | set(printed[1]), table.task
+        for row in table.rows:
+            for rows in printed:
+                if row.model in rows:
+                    cells = rows[row.model]
+                    assert row.values == {label: cells[offset + j] for j, label in enumerate(labels)}, (
+                        table.task, variant, row.model)
+        assert (table.task, variant) not in seen, (table.task, variant)
+        seen.add((table.task, variant))
+    assert seen == set(offsets)
+
+
+def test_heartcare_columns_name_our_metrics_and_scales():
+    refs = load_references()
+    by_key = {(t.task, re.search(r"\^([SIC])", t.source).group(1)): t for t in refs.tables if t.paper == "heartcare"}
+    closed = by_key[("heartcare_closedqa_rhythm", "I")].columns[0]
+    assert closed.matches("accuracy") and closed.scale == 100
+    f1_bio, rouge = by_key[("heartcare_openqa_misc", "S")].columns
+    assert f1_bio.matches("semantic_f1") and not f1_bio.matches("rouge_l") and f1_bio.scale == 100
+    assert rouge.matches("rouge_l") and rouge.scale == 100
+    score, f1_rad, rouge = by_key[("heartcare_report_built", "I")].columns
+    assert score.matches("heartcare_report") and score.scale == 1  # both 0-100
+    assert not score.matches("heartcare_report.total_released") and not score.matches("heartcare_report.item_3")
+    assert f1_rad.matches("ecg_entity_f1") and f1_rad.scale == 100 and rouge.scale == 100
+    assert all(c.metric is None for c in by_key[("heartcare_comparisonqa", "C")].columns)
+    for (task, variant), table in by_key.items():  # each note says which of our modalities to compare
+        assert {"S": "modality signal_text", "I": "modality image", "C": "signal_text+image"}[variant] in table.note, task
+        if any(c.label in ("F1-Bio", "F1-Rad") for c in table.columns):
+            assert "comparable in name only" in table.note, task
 
 
 def test_reference_scale_is_shown_for_percent_columns_only():
