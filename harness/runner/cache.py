@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.models.base import Response, Usage
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, body TEXT NOT NULL, created REAL DEFAULT (unixepoch('subsec')))"
@@ -98,7 +99,7 @@ class ResponseCache:
         if self._db is None or response.error is not None or response.text is None:
             return
         if self._writer_error is not None:
-            raise RuntimeError(f"response cache {self.path}: writing failed: {self._writer_error}") from self._writer_error
+            raise HarnessError(f"response cache {self.path}: writing failed: {self._writer_error}") from self._writer_error
         usage = response.usage
         self._queued[key] = json.dumps({"text": response.text, "latency_s": response.latency_s,
                                         "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
@@ -147,4 +148,5 @@ class ResponseCache:
             self._db.close()
             self._db = None
         if self._writer_error is not None:
-            raise RuntimeError(f"response cache {self.path}: writing failed: {self._writer_error}") from self._writer_error
+            raise HarnessError(f"response cache {self.path}: writing failed: {self._writer_error}; the answers committed before "
+                               "are kept") from self._writer_error

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.errors import HarnessError
 from harness.models.base import Response, Usage
 from harness.runner.cache import ResponseCache
 
@@ -59,7 +60,7 @@ def test_a_failing_writer_is_reported_at_close(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE responses")  # the writer's INSERT now fails
     cache.put("k", _answer("x"))
-    with pytest.raises(RuntimeError, match=r"c\.sqlite: writing failed: no such table"):
+    with pytest.raises(HarnessError, match=r"c\.sqlite: writing failed: no such table"):
         cache.close()
 
 
