@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -20,6 +21,18 @@ def environment() -> jinja2.Environment:
     return env
 
 
+# A template that is one variable ("{{ question }}") or an expression that is one name ("answer"):
+# the most common case, looked up directly (Jinja2 would build a render context per record).
+_ONE_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+_ONE_NAME = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*")
+_LITERALS = {"true", "false", "none", "True", "False", "None"}
+
+
+def _single_name(pattern: re.Pattern[str], source: str) -> str | None:
+    match = pattern.fullmatch(source)
+    return match.group(1) if match and match.group(1) not in _LITERALS else None
+
+
 class Template:
     """One compiled template; errors name the task file and the template's key."""
 
@@ -31,10 +44,15 @@ class Template:
             raise TaskFileError(f"{where}: template syntax error on line {exc.lineno}: {exc.message}") from None
         # Plain text (a typical system prompt) renders the same for every record: once, here.
         self._constant = None if any(mark in source for mark in ("{{", "{%", "{#")) else self._template.render()
+        self._name = _single_name(_ONE_VARIABLE, source)
 
     def render(self, variables: dict[str, Any], *, sample: str) -> str:
         if self._constant is not None:
             return self._constant
+        if self._name is not None:
+            value = variables.get(self._name)
+            if isinstance(value, str):  # Jinja2 renders a string as itself; anything else goes through it
+                return value
         try:
             return self._template.render(**variables)
         except jinja2.UndefinedError as exc:
@@ -50,8 +68,11 @@ class Expression:
             self._expr = environment().compile_expression(source, undefined_to_none=False)
         except jinja2.TemplateSyntaxError as exc:
             raise TaskFileError(f"{where}: expression syntax error: {exc.message}") from None
+        self._name = _single_name(_ONE_NAME, source)
 
     def evaluate(self, variables: dict[str, Any], *, sample: str) -> Any:
+        if self._name is not None and self._name in variables:  # what Jinja2 returns for a bare name
+            return variables[self._name]
         try:
             value = self._expr(**variables)
         except jinja2.UndefinedError as exc:

@@ -222,3 +222,22 @@ def test_plain_text_templates_render_as_jinja_would():
     for source in ("You are a cardiologist.\n", "Answer A, B or C.", "  spaced  \n\n", "literal } and { braces"):
         assert Template(source, where="t").render({"unused": 1}, sample="s") == environment().from_string(source).render()
     assert Template("Q: {{ question }}", where="t").render({"question": "PR?"}, sample="s") == "Q: PR?"
+
+
+def test_single_name_templates_and_expressions_give_what_jinja_gives():
+    from harness.errors import DataError
+    from harness.task.prompt import Expression, Template, environment
+
+    env = environment()
+    for value in ("PR interval?\n", "", 3, None, ["a", "b"], {"k": 1}, 0.5):
+        variables = {"question": value, "answer": value}
+        assert Template("{{ question }}", where="t").render(variables, sample="s") == env.from_string("{{ question }}").render(**variables)
+        assert Template("{{question}}", where="t").render(variables, sample="s") == env.from_string("{{question}}").render(**variables)
+        got = Expression(" answer ", where="e").evaluate(variables, sample="s")
+        assert got == env.compile_expression("answer", undefined_to_none=False)(**variables) and type(got) is type(value)
+    assert Expression("true", where="e").evaluate({"true": "shadowed"}, sample="s") is True  # a literal, as in Jinja2
+    assert Template("{{ range }}", where="t").render({}, sample="s") == env.from_string("{{ range }}").render()  # a Jinja2 global
+    with pytest.raises(DataError, match=r"^t: sample s7: 'question' is undefined$"):
+        Template("{{ question }}", where="t").render({"other": 1}, sample="s7")
+    with pytest.raises(DataError, match=r"^e: sample s7: the expression is undefined for this record$"):
+        Expression("answer", where="e").evaluate({"other": 1}, sample="s7")
