@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness import fastjson
 from harness.errors import HarnessError
 from harness.models.base import Response, Usage
 
@@ -45,7 +46,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _response(body: str) -> Response:
-    data = json.loads(body)
+    data = fastjson.loads(body)
     return Response(text=data["text"], usage=Usage(**data.get("usage", {})), latency_s=data.get("latency_s", 0.0), cached=True)
 
 
@@ -101,9 +102,9 @@ class ResponseCache:
         if self._writer_error is not None:
             raise HarnessError(f"response cache {self.path}: writing failed: {self._writer_error}") from self._writer_error
         usage = response.usage
-        self._queued[key] = json.dumps({"text": response.text, "latency_s": response.latency_s,
-                                        "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-                                                  "cost_usd": usage.cost_usd}})
+        record = {"text": response.text, "latency_s": response.latency_s,
+                  "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens, "cost_usd": usage.cost_usd}}
+        self._queued[key] = fastjson.dumps(record).decode()
         if self._writer is None:
             self._writer = threading.Thread(target=self._write_loop, args=(self.path,), name="harness-cache-writer", daemon=True)
             self._writer.start()

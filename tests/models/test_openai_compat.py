@@ -176,3 +176,13 @@ def test_the_model_can_be_reused_from_a_new_event_loop():
         model = OpenAICompatModel(config("openai_compat", base_url=stub.base_url))
         assert run(model.generate(ask("first"))).text == "first"
         assert run(_generate_and_close(model, ask("second")))[0].text == "second"
+
+
+def test_a_lone_surrogate_goes_through_the_json_fallback():
+    """orjson refuses lone surrogates, which json (and servers built on it) accept."""
+    from harness import fastjson
+
+    request = {"messages": [{"role": "user", "content": "broken \ud800 text"}]}
+    assert fastjson.loads(fastjson.dumps(request)) == request
+    assert fastjson.loads(b'{"text": "\\ud800"}') == {"text": "\ud800"}
+    assert fastjson.dumps({"a": [1, 2.5, None]}) == b'{"a":[1,2.5,null]}'  # the fast path when orjson takes it

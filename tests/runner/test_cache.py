@@ -47,6 +47,15 @@ def test_get_many_finds_written_and_queued_answers(tmp_path: Path) -> None:
     cache.close()
 
 
+def test_an_answer_with_a_lone_surrogate_is_cached(tmp_path: Path) -> None:
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    cache.put("k", _answer("broken \ud800 text"))  # what json.loads makes of a "\\ud800" escape
+    cache.close()
+    cache = ResponseCache(tmp_path / "c.sqlite")
+    assert cache.get("k").text == "broken \ud800 text"
+    cache.close()
+
+
 def test_failed_answers_are_not_cached(tmp_path: Path) -> None:
     cache = ResponseCache(tmp_path / "c.sqlite")
     cache.put("bad", Response(text=None, error="HTTP 500"))

@@ -14,17 +14,16 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-import orjson
 from aiohttp import web
 
+from harness import fastjson
 from harness.runner.loop import new_event_loop
 from harness.testing.stub.faults import FaultRule, FaultSpec, _FaultSchedule, parse_faults
 from harness.testing.stub.images import check_images
 from harness.testing.stub.responders import Reply, Responder, _part_text, echo, last_user_text
 from harness.testing.stub.stats import ImageCheck, StubStats
 
-_dumps = orjson.dumps  # several times faster than json: the stub must not be a benchmark's bottleneck
-_loads = orjson.loads
+_dumps, _loads = fastjson.dumps, fastjson.loads  # orjson: the stub must not be a benchmark's bottleneck
 
 _ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
                 429: "rate_limit_error", 500: "server_error", 503: "service_unavailable"}
