@@ -99,8 +99,7 @@ class ResponseCache:
     def put(self, key: str, response: Response) -> None:
         if self._db is None or response.error is not None or response.text is None:
             return
-        if self._writer_error is not None:
-            raise HarnessError(f"response cache {self.path}: writing failed: {self._writer_error}") from self._writer_error
+        self._raise_writer_error()
         usage = response.usage
         record = {"text": response.text, "latency_s": response.latency_s,
                   "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens, "cost_usd": usage.cost_usd}}
@@ -148,6 +147,9 @@ class ResponseCache:
         if self._db is not None:
             self._db.close()
             self._db = None
+        self._raise_writer_error()
+
+    def _raise_writer_error(self) -> None:
         if self._writer_error is not None:
             raise HarnessError(f"response cache {self.path}: writing failed: {self._writer_error}; the answers committed before "
                                "are kept") from self._writer_error

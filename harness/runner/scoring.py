@@ -118,9 +118,10 @@ def choose_mode(mode: str, metrics: Sequence[Metric], expected: int | None) -> s
         raise HarnessError(f"scoring={mode}: expected one of {', '.join(MODES)}")
     if mode == "thread" or not metrics:
         return "thread"
-    if mode == "auto" and (expected is None or expected < PROCESS_MIN_SAMPLES or multiprocessing.current_process().daemon):
-        return "thread"  # a daemonic process (e.g. a pool worker running this job) may not start children
-    if multiprocessing.current_process().daemon:
+    daemon = multiprocessing.current_process().daemon  # e.g. a pool worker running this job: it may not start children
+    if mode == "auto" and (expected is None or expected < PROCESS_MIN_SAMPLES or daemon):
+        return "thread"
+    if daemon:
         raise HarnessError("scoring=process: this job runs in a daemonic worker process, which may not start one; use scoring=thread")
     if start_method() == "fork":
         return "process"
@@ -203,7 +204,8 @@ class BackgroundScorer:
     def _finish(self, future: Future, batch: Batch) -> None:
         scores = _result(future)  # re-raises a metric's error here, on the loop
         if batch:
-            fill(batch, scores)  # the loop's own copies (a process worker filled its own)
+            if self.mode == "process":
+                fill(batch, scores)  # the loop's own copies (a thread worker filled these very records)
             for name, values in scores.items():
                 self._values[name].extend(values)
         for record, _ in batch:

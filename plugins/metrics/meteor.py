@@ -246,17 +246,15 @@ class Meteor(TextPairMetric):
         mode = self.mode()
         self._lexicon_path = lexicon.path_for(mode)
         known = lexicon.load(self._lexicon_path)
+        if mode == "off":
+            self._fallback_reason = "disabled (wordnet=off)"
         if known is not None and (mode == "off" or known.wordnet is not None):
             _STEMS.update(known.stems)
             _SYNONYMS.update(known.synonyms)
             self._wordnet_info, self._wordnet_files = known.wordnet, known.wordnet_files
-            if mode == "off":
-                self._fallback_reason = "disabled (wordnet=off)"
-            else:
+            if mode != "off":
                 self._lemma_names = _LazyLemmaNames()
-        elif mode == "off":
-            self._fallback_reason = "disabled (wordnet=off)"
-        else:
+        elif mode != "off":
             try:
                 reader = load_wordnet()
                 self._lemma_names = _lemma_names_for(reader)
