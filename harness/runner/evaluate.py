@@ -10,14 +10,13 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from harness.metrics.aggregate import summarize
+from harness.metrics.aggregate import summarize_all
 from harness.metrics.base import Metric
 from harness.models.base import EndpointUnreachable, Model, ModelError, Request, Response, Usage
 from harness.models.retry import safe_url
@@ -155,9 +154,9 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     scoring_s, prepare_s = scorer.scoring_s, scorer.prepare_s
 
     metric_results: dict[str, Any] = {}
-    with ThreadPoolExecutor(max_workers=max(1, min(4, len(metrics)))) as pool:  # numpy's bootstrap releases the GIL
-        summaries = list(pool.map(lambda metric: summarize(metric, values[metric.name], seed=settings.seed), metrics))
-    for metric, entry in zip(metrics, summaries):
+    summaries = summarize_all(metrics, values, seed=settings.seed)
+    for metric in metrics:
+        entry = summaries[metric.name]
         entry["info"] = scorer.infos.get(metric.name) or metric.info()
         metric_results[metric.name] = entry
     for stage in stages:

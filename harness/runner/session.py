@@ -12,6 +12,7 @@ from harness.errors import HarnessError
 from harness.models.config import ModelConfig
 from harness.models.loading import build_model, load_model_config, parse_model_config
 from harness.registry import Registry, get_registry
+from harness.results import provenance
 from harness.runner.cache import ResponseCache
 from harness.runner.evaluate import RunSettings, evaluate
 from harness.runner.loop import run
@@ -44,6 +45,7 @@ def run_job(cfg: dict[str, Any], *, out_dir: Path, model_choice: str, registry: 
     from harness.runner.display import Display
 
     registry = registry or get_registry()
+    provenance.prefetch()
     display = Display(console)
     for failure in registry.failures:
         display.warn(f"plugin {failure.name} failed to load: {failure.error}")
