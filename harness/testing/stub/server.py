@@ -1,6 +1,6 @@
-"""The HTTP server: a real aiohttp server on 127.0.0.1, so the code under test goes through its real
-client, retries and timeouts. aiohttp's low-level server, a dict of routes and orjson keep it from
-being a benchmark's bottleneck (``docs/testing.md``, Capacity).
+"""The HTTP server: a real HTTP server on 127.0.0.1, so the code under test goes through its real
+client, retries and timeouts. A lean HTTP layer (:mod:`.http_server`), a dict of routes and orjson keep it
+from adding to the latency it is told to simulate (``docs/testing.md``, Capacity).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from aiohttp import web
-
 from harness import fastjson
 from harness.runner.loop import new_event_loop
+from harness.testing.stub.http_server import HttpRequest, HttpResponse, HttpServer
 from harness.testing.stub.faults import FaultRule, FaultSpec, _FaultSchedule, parse_faults
 from harness.testing.stub.images import check_images
 from harness.testing.stub.responders import Reply, Responder, _part_text, echo, last_user_text
@@ -28,8 +27,6 @@ _dumps, _loads = fastjson.dumps, fastjson.loads  # orjson: the stub must not be 
 _ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
                 429: "rate_limit_error", 500: "server_error", 503: "service_unavailable"}
 _PIECES = re.compile(r"\s*\S+|\s+$")
-_JSON = "application/json"
-_MAX_BODY = 256 * 1024**2
 
 
 def _count_tokens(text: str) -> int:
@@ -89,7 +86,7 @@ class OpenAIStub:
         self._schedule = _FaultSchedule(self._fault_rules, seed)
         self._stats = self._new_stats()
         self._counter = 0
-        self._runner: web.ServerRunner | None = None
+        self._http: HttpServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._stopping: asyncio.Event | None = None
@@ -161,7 +158,7 @@ class OpenAIStub:
         return done.result(timeout=10)
 
     # ---- life cycle ----
-    def _routes(self) -> dict[tuple[str, str], Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]]:
+    def _routes(self) -> dict[tuple[str, str], Callable[[HttpRequest], Awaitable[HttpResponse | None]]]:
         return {
             ("POST", "/v1/chat/completions"): self._handle_chat,
             ("POST", "/chat/completions"): self._handle_chat,
@@ -173,12 +170,12 @@ class OpenAIStub:
             ("POST", "/stub/reset"): self._handle_reset,
         }
 
-    def _make_dispatch(self) -> Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]:
-        """aiohttp's low-level server plus a dict lookup: no router or middleware on the hot path."""
+    def _make_dispatch(self) -> Callable[[HttpRequest], Awaitable[HttpResponse | None]]:
+        """A dict lookup: no router or middleware on the hot path."""
         routes = self._routes()
         paths = {path for _, path in routes}
 
-        async def dispatch(request: web.BaseRequest) -> web.StreamResponse:
+        async def dispatch(request: HttpRequest) -> HttpResponse | None:
             handler = routes.get((request.method, request.path.rstrip("/") or "/"))
             if handler is not None:
                 return await handler(request)
@@ -191,22 +188,17 @@ class OpenAIStub:
         """Start serving on the running loop."""
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
-        server = web.Server(self._make_dispatch(), request_factory=_request_factory, access_log=None)
-        self._runner = web.ServerRunner(server, shutdown_timeout=0.5, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
-        await site.start()
-        sockets = self._runner.addresses
-        self.port = sockets[0][1]
+        self._http = HttpServer(self._make_dispatch())
+        self.port = await self._http.start(self.host, self.port)
         return self
 
     async def aclose(self) -> None:
         """Stop serving; hanging requests are released (their connections dropped)."""
         if self._stopping is not None:
             self._stopping.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     async def __aenter__(self) -> OpenAIStub:
         return await self.start_async()
@@ -264,24 +256,24 @@ class OpenAIStub:
         self.stop()
 
     # ---- handlers ----
-    async def _handle_models(self, request: web.BaseRequest) -> web.Response:
+    async def _handle_models(self, request: HttpRequest) -> HttpResponse:
         data = [{"id": m, "object": "model", "created": self._created, "owned_by": "openai-stub"} for m in self.models]
-        return web.Response(body=_dumps({"object": "list", "data": data}), content_type=_JSON)
+        return HttpResponse(body=_dumps({"object": "list", "data": data}))
 
-    async def _handle_stats(self, request: web.BaseRequest) -> web.Response:
-        return web.Response(body=_dumps(self._stats.as_dict()), content_type=_JSON)
+    async def _handle_stats(self, request: HttpRequest) -> HttpResponse:
+        return HttpResponse(body=_dumps(self._stats.as_dict()))
 
-    async def _handle_reset(self, request: web.BaseRequest) -> web.Response:
+    async def _handle_reset(self, request: HttpRequest) -> HttpResponse:
         self.reset()
-        return web.Response(body=b"{}", content_type=_JSON)
+        return HttpResponse(body=b"{}")
 
-    async def _handle_chat(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def _handle_chat(self, request: HttpRequest) -> HttpResponse | None:
         return await self._handle(request, chat=True)
 
-    async def _handle_text(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def _handle_text(self, request: HttpRequest) -> HttpResponse | None:
         return await self._handle(request, chat=False)
 
-    async def _handle(self, request: web.BaseRequest, chat: bool) -> web.StreamResponse:
+    async def _handle(self, request: HttpRequest, chat: bool) -> HttpResponse | None:
         stats = self._stats
         stats.requests += 1
         self._counter += 1
@@ -290,8 +282,8 @@ class OpenAIStub:
         if stats.in_flight > stats.max_in_flight:
             stats.max_in_flight = stats.in_flight
         try:
-            raw = await request.read()
-            if self.api_key is not None and request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            raw = request.body
+            if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
                 return self._error(stats, 401, "openai_stub: missing or wrong API key")
             try:
                 body = _loads(raw)
@@ -337,8 +329,8 @@ class OpenAIStub:
             stats.in_flight -= 1
 
     async def _answer(
-        self, request: web.BaseRequest, stats: StubStats, body: dict, reply: Reply, chat: bool, n: int
-    ) -> web.StreamResponse:
+        self, request: HttpRequest, stats: StubStats, body: dict, reply: Reply, chat: bool, n: int
+    ) -> HttpResponse | None:
         text = reply.content
         finish = reply.finish_reason
         limit = body.get("max_completion_tokens") or body.get("max_tokens")
@@ -371,19 +363,17 @@ class OpenAIStub:
         stats.status_counts[200] += 1
         stats.prompt_tokens += prompt_tokens
         stats.completion_tokens += completion_tokens
-        return web.Response(body=_dumps(payload), content_type=_JSON, headers=reply.headers or None)
+        return HttpResponse(body=_dumps(payload), headers=reply.headers or None)
 
     async def _stream(
-        self, request: web.BaseRequest, stats: StubStats, body: dict, reply: Reply, text: str, finish: str,
+        self, request: HttpRequest, stats: StubStats, body: dict, reply: Reply, text: str, finish: str,
         usage: dict, model: str, created: int, chat: bool, n: int,
-    ) -> web.StreamResponse:
+    ) -> None:
         """Server-sent events as OpenAI sends them: role chunk, one chunk per token, finish, [DONE]."""
         first_delay = reply.delay if reply.delay is not None else self.latency
         if first_delay > 0:
             await asyncio.sleep(first_delay)
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                                               **reply.headers})
-        await response.prepare(request)
+        response = request.stream(200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **reply.headers})
         base = {"id": f"chatcmpl-stub-{n}" if chat else f"cmpl-stub-{n}",
                 "object": "chat.completion.chunk" if chat else "text_completion",
                 "created": created, "model": model}
@@ -407,25 +397,27 @@ class OpenAIStub:
         if (body.get("stream_options") or {}).get("include_usage"):
             await response.write(b"data: " + _dumps({**base, "choices": [], "usage": usage}) + b"\n\n")
         await response.write(b"data: [DONE]\n\n")
-        await response.write_eof()
+        await response.end()
         stats.completed += 1
         stats.streamed += 1
         stats.status_counts[200] += 1
         stats.prompt_tokens += usage["prompt_tokens"]
         stats.completion_tokens += usage["completion_tokens"]
-        return response
+        return None
 
-    async def _fault(self, request: web.BaseRequest, stats: StubStats, kind: str, delay: float | None = None) -> web.StreamResponse:
+    async def _fault(self, request: HttpRequest, stats: StubStats, kind: str, delay: float | None = None) -> HttpResponse | None:
         if kind == "hang":
             stats.hung += 1
             assert self._stopping is not None
             await self._stopping.wait()
-            return _drop(request)
+            request.abort()
+            return None
         if kind == "drop":
             if delay:
                 await asyncio.sleep(delay)
             stats.dropped += 1
-            return _drop(request)
+            request.abort()
+            return None
         status = int(kind)
         headers = {}
         if status == 429:
@@ -434,11 +426,11 @@ class OpenAIStub:
         return self._error(stats, status, f"openai_stub: injected {status}", headers)
 
     @staticmethod
-    def _error(stats: StubStats, status: int, message: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    def _error(stats: StubStats, status: int, message: str, headers: Mapping[str, str] | None = None) -> HttpResponse:
         stats.status_counts[status] += 1
         payload = {"error": {"message": message or f"openai_stub: status {status}",
                              "type": _ERROR_TYPES.get(status, "api_error"), "param": None, "code": str(status)}}
-        return web.Response(status=status, body=_dumps(payload), content_type=_JSON, headers=dict(headers or {}))
+        return HttpResponse(status, _dumps(payload), dict(headers or {}))
 
 
 def _validate(body: Any, chat: bool) -> str | None:
@@ -457,20 +449,6 @@ def _validate(body: Any, chat: bool) -> str | None:
     if n is not None and (not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 128):
         return f"'n' must be an integer 1-128, got {n!r}"
     return None
-
-
-def _request_factory(message: Any, payload: Any, protocol: Any, writer: Any, task: Any) -> web.BaseRequest:
-    # Chat requests with several rendered ECG images exceed aiohttp's default 1 MiB body limit.
-    return web.BaseRequest(message, payload, protocol, writer, task, protocol._loop, client_max_size=_MAX_BODY)
-
-
-def _drop(request: web.BaseRequest) -> web.StreamResponse:
-    """Close the TCP connection without an HTTP answer (what a crashed upstream looks like)."""
-    transport = request.transport
-    if transport is not None:
-        transport.abort()
-    # aiohttp needs a response object back; nothing reaches the client on an aborted transport.
-    return web.Response(status=499)
 
 
 async def _as_coro(fn: Callable[[], Any]) -> Any:
