@@ -106,9 +106,17 @@ def raise_for_status(status: int, body: Any, headers: Mapping[str, str] | None, 
         return
     message = f"HTTP {status}: {server_message(body)}"
     if status in RETRYABLE_4XX or status >= 500:
-        retry_after = parse_retry_after(headers.get("Retry-After") if headers else None)
+        retry_after = parse_retry_after(_header(headers, "retry-after"))
         raise Retryable(message, retry_after)
     raise ModelError(f"{where} refused the request: {message}")
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """A header by its lower-case name from any mapping (HTTP header names are case-insensitive)."""
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
 
 
 def safe_url(url: str | None) -> str:
