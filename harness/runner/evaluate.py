@@ -16,7 +16,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from harness.metrics.aggregate import summarize_all
 from harness.metrics.base import Metric
 from harness.models.base import EndpointUnreachable, Model, ModelError, Request, Response, Usage
 from harness.models.retry import safe_url
@@ -85,7 +84,6 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     identity = model.identity
     identity_sha = fingerprint(identity)
     tally = _Tally()
-    values: dict[str, list[Any]] = {m.name: [] for m in metrics}
     n_items = 0
     hook = registry.hook
     run_summary = {"task": task.spec.name, "model": model.config.name, "out_dir": str(out_dir)}
@@ -130,8 +128,9 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         return record
 
     mode = choose_mode(settings.scoring, metrics, expected)
-    scorer = BackgroundScorer(SampleScorer(metrics, out_dir / "samples.jsonl"), lambda record: hook.harness_sample_done(sample=record),
-                              values=values, mode=mode)
+    # a child process has the second core to itself while it waits: it draws the bootstrap indices ahead
+    sample_scorer = SampleScorer(metrics, out_dir / "samples.jsonl", seed=settings.seed, expected=expected, draw_ahead=mode == "process")
+    scorer = BackgroundScorer(sample_scorer, lambda record: hook.harness_sample_done(sample=record), mode=mode)
     batch: Batch = []
 
     try:
@@ -151,13 +150,13 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         scorer.close()
         for stage in stages:
             await stage.aclose()
-    scoring_s, prepare_s = scorer.scoring_s, scorer.prepare_s
+    committed = scorer.committed
+    assert committed is not None
 
     metric_results: dict[str, Any] = {}
-    summaries = summarize_all(metrics, values, seed=settings.seed)
     for metric in metrics:
-        entry = summaries[metric.name]
-        entry["info"] = scorer.infos.get(metric.name) or metric.info()
+        entry = committed.summaries[metric.name]
+        entry["info"] = committed.infos.get(metric.name) or metric.info()
         metric_results[metric.name] = entry
     for stage in stages:
         metric_results.update(stage.metric_results())
@@ -184,7 +183,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         "usage": {"requests": tally.issued, "cache_hits": tally.cache_hits, "failed": tally.failed,
                   "prompt_tokens": tally.usage.prompt_tokens, "completion_tokens": tally.usage.completion_tokens, "cost_usd": tally.usage.cost_usd},
         "timings": {"started_at": started.isoformat(), "finished_at": finished.isoformat(), "wall_s": time.perf_counter() - t0,
-                    "prepare_s": prepare_s, "scoring_s": scoring_s, "scoring_mode": mode},
+                    "prepare_s": committed.prepare_s, "scoring_s": committed.scoring_s, "scoring_mode": mode},
         "config": settings.config,
         "errors": dict(tally.errors),
     }

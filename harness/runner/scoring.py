@@ -25,12 +25,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.metrics.aggregate import draw_indices, summarize_all
 from harness.metrics.base import Metric, ScoreInput, Unscored
 from harness.results.writer import JsonlWriter
 
@@ -39,15 +41,37 @@ Batch = list[tuple[Record, dict[str, Any]]]  # (sample record, the dataset recor
 Scores = dict[str, list[Any]]  # metric name -> one value (or Unscored) per record of a batch
 MODES = ("auto", "process", "thread")
 PROCESS_MIN_SAMPLES = 1000  # below this a child's start-up costs more than it saves
+DRAW_AHEAD_MAX_SAMPLES = 4000  # bootstrap indices drawn ahead: at most 32 MB (1,000 resamples x n x 8 bytes)
+
+
+@dataclass
+class Committed:
+    """What the worker reports once ``samples.jsonl`` is in place."""
+
+    prepare_s: float
+    scoring_s: float
+    infos: dict[str, dict[str, Any]]  # metric name -> info(), from where it scored
+    summaries: dict[str, dict[str, Any]]  # metric name -> value, stderr, CI, counts (harness.metrics.aggregate)
 
 
 class SampleScorer:
-    """Scores batches with the task's metrics and appends the records to ``samples.jsonl``."""
+    """Scores batches with the task's metrics, appends the records to ``samples.jsonl`` and keeps
+    each metric's per-sample values for the run's summaries.
 
-    def __init__(self, metrics: Sequence[Metric], samples_path: Path):
+    ``draw_ahead`` (a worker with its own core): once set up, draw the bootstrap indices for the
+    ``expected`` number of samples while waiting for the first batch, so the end only gathers."""
+
+    def __init__(self, metrics: Sequence[Metric], samples_path: Path, *, seed: int = 0, expected: int | None = None,
+                 draw_ahead: bool = False):
         self.metrics = list(metrics)
         self.samples_path = samples_path
+        self.seed = seed
+        self.expected = expected
+        self.draw_ahead = draw_ahead
+        self.values: dict[str, list[Any]] = {metric.name: [] for metric in self.metrics}
+        self._draws: dict[int, list[Any]] = {}
         self._writer: JsonlWriter | None = None
+        self._failed = False  # a batch failed: later ones and the commit refuse, samples.jsonl stays partial
         self.prepare_s = 0.0
         self.scoring_s = 0.0
 
@@ -60,10 +84,22 @@ class SampleScorer:
                 prepare()
         self.prepare_s = time.perf_counter() - s0
         self._writer = JsonlWriter(self.samples_path)
+        n = self.expected or 0
+        if self.draw_ahead and 2 <= n <= DRAW_AHEAD_MAX_SAMPLES:
+            self._draws[n] = draw_indices(n, self.seed)
 
     def score(self, batch: Batch) -> Scores:
         """Every metric on the batch (failed requests are unscored, with the reason, never 0);
         the records get their values and are written."""
+        if self._failed:
+            raise RuntimeError("an earlier batch failed to score")
+        try:
+            return self._score(batch)
+        except BaseException:
+            self._failed = True  # the commit queued behind the batches must not publish a partial file
+            raise
+
+    def _score(self, batch: Batch) -> Scores:
         s0 = time.perf_counter()
         ok = [(record, doc) for record, doc in batch if record["error"] is None]
         scores: Scores = {}
@@ -75,23 +111,26 @@ class SampleScorer:
             by_id = {record["id"]: value for (record, _), value in zip(ok, values)}
             scores[metric.name] = [by_id.get(record["id"], Unscored("request failed")) for record, _ in batch]
         self.scoring_s += time.perf_counter() - s0
+        for name, values in scores.items():
+            self.values[name].extend(values)
         fill(batch, scores)
         assert self._writer is not None
         for record, _ in batch:
             self._writer.write(record)
         return scores
 
-    def commit(self) -> tuple[float, float, dict[str, dict[str, Any]]]:
-        """``samples.jsonl`` into place, then each metric's optional ``flush()`` (state worth
-        keeping for the next run, e.g. METEOR's word tables) here, where it scored; returns
-        (prepare_s, scoring_s, each metric's ``info()`` as it scored)."""
-        assert self._writer is not None
+    def commit(self) -> Committed:
+        """``samples.jsonl`` into place, each metric's optional ``flush()`` (state worth keeping
+        for the next run, e.g. METEOR's word tables) here, where it scored, and the summaries."""
+        if self._failed or self._writer is None:
+            raise RuntimeError("a batch failed to score: samples.jsonl is left partial")
         self._writer.commit()
         for metric in self.metrics:
             flush = getattr(metric, "flush", None)
             if callable(flush):
                 flush()
-        return self.prepare_s, self.scoring_s, {metric.name: metric.info() for metric in self.metrics}
+        summaries = summarize_all(self.metrics, self.values, seed=self.seed, draws=self._draws)
+        return Committed(self.prepare_s, self.scoring_s, {metric.name: metric.info() for metric in self.metrics}, summaries)
 
     def close(self) -> None:
         if self._writer is not None:
@@ -158,17 +197,14 @@ def _child_call(method: str, *args: Any) -> Any:
 
 class BackgroundScorer:
     """Runs a :class:`SampleScorer` in one worker (``mode``), in order, with a bounded backlog;
-    collects each metric's per-sample values into ``values``."""
+    after :meth:`drain`, ``committed`` holds its timings, metric infos and summaries."""
 
-    def __init__(self, scorer: SampleScorer, after: Callable[[Record], None], *, values: dict[str, list[Any]],
-                 mode: str = "thread", max_pending: int = 64):
+    def __init__(self, scorer: SampleScorer, after: Callable[[Record], None], *, mode: str = "thread", max_pending: int = 64):
         self._after = after
-        self._values = values  # metric name -> every sample's value, in order, for aggregation
         self._pending: deque[tuple[Future, Batch]] = deque()
         self._max_pending = max_pending
         self.mode = mode
-        self.prepare_s = self.scoring_s = 0.0
-        self.infos: dict[str, dict[str, Any]] = {}  # metric name -> info(), from where it scored
+        self.committed: Committed | None = None
         self._scorer = scorer
         self._pool: Executor
         if mode == "process":  # one worker keeps the order
@@ -203,33 +239,34 @@ class BackgroundScorer:
 
     def _finish(self, future: Future, batch: Batch) -> None:
         scores = _result(future)  # re-raises a metric's error here, on the loop
-        if batch:
-            if self.mode == "process":
-                fill(batch, scores)  # the loop's own copies (a thread worker filled these very records)
-            for name, values in scores.items():
-                self._values[name].extend(values)
+        if batch and self.mode == "process":
+            fill(batch, scores)  # the loop's own copies (a thread worker filled these very records)
         for record, _ in batch:
             self._after(record)
 
     async def drain(self) -> None:
-        """Wait for every batch, then put ``samples.jsonl`` in place."""
+        """Wait for every batch, then for ``samples.jsonl`` in place and the summaries."""
+        commit = self._call("commit")  # queued behind the last batches now: one round trip less at the end
         while self._pending:
             await self._reap_oldest()
-        commit = self._call("commit")
         await _done(commit)
-        self.prepare_s, self.scoring_s, self.infos = _result(commit)
+        self.committed = _result(commit)
 
     def close(self) -> None:
         for future, _ in self._pending:
             future.cancel()
         if self.mode == "thread":
             self._pool.submit(self._scorer.close)
-        self._pool.shutdown(wait=True)
+        # a child exits on its own once told to; waiting here would only add its exit to the run's end
+        self._pool.shutdown(wait=self.mode == "thread")
 
 
 async def _done(future: Future) -> None:
     """Wait for ``future`` without raising (its outcome is read by :func:`_result`)."""
-    await asyncio.wait([asyncio.wrap_future(future)])
+    wrapped = asyncio.wrap_future(future)
+    await asyncio.wait([wrapped])
+    if not wrapped.cancelled():
+        wrapped.exception()  # marks it retrieved: asyncio would log it as lost otherwise
 
 
 def _result(future: Future) -> Any:

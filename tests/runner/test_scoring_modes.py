@@ -70,8 +70,7 @@ def test_a_dead_scoring_process_is_a_clear_error(tmp_path: Path) -> None:
     from harness.plugins.metrics.rouge import RougeL
 
     async def run() -> None:
-        values: dict = {"rouge_l": []}
-        scorer = BackgroundScorer(_Dies([RougeL()], tmp_path / "samples.jsonl"), lambda record: None, values=values, mode="process")
+        scorer = BackgroundScorer(_Dies([RougeL()], tmp_path / "samples.jsonl"), lambda record: None, mode="process")
         try:
             record = {"id": "a", "error": None, "prediction": "x", "reference": "x", "response": "x", "metrics": {}}
             await scorer.submit([(record, {})])
@@ -125,3 +124,47 @@ def test_the_scoring_process_exits_when_the_run_is_killed(tmp_path: Path) -> Non
         while _running(child) and time.time() < deadline:
             time.sleep(0.1)
         assert not _running(child), "the scoring process outlived the killed run"
+
+
+def test_bootstrap_indices_drawn_ahead_give_the_same_summaries(tmp_path: Path) -> None:
+    from harness.plugins.metrics.rouge import RougeL
+    from harness.plugins.metrics.bleu import Bleu1
+
+    records = [({"id": str(i), "error": None, "prediction": f"sinus rhythm {i % 7}", "reference": "sinus rhythm 3",
+                 "response": "", "metrics": {}}, {}) for i in range(300)]
+    committed = {}
+    for ahead in (False, True):
+        scorer = SampleScorer([RougeL(), Bleu1()], tmp_path / f"{ahead}.jsonl", seed=7, expected=300, draw_ahead=ahead)
+        scorer.prepare()
+        assert bool(scorer._draws) is ahead
+        for start in range(0, 300, 64):
+            scorer.score([(dict(r, metrics={}), doc) for r, doc in records[start:start + 64]])
+        committed[ahead] = scorer.commit()
+    assert committed[True].summaries == committed[False].summaries
+    rouge = committed[True].summaries["rouge_l"]
+    assert rouge["n_scored"] == 300 and rouge["ci_low"] < rouge["value"] < rouge["ci_high"]
+
+
+@pytest.mark.parametrize("mode", ["thread", "process"])
+def test_a_failing_batch_is_reported_and_samples_jsonl_is_not_published(tmp_path: Path, mode: str) -> None:
+    from harness.plugins.metrics.rouge import RougeL
+
+    class _Explodes(RougeL):
+        def compute(self, batch):
+            if any(item.prediction == "boom" for item in batch):
+                raise ValueError("metric exploded on sample 64")
+            return super().compute(batch)
+
+    async def run() -> None:
+        scorer = BackgroundScorer(SampleScorer([_Explodes()], tmp_path / "samples.jsonl"), lambda record: None, mode=mode)
+        try:
+            for start in (0, 64, 128):
+                await scorer.submit([({"id": str(i), "error": None, "prediction": "boom" if i == 64 else "a", "reference": "a",
+                                       "response": "a", "metrics": {}}, {}) for i in range(start, start + 64)])
+            await scorer.drain()
+        finally:
+            scorer.close()
+
+    with pytest.raises(ValueError, match="metric exploded on sample 64"):
+        asyncio.run(run())
+    assert not (tmp_path / "samples.jsonl").exists() and (tmp_path / "samples.jsonl.partial").exists()
