@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,3 +49,32 @@ def stop(proc: subprocess.Popen) -> None:
 def load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+async def drive_lean(base_url: str, concurrency: int, total: int, warmup: int = 0) -> tuple[float, int, int]:
+    """Closed loop with the harness's own client (``harness.models.http_client``): C workers, each
+    sends its next request when the previous one is answered; (seconds for ``total`` after
+    ``warmup``, total, errors)."""
+    from harness import fastjson
+    from harness.models.http_client import HttpPool
+
+    pool = HttpPool(base_url + "/chat/completions", {"Content-Type": "application/json"}, connect_timeout_s=10.0)
+    counter = iter(range(total + warmup))
+    errors = 0
+    start_time = 0.0
+
+    async def worker() -> None:
+        nonlocal errors, start_time
+        for i in counter:
+            if i == warmup:
+                start_time = time.perf_counter()
+            body = {"model": "stub", "messages": [{"role": "user", "content": f"question {i}: what is the rhythm?"}], "max_tokens": 16}
+            answer = await pool.post(fastjson.dumps(body))
+            if answer.status != 200 or b'"choices"' not in answer.body:
+                errors += 1
+
+    try:
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        pool.close()
+    return time.perf_counter() - start_time, total, errors

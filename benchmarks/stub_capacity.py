@@ -1,8 +1,8 @@
 """How many requests per second the OpenAI stub sustains, so client benchmarks are not capped by it.
 
 The stub runs in its own process (``python -m harness.testing.openai_stub``); this process drives it
-with a raw aiohttp client (one session, a keep-alive pool of C connections, C workers in a closed
-loop). With latency L the ceiling is C/L req/s (1,280 at C=64, L=50 ms); the target is > 1,200.
+with the harness's own lean client (``harness.models.http_client``: a keep-alive pool of C
+connections, C workers in a closed loop, on the run's event loop), the cheapest client here. With latency L the ceiling is C/L req/s (1,280 at C=64, L=50 ms); the target is > 1,200.
 
 On a shared machine other processes lower every figure, so runs against the stub alternate with
 runs against a bare asyncio server (a fixed answer after the same latency, no HTTP framework) in
@@ -19,15 +19,13 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-import aiohttp
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness_bench import start_server  # noqa: E402
+from _harness_bench import drive_lean, start_server  # noqa: E402
+
+from harness.runner.loop import run  # noqa: E402
 
 TARGET_RPS = 1200.0
 
@@ -89,32 +87,6 @@ def process_cpu(pid: int) -> float | None:
 
 
 
-async def drive(base_url: str, concurrency: int, total: int, warmup: int) -> tuple[float, int, int]:
-    """Closed loop: C workers, each sends its next request when the previous one is answered."""
-    url = base_url + "/chat/completions"
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    counter = iter(range(total + warmup))
-    errors = 0
-    start_time = 0.0
-
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker() -> None:
-            nonlocal errors, start_time
-            for i in counter:
-                if i == warmup:
-                    start_time = time.perf_counter()
-                body = {"model": "stub", "messages": [{"role": "user", "content": f"question {i}: what is the rhythm?"}],
-                        "max_tokens": 16}
-                async with session.post(url, json=body) as resp:
-                    data = await resp.read()
-                    if resp.status != 200 or b'"choices"' not in data:
-                        errors += 1
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - start_time, total, errors
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=64)
@@ -136,7 +108,7 @@ def main() -> int:
         for _ in range(args.repeat):
             for name, proc, url in (("stub", stub, stub_url), ("bare", bare, bare_url)):
                 cpu0 = process_cpu(proc.pid)
-                wall, n, errors = asyncio.run(drive(url, args.concurrency, args.requests, args.warmup))
+                wall, n, errors = run(drive_lean(url, args.concurrency, args.requests, args.warmup))
                 cpu1 = process_cpu(proc.pid)
                 per_request = None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) / (n + args.warmup)
                 rows[name].append((n / wall, per_request, errors))
@@ -149,7 +121,7 @@ def main() -> int:
 
     ceiling = args.concurrency / args.latency
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"stub capacity: C={args.concurrency} L={args.latency * 1000:g} ms, raw aiohttp client, {args.requests} "
+    print(f"stub capacity: C={args.concurrency} L={args.latency * 1000:g} ms, the harness's lean client, {args.requests} "
           f"requests x {args.repeat} runs per server; {os.cpu_count()} CPUs, load average {load:.2f}")
     medians = {}
     for name, runs in rows.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -51,9 +52,8 @@ def harness_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_harness(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> "subprocess.CompletedProcess[str]":
+def run_harness(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """`python -m harness ARGS` in a subprocess, runs written under ``cwd``."""
-    import subprocess
     import sys
 
     cwd.mkdir(parents=True, exist_ok=True)
