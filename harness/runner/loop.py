@@ -1,8 +1,8 @@
 """The event loop a run (and the test stub) runs on: uvloop where it is installed.
 
-uvloop's C event loop cuts asyncio's per-request overhead under aiohttp, which is most of a
-client's CPU against a fast local server. The standard loop is the fallback (Windows, or an
-environment without it); behaviour is the same either way.
+uvloop's C event loop cuts asyncio's per-request overhead (transports, callbacks, timers), which
+is most of a client's CPU against a fast local server. The standard loop is the fallback
+(Windows, or an environment without it); behaviour is the same either way.
 """
 
 from __future__ import annotations
