@@ -18,7 +18,7 @@ import yaml
 from harness.hookspecs import hookimpl
 from harness.registry import build_registry
 from harness.runner.session import run_job
-from harness.testing.openai_stub import OpenAIStub
+from harness.testing.openai_stub import OpenAIStub, Reply  # noqa: F401  Reply: re-exported for the judge tests
 
 DATA_FILE = "ecg_expert_qa/Cardiology Knowledge (Basic Knowledge Q&A).json"
 ADVERSARIAL = Path(__file__).with_name("adversarial.jsonl")
