@@ -90,9 +90,11 @@ def _bootstrap_means(arrays: Sequence[np.ndarray], seed: int, chunks: Iterable[n
     """Percentile intervals of the mean for arrays of one length, from the same resamples."""
     n = len(arrays[0])
     means = [np.empty(BOOTSTRAP_RESAMPLES) for _ in arrays]
-    resampled = np.empty((min(BOOTSTRAP_RESAMPLES, max(1, 200_000 // n)), n))  # one buffer: no fresh pages per chunk
+    resampled: np.ndarray | None = None  # one buffer, the first (largest) chunk's size: no fresh pages per chunk
     start = 0
     for idx in chunks if chunks is not None else _index_chunks(n, seed):
+        if resampled is None:
+            resampled = np.empty(idx.shape)
         stop = start + len(idx)
         rows = resampled[: len(idx)]
         for arr, out in zip(arrays, means):
