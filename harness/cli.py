@@ -20,7 +20,7 @@ usage: python -m harness +task=NAME [model=NAME] [key=value ...]
        python -m harness build heartcare --out DIR     (data engine: Heartcare-Bench items from labels + records)
        python -m harness --hydra-help                  (Hydra's own options)
 
-common keys: limit=N sample=N seed=S concurrency=C modality=image|signal_text|features
+common keys: limit=N sample=N seed=S concurrency=C modality=image|signal_text|features|released_image|text
              judge=NAME|[A,B,C] shard=i/n data_dir=PATH cache_dir=PATH use_cache=false
              generation.max_tokens=N include=[DIR] (extra task folders; or HARNESS_TASK_PATH)
 """

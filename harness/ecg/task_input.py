@@ -14,7 +14,10 @@ A task's ``ecg:`` block (YAML) says where a record's reference lives and how to 
       attach: true              # false: the output type presents the signal itself (signal prediction)
 
 A run picks one modality (``modality=``); for samples with several records a combined modality
-``signal_text+image`` gives each record its own (the first record the first modality, ...).
+``signal_text+image`` gives each record its own (the first record the first modality, ...). Two
+modalities need no record: ``released_image`` sends the benchmark's own picture of the ECG
+(:mod:`harness.ecg.released_image`; ``image:`` names its field) and ``text`` shows nothing (the
+question alone).
 
 Records that are not under the data directory are *absent*: :func:`with_present_records` drops
 them from the task's records and remembers their ids, which the run reports in ``results.json``
@@ -29,7 +32,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harness.ecg.released_image import RELEASED_IMAGE, image_part, missing_image
+from harness.ecg.released_image import roots as image_roots
 from harness.errors import DataError
+
+TEXT = "text"  # the question alone: no ECG shown, none required
 
 if TYPE_CHECKING:
     from harness.ecg.record import ECG
@@ -143,8 +150,10 @@ def _as_parts(presented: Any) -> list[dict[str, Any]]:
 def ecg_parts(doc: Doc, spec: dict[str, Any], modality: str | None, *, data_dir: Path | None,
               cache_dir: Path | None = None) -> list[dict[str, Any]]:
     """Content parts presenting the sample's ECG(s) in ``modality``, placed before the question."""
-    if not modality or spec.get("attach", True) is False:
+    if not modality or modality == TEXT or spec.get("attach", True) is False:
         return []
+    if modality == RELEASED_IMAGE:
+        return [image_part(doc, spec, data_dir)]
     from harness.ecg.present import present
 
     refs = record_refs(doc, spec)
@@ -162,28 +171,45 @@ def ecg_parts(doc: Doc, spec: dict[str, Any], modality: str | None, *, data_dir:
     return parts
 
 
-def with_present_records(docs: Iterator[Doc], spec: dict[str, Any], *, data_dir: Path | None,
-                         absent: dict[str, list[str]]) -> Iterator[Doc]:
-    """The records whose ECGs are all under the data directory; the others go into ``absent``.
+def checks_presence(spec: dict[str, Any], modality: str | None) -> bool:
+    """Whether a run in ``modality`` needs something per sample (a record, a picture) that may be absent."""
+    if modality == TEXT:
+        return False
+    return modality == RELEASED_IMAGE or bool(record_field(spec))
 
-    ``absent`` maps a sample id to its missing references; the run reports it (count and ids) in
+
+def missing(doc: Doc, spec: dict[str, Any], modality: str | None, data_dir: Path | None) -> list[str]:
+    """What the sample needs in ``modality`` and is not there (record references or the picture)."""
+    if modality == RELEASED_IMAGE:
+        return missing_image(doc, spec, data_dir)
+    out = []
+    for ref in record_refs(doc, spec):
+        try:
+            locate(ref, spec, data_dir, sample=doc.id)
+        except ECGRecordAbsent:
+            out.append(ref)
+    return out
+
+
+def with_present_records(docs: Iterator[Doc], spec: dict[str, Any], *, data_dir: Path | None,
+                         absent: dict[str, list[str]], modality: str | None = None) -> Iterator[Doc]:
+    """The samples whose ECGs (records, or pictures for ``released_image``) are all there; the
+    others go into ``absent``.
+
+    ``absent`` maps a sample id to what is missing; the run reports it (count and ids) in
     ``results.json`` instead of silently shrinking the task.
     """
     for doc in docs:
-        refs = record_refs(doc, spec)
-        missing = []
-        for ref in refs:
-            try:
-                locate(ref, spec, data_dir, sample=doc.id)
-            except ECGRecordAbsent:
-                missing.append(ref)
-        if missing:
-            absent[doc.id] = missing
+        lacking = missing(doc, spec, modality, data_dir)
+        if lacking:
+            absent[doc.id] = lacking
             continue
         yield doc
 
 
-def absent_report(absent: dict[str, list[str]], spec: dict[str, Any], data_dir: Path | None) -> dict[str, Any]:
-    """What ``results.json['task']['ecg']`` says about records that could not be shown."""
+def absent_report(absent: dict[str, list[str]], spec: dict[str, Any], data_dir: Path | None,
+                  modality: str | None = None) -> dict[str, Any]:
+    """What ``results.json['task']['ecg']`` says about records (or pictures) that could not be shown."""
+    folders = [str(r) for r in image_roots(spec, data_dir)] if modality == RELEASED_IMAGE else looked_in(data_dir, spec)
     return {"n_absent": len(absent), "absent_ids": list(absent), "absent_records": sorted({r for refs in absent.values() for r in refs}),
-            "looked_in": looked_in(data_dir, spec)}
+            "looked_in": folders}

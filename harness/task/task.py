@@ -137,19 +137,26 @@ class Task:
 
     def docs(self) -> Iterator[Doc]:
         docs = iter_docs(self.spec.dataset, self.data.path, self.loader, task_name=self.spec.name)
-        if self.spec.ecg and (self.spec.ecg.get("record") or self.spec.ecg.get("record_field")):  # absent ECGs: reported, not run
+        if self._checks_ecg():  # absent ECGs: reported, not run
             from harness.ecg.task_input import with_present_records
 
-            docs = with_present_records(docs, self.spec.ecg, data_dir=self.data_dir, absent=self.absent_ecg)
+            docs = with_present_records(docs, self.spec.ecg or {}, data_dir=self.data_dir, absent=self.absent_ecg, modality=self.modality)
         return docs
 
+    def _checks_ecg(self) -> bool:
+        if not self.spec.ecg:
+            return False
+        from harness.ecg.task_input import checks_presence
+
+        return checks_presence(self.spec.ecg, self.modality)
+
     def ecg_report(self) -> dict[str, Any] | None:
-        """Absent ECG records (count, ids, where looked) for results.json; None for text-only tasks."""
-        if not (self.spec.ecg and (self.spec.ecg.get("record") or self.spec.ecg.get("record_field"))):
+        """Absent ECG records or pictures (count, ids, where looked) for results.json; None when nothing is required."""
+        if not self._checks_ecg():
             return None
         from harness.ecg.task_input import absent_report
 
-        return absent_report(self.absent_ecg, self.spec.ecg, self.data_dir)
+        return absent_report(self.absent_ecg, self.spec.ecg or {}, self.data_dir, self.modality)
 
     def count_docs(self) -> int:
         """Records in the data file (after the task's split and absent-ECG filter); counted once."""

@@ -15,7 +15,9 @@ and adds the same fields to every record, so one task file works on any dialect:
 - ``question`` / ``answer``: the first user turn (``<image>`` placeholders removed) and the
   assistant turn after it;
 - ``turns``: every ``{question, answer}`` pair, for multi-turn items (ECG-Bench arena);
-- ``image``: the first image path, or None;
+- ``image``: the first image path, or None; ``image_bytes``: the picture itself when the file holds
+  it (a Hub subset's image column, ``{"bytes", "path"}``), else None (``modality=released_image``
+  sends either, :mod:`harness.ecg.released_image`);
 - ``record``: the ECG record the sample is about, for the ECG layer (``ecg`` when given, else
   derived from the image path: ``.../p1802/p18029015/s49722328/49722328-0.png`` ->
   ``files/p1802/p18029015/s49722328/49722328`` (MIMIC-IV-ECG layout), ``.../07190_hr-0.png`` ->
@@ -75,6 +77,8 @@ def first_image(record: dict[str, Any]) -> str | None:
     image = record.get("image")
     if isinstance(image, str):
         return image
+    if isinstance(image, dict) and isinstance(image.get("path"), str):  # a Hub image column: {"bytes", "path"}
+        return image["path"]
     images = record.get("images")
     if isinstance(images, list) and images and isinstance(images[0], str):
         return images[0]
@@ -96,7 +100,13 @@ def flatten(record: dict[str, Any], *, where: str) -> dict[str, Any]:
     if not pairs:
         raise DataError(f"{where}: the conversation has no user turn followed by an assistant turn (the reference)")
     return {**record, "system": system, "question": pairs[0]["question"], "answer": pairs[0]["answer"], "turns": pairs,
-            "image": first_image(record), "record": record_ref(record)}
+            "image": first_image(record), "image_bytes": _image_bytes(record), "record": record_ref(record)}
+
+
+def _image_bytes(record: dict[str, Any]) -> bytes | None:
+    image = record.get("image")
+    data = image.get("bytes") if isinstance(image, dict) else None
+    return data if isinstance(data, bytes) and data else None
 
 
 def _raw(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -116,17 +126,13 @@ def _raw(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
 def _hub_parquet(path: Path) -> Iterator[dict[str, Any]]:
     """A Hub subset saved as Parquet (``datasets``' ``to_parquet``, or a file of the Hub repository).
 
-    Read with pyarrow, row group by row group; an image column (``{"bytes", "path"}``) keeps its
-    path only, as the JSON releases do.
+    Read with pyarrow, a thousand rows at a time; an image column (``{"bytes", "path"}``) is
+    split by :func:`flatten` into ``image`` (the path) and ``image_bytes``.
     """
     import pyarrow.parquet as pq
 
     for batch in pq.ParquetFile(path).iter_batches(batch_size=1_000):
-        for row in batch.to_pylist():
-            image = row.get("image")
-            if isinstance(image, dict):
-                row["image"] = image.get("path")
-            yield row
+        yield from batch.to_pylist()
 
 
 def _hub_arrow(path: Path) -> Iterator[dict[str, Any]]:
@@ -137,11 +143,7 @@ def _hub_arrow(path: Path) -> Iterator[dict[str, Any]]:
     for column, feature in ds.features.items():
         if isinstance(feature, datasets.Image):
             ds = ds.cast_column(column, datasets.Image(decode=False))
-    for row in ds:
-        image = row.get("image")
-        if isinstance(image, dict):
-            row["image"] = image.get("path")
-        yield row
+    yield from ds
 
 
 def load_chat(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:

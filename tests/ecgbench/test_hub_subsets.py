@@ -3,7 +3,9 @@
 The subsets live only on the Hugging Face Hub (PULSE-ECG/ECGBench) and are not in the shared
 data, so these tests write small Parquet files in the Hub's record shape (``id``, ``image`` as
 ``{bytes, path}``, ``conversations``), as ``datasets``' ``to_parquet`` exports them, into a temporary data directory: they test the loading,
-extraction and scoring mechanisms, not ECG-Bench's numbers. Nothing is downloaded.
+extraction and scoring mechanisms, not ECG-Bench's numbers. Each row's image is a real PNG whose
+width encodes the row (``40 + row``), so a test can tell which picture the model was sent.
+Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -15,30 +17,52 @@ from pathlib import Path
 import pytest
 
 from harness.testing.openai_stub import OpenAIStub, by_model
+from harness.testing.stub.images import check_images
+from harness.testing.stub.responders import last_user_text
 from tests.conftest import result_files, run_harness
 
 
-def hub_file(root: Path, subset: str, rows: list[tuple[str, str] | list[tuple[str, str]]]) -> None:
-    """A Hub-shaped Parquet file: each row a (question, gold) pair or a list of them (multi-turn)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def png(width: int, height: int = 20) -> bytes:
+    import io
 
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def hub_records(subset: str, rows: list[tuple[str, str] | list[tuple[str, str]]]) -> list[dict]:
+    """Hub-shaped records: each row a (question, gold) pair or a list of them (multi-turn)."""
     records = []
     for n, row in enumerate(rows):
         turns = row if isinstance(row, list) else [row]
         conv = []
         for q, a in turns:
             conv += [{"from": "human", "value": ("<image>\n" if not conv else "") + q}, {"from": "gpt", "value": a}]
-        records.append({"id": f"{subset}-{n}", "image": {"bytes": b"\x89PNG", "path": f"images/{subset}/{n}.png"}, "conversations": conv})
+        records.append({"id": f"{subset}-{n}", "image": {"bytes": png(40 + n), "path": f"images/{subset}/{n}.png"}, "conversations": conv})
+    return records
+
+
+def hub_file(root: Path, subset: str, rows: list[tuple[str, str] | list[tuple[str, str]]]) -> None:
+    """A Hub-shaped Parquet file, as ``datasets``' ``to_parquet`` writes it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     path = root / "ecgbench" / "hub" / f"{subset}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(records), path)
+    pq.write_table(pa.Table.from_pylist(hub_records(subset, rows)), path)
 
 
-def answers_by_question(table: dict[str, str]):
+def answers_by_question(table: dict[str, str], widths: dict[str, int] | None = None):
+    """Answer by the question's text; with ``widths``, first check the request carries that question's picture."""
     def respond(request: dict) -> str:
-        text = request["messages"][-1]["content"]
-        return next(a for q, a in table.items() if q in text)
+        text = last_user_text(request)
+        question, answer = next((q, a) for q, a in table.items() if q in text)
+        if widths is not None:
+            images = check_images(request)
+            assert len(images) == 1 and images[0].valid and images[0].width == widths[question], images
+        return answer
 
     return respond
 
@@ -88,14 +112,66 @@ QUESTIONS = {  # question -> (gold, model answer)
 def test_letter_choice_task(tmp_path):
     root = tmp_path / "data"
     hub_file(root, "csn-test-no-cot", [(q, g) for q, (g, _) in QUESTIONS.items()])
-    with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()})})) as stub:
+    widths = {q: 40 + n for n, q in enumerate(QUESTIONS)}  # each question arrives with its own row's picture
+    with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()}, widths)})) as stub:
         results, samples = cli("ecgbench_csn", root, tmp_path, stub)
-    assert results["task"]["n_samples"] == 6
+        assert stub.stats.images_valid == 6 and stub.stats.images_invalid == 0
+    assert results["task"]["n_samples"] == 6 and results["task"]["modality"] == "released_image"
     assert results["task"]["n_unparseable"] == 1  # "probably an anterior infarction": no rule applies
     assert results["metrics"]["accuracy"]["value"] == pytest.approx(4 / 6)  # B, A, D, C right; B-for-C wrong; unparseable wrong
     assert results["metrics"]["choice_accuracy"]["value"] == pytest.approx(4 / 6)
     assert [s["prediction"] for s in samples] == ["B", "A", "D", "B", None, "C"]
-    assert "<image>" not in samples[0]["messages"][-1]["content"]
+    assert "<image>" not in samples[0]["messages"][-1]["content"][-1]["text"]
+
+
+def test_released_images_found_by_path_and_absent_ones_reported(tmp_path):
+    """A JSON export names each picture by path: found under the data directory, or reported absent."""
+    root = tmp_path / "data"
+    records = hub_records("csn-test-no-cot", [(q, g) for q, (g, _) in QUESTIONS.items()])
+    for n, record in enumerate(records):
+        image = record["image"]
+        record["image"] = image["path"]
+        if n != 2:  # row 2's picture is not there
+            (root / "ecgbench" / image["path"]).parent.mkdir(parents=True, exist_ok=True)
+            (root / "ecgbench" / image["path"]).write_bytes(image["bytes"])
+    task_file = tmp_path / "tasks" / "csn_json.yaml"
+    task_file.parent.mkdir()
+    spec = (Path(__file__).parents[2] / "tasks" / "ecgbench" / "ecgbench_csn.yaml").read_text()
+    task_file.write_text(spec.replace("name: ecgbench_csn", "name: csn_json").replace("ecgbench/hub/csn-test-no-cot.parquet", "ecgbench/csn.json"))
+    (root / "ecgbench" / "csn.json").write_text(json.dumps(records))
+    widths = {q: 40 + n for n, q in enumerate(QUESTIONS)}
+    with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()}, widths)})) as stub:
+        results, samples = cli("csn_json", root, tmp_path, stub, f"include=[{task_file.parent}]")
+    assert results["task"]["n_samples"] == 5
+    ecg = results["task"]["ecg"]
+    assert ecg["n_absent"] == 1 and ecg["absent_ids"] == ["csn-test-no-cot-2"] and ecg["absent_records"] == ["images/csn-test-no-cot/2.png"]
+    assert str(root / "ecgbench") in ecg["looked_in"]
+    assert [s["id"] for s in samples] == [f"csn-test-no-cot-{n}" for n in (0, 1, 3, 4, 5)]
+
+
+def test_text_modality_sends_the_question_alone(tmp_path):
+    root = tmp_path / "data"
+    hub_file(root, "csn-test-no-cot", [(q, g) for q, (g, _) in QUESTIONS.items()])
+    with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()})})) as stub:
+        results, samples = cli("ecgbench_csn", root, tmp_path, stub, "modality=text")
+        assert stub.stats.images_valid == 0 and stub.stats.images_invalid == 0
+    assert results["task"]["modality"] == "text" and results["task"]["ecg"] is None
+    assert results["metrics"]["accuracy"]["value"] == pytest.approx(4 / 6)
+    assert isinstance(samples[0]["messages"][-1]["content"], str)
+
+
+def test_released_image_bytes_are_checked():
+    from harness.ecg.released_image import image_part, missing_image
+    from harness.errors import DataError
+    from harness.task.dataset import Doc
+
+    spec = {"image": "image", "image_roots": ["ecgbench"]}
+    jpeg = Doc("a", {"image": "x.jpg", "image_bytes": b"\xff\xd8\xff\xe0" + b"0" * 16})
+    assert image_part(jpeg, spec, None)["image_url"]["url"].startswith("data:image/jpeg;base64,")
+    with pytest.raises(DataError, match="sample b: its released image is not a PNG"):
+        image_part(Doc("b", {"image": {"bytes": b"<html>", "path": "b.png"}}), spec, None)
+    assert missing_image(Doc("c", {"image": "c.png", "image_bytes": None}), spec, None) == ["c.png"]
+    assert missing_image(Doc("d", {}), spec, None) == ["(no image in the record)"]
 
 
 LABELS = ["NORM", "MI", "STTC", "CD", "HYP"]

@@ -104,3 +104,40 @@ def test_judge_prompt_is_the_released_prompt_in_its_wrapper(data_dir):
     wrapper = (data_dir / "ecgbench/prompts/ptb_report_judge_wrapper_template.txt").read_text()
     assert call.messages[1]["content"] == wrapper.format(report_eval_prompt=prompt, golden_report="gold",
                                                          generated_report=f"<{tag}>\ngenerated\n</{tag}>")
+
+
+def test_released_pictures_of_the_real_gold_reports(data_dir, tmp_path):
+    """modality=released_image on the 500 real gold reports: PULSE's own picture of each sample
+    (its `image` path under ecgbench/) is sent unchanged; samples whose picture is absent are reported."""
+    import base64
+
+    from harness.testing.stub.responders import last_user_text
+    from tests.ecgbench.test_hub_subsets import png
+
+    records = json.loads((data_dir / GOLD_FILE).read_text())
+    root = tmp_path / "data"
+    (root / "ecgbench").mkdir(parents=True)
+    (root / GOLD_FILE).symlink_to(data_dir / GOLD_FILE)
+    pictures = {r["id"]: png(50 + k) for k, r in enumerate(records[:2])}
+    for record in records[:2]:
+        path = root / "ecgbench" / record["image"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pictures[record["id"]])
+    sent: list[bytes] = []
+
+    def reporter(request: dict) -> str:
+        parts = request["messages"][-1]["content"]
+        sent.append(base64.b64decode(parts[0]["image_url"]["url"].split(",", 1)[1]))
+        assert last_user_text(request) == "Please write a clinical report based on this ECG image."
+        return "Sinus rhythm."
+
+    with OpenAIStub(by_model({"reporter": reporter, "default": judge})) as stub:
+        proc = run_harness("+task=ecgbench_ptb_report_ecg", "modality=released_image", "model=local_server", "model.model=reporter",
+                           "judge=local_server", cwd=tmp_path,
+                           env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(root), "HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = json.loads(result_files(tmp_path)[0].read_text())
+    assert results["task"]["n_samples"] == 2 and results["task"]["ecg"]["n_absent"] == 498
+    assert results["task"]["ecg"]["absent_records"][0].startswith("test_images/ptb_test_v4/")
+    assert sorted(sent) == sorted(pictures.values())  # byte for byte, one request per picture
+    assert results["metrics"]["ecgbench_report"]["n_scored"] + results["metrics"]["ecgbench_report"]["n_unscored"] == 2
