@@ -46,6 +46,8 @@ def _why_not(task: Any) -> str | None:
         return "ECG input (lm-eval's chat models take text only here)"
     if spec.prompt.messages is not None:
         return "a multi-message prompt"
+    if spec.prompt.follow_ups is not None:
+        return "a conversation (prompt.follow_ups)"
     if spec.prompt.system and ("{{" in spec.prompt.system or "{%" in spec.prompt.system):
         return "a templated system prompt"
     if spec.dataset.format not in ("json", "jsonl"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.judging.rubric import Criterion, JudgeCall, JudgeInput, Rubric, RubricSpec, delimit
+from harness.judging.rubric import Criterion, JudgeCall, JudgeInput, Rubric, RubricSpec, delimit, fenced_answers
 from harness.judging.verdict import INVALID_VALUE, Problem, Verdict
 from harness.task.prompt import Expression
 
@@ -50,8 +50,10 @@ class PairwiseRubric(Rubric):
             first, second = (inp.answer, baseline) if order == "answer_first" else (baseline, inp.answer)
             tag_a, block_a = delimit(first, "answer_a", self.name, inp.item_id)
             tag_b, block_b = delimit(second, "answer_b", self.name, inp.item_id)
-            messages = self._messages(inp, {"answer_a": block_a, "answer_b": block_b}, [tag_a, tag_b], sample=inp.item_id)
-            out.append(JudgeCall(order, messages, [tag_a, tag_b], [inp.answer]))  # only the answer under test is adversarial
+            own_tag = tag_a if order == "answer_first" else tag_b  # a conversation's earlier answers are the tested model's
+            messages = self._messages(inp, {"answer_a": block_a, "answer_b": block_b, "messages": fenced_answers(inp, own_tag)},
+                                      [tag_a, tag_b], sample=inp.item_id)
+            out.append(JudgeCall(order, messages, [tag_a, tag_b], [*inp.answers, inp.answer]))  # only the tested model's answers are adversarial
         return out
 
     def check_value(self, key: str, value: Any) -> tuple[Any, Problem | None]:

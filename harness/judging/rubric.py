@@ -10,7 +10,8 @@ The answer under judgment is untrusted. It is always wrapped in a delimiter that
 nonce derived from the answer itself (so no answer can contain its own closing tag: that would
 need a hash fixed point), and every judge prompt starts with an instruction to treat the
 delimited text as data. The nonce is deterministic, so the judge prompt, and therefore its
-cache key, is the same on every run.
+cache key, is the same on every run. In a conversation the model's earlier answers, wherever a
+prompt shows them (``messages``), are fenced with the same tag.
 """
 
 from __future__ import annotations
@@ -123,6 +124,7 @@ class JudgeInput:
     answer: str
     reference: Any
     doc: dict[str, Any] = field(default_factory=dict)
+    answers: list[str] = field(default_factory=list)  # the model's own answers to a conversation's earlier turns
 
 
 @dataclass
@@ -147,8 +149,21 @@ def delimit(text: str, label: str, *salt: Any) -> tuple[str, str]:
         nonce = hashlib.sha256(json.dumps([label, list(map(str, salt)), counter, text], ensure_ascii=False).encode()).hexdigest()[:16]
         tag = f"{label}-{nonce}"
         if tag not in text:
-            return tag, f"<{tag}>\n{text}\n</{tag}>"
+            return tag, fence(text, tag)
         counter += 1
+
+
+def fence(text: str, tag: str) -> str:
+    return f"<{tag}>\n{text}\n</{tag}>"
+
+
+def fenced_answers(inp: JudgeInput, tag: str) -> list[dict[str, Any]]:
+    """``inp.messages`` with the model's own earlier answers (its last assistant turns) fenced;
+    assistant turns of the prompt itself (e.g. a gold dialogue) stay as they are."""
+    if not inp.answers:
+        return inp.messages
+    own = [i for i, m in enumerate(inp.messages) if m.get("role") == "assistant"][-len(inp.answers):]
+    return [{**m, "content": fence(str(m["content"]), tag)} if i in own else m for i, m in enumerate(inp.messages)]
 
 
 class Rubric:
@@ -213,10 +228,14 @@ class Rubric:
         return {"type": "object", "properties": props, "required": self.fields}
 
     def calls(self, inp: JudgeInput) -> list[JudgeCall]:
-        """The judge prompt(s) for one sample (a pairwise rubric asks twice, in both orders)."""
-        tag, block = delimit(inp.answer, "answer", self.name, inp.item_id)
-        messages = self._messages(inp, {"answer": block, "answer_tag": tag}, [tag], sample=inp.item_id)
-        return [JudgeCall("main", messages, [tag], [inp.answer])]
+        """The judge prompt(s) for one sample (a pairwise rubric asks twice, in both orders).
+
+        In a conversation the model's earlier answers (the last assistant turns of ``messages``)
+        are untrusted too: they are fenced with the same tag, chosen so it occurs in none of them."""
+        tag, _ = delimit("\n".join([*inp.answers, inp.answer]), "answer", self.name, inp.item_id)  # single turn: the answer's own
+        messages = self._messages(inp, {"answer": fence(inp.answer, tag), "answer_tag": tag, "messages": fenced_answers(inp, tag)}, [tag],
+                                  sample=inp.item_id)
+        return [JudgeCall("main", messages, [tag], [*inp.answers, inp.answer])]
 
     def _messages(self, inp: JudgeInput, extra: dict[str, Any], tags: list[str], *, sample: str) -> list[dict[str, Any]]:
         variables = {**inp.doc, "doc": inp.doc, "question": inp.question, "messages": inp.messages, "reference": inp.reference,

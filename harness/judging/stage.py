@@ -154,7 +154,7 @@ class JudgeStage:
             return
         answer = record.get("prediction") if self.rubric.spec.answer_from == "prediction" else record.get("response")
         inp = JudgeInput(item_id=item.id, question=_last_user_text(item.messages), messages=item.messages,
-                         answer="" if answer is None else str(answer), reference=item.reference, doc=item.doc)
+                         answer="" if answer is None else str(answer), reference=item.reference, doc=item.doc, answers=item.answers)
         calls = self.rubric.calls(inp)
         outcomes = await asyncio.gather(*(self._judge(judge, calls, item.id) for judge in self.judges))
         entry: dict[str, Any] = {}

@@ -1,7 +1,9 @@
 """Evaluating one model on one task: items -> model (cached) -> extraction -> stages -> metrics.
 
 Streams end to end: items are produced lazily, at most a bounded window is in memory, samples are
-written as they are scored, and only per-sample metric values are kept for aggregation.
+written as they are scored, and only per-sample metric values are kept for aggregation. An item
+with follow-ups is a conversation: its later turns are asked here, each after the model's own
+previous answer, and the last answer is the one extracted and scored.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from itertools import islice
 from pathlib import Path
@@ -92,14 +94,14 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     def params_of(item: Item) -> dict[str, Any]:
         return {**task.generation, **item.params, **settings.generation}
 
-    async def answer(entry: tuple[Item, str, Response | None]) -> dict[str, Any]:
-        item, key, response = entry
+    async def ask(item: Item, request_id: str, messages: list[dict[str, Any]], key: str, response: Response | None) -> Response:
+        """One model answer: from the cache, else requested (and cached when it succeeded)."""
         if response is None and cache.seen(key):  # a duplicate of a request answered since the lookup
             response = cache.get(key)
         if response is None:
             start = time.perf_counter()
             try:
-                response = await model.generate(Request(item.id, item.messages, params_of(item), item.extras))
+                response = await model.generate(Request(request_id, messages, params_of(item), item.extras))
             except EndpointUnreachable:
                 raise
             except ModelError as exc:
@@ -111,6 +113,21 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
         else:
             tally.cache_hits += 1
         tally.usage.add(response.usage)
+        return response
+
+    async def answer(entry: tuple[Item, str, Response | None]) -> dict[str, Any]:
+        item, key, response = entry
+        response = await ask(item, item.id, item.messages, key, response)
+        if item.follow_ups:  # a conversation: each later turn follows the model's own previous answer
+            messages, answers = item.messages, []
+            for k, follow_up in enumerate(item.follow_ups, 1):
+                if response.error is not None:
+                    break
+                answers.append(response.text or "")
+                messages = [*messages, {"role": "assistant", "content": answers[-1]}, {"role": "user", "content": follow_up}]
+                turn_key = request_key(identity, messages, params_of(item))
+                response = await ask(item, f"{item.id}/turn-{k}", messages, turn_key, cache.get(turn_key))
+            item = replace(item, messages=messages, answers=answers)  # stages (judges) see the whole conversation
         record: dict[str, Any] = {"id": item.id, "doc_id": item.doc_id, "position": list(item.position), "messages": item.messages, "response": response.text,
                                   "prediction": None, "reference": item.reference, "metrics": {}, "judges": {},
                                   "error": response.error, "cached": response.cached, "meta": item.meta}

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class Item:
-    """One scored unit: one request to the model, with its reference.
+    """One scored unit: one request to the model (or a conversation of them), with its reference.
 
     A single-turn task has one item per record; a dialogue has one per scored turn
     (``id`` = ``<doc id>/turn-<k>``, ``group`` = the doc id, for per-dialogue scores).
@@ -32,6 +32,10 @@ class Item:
     extras: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)  # written to samples.jsonl (e.g. turn index)
     position: tuple[int, int] = (0, 0)  # (record index in the selection, item index within the record)
+    # later user turns of a conversation in which the model sees its own answers: the runner sends each
+    # after the model answered the previous one (prompt.follow_ups); the last answer is the one scored
+    follow_ups: list[str] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)  # the model's answers to those earlier turns (set by the runner)
 
 
 @dataclass

@@ -47,6 +47,8 @@ class PromptSpec(_Strict):
     system: str | None = None
     user: str | None = None
     messages: list[Message] | None = Field(None, description="a full chat instead of system+user")
+    follow_ups: str | None = Field(None, description="Jinja2 expression giving later user turns (a list of strings): each is "
+                                   "sent after the model's own answer to the previous turn, and the last answer is scored")
 
     @model_validator(mode="after")
     def _one_form(self) -> PromptSpec:

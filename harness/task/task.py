@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from harness.errors import HarnessError, suggest
+from harness.errors import DataError, HarnessError, TaskFileError, suggest
 from harness.task.dataset import Doc, ResolvedData, iter_docs, resolve_data_file
 from harness.task.prompt import Expression, Template, fingerprint
 from harness.task.spec import TaskSpec
@@ -40,6 +40,7 @@ class Task:
     cache_dir: Path | None = None
     absent_ecg: dict[str, list[str]] = field(default_factory=dict)  # sample id -> ECG references not found
     _templates: dict[str, Template] = field(default_factory=dict, repr=False)
+    _follow_ups: Expression | None = field(default=None, repr=False)
     _n_docs: int | None = field(default=None, repr=False)
 
     @classmethod
@@ -86,6 +87,11 @@ class Task:
                 self._templates["system"] = Template(prompt.system, where=f"{where}: prompt.system")
             self._templates["user"] = Template(prompt.user or "", where=f"{where}: prompt.user")
         self._reference = Expression(self.spec.reference, where=f"{where}: reference")
+        if prompt.follow_ups is not None:
+            if not getattr(self.output_type, "one_item_per_record", False):
+                raise TaskFileError(f"{where}: prompt.follow_ups needs an output type with one item per record "
+                                    f"({self.spec.output_type} makes several; its own output settings say how turns are asked)")
+            self._follow_ups = Expression(prompt.follow_ups, where=f"{where}: prompt.follow_ups")
 
     def render(self, key: str, variables: dict[str, Any], *, sample: str) -> str:
         """Render one of this task's templates (or an extra one from ``output:``)."""
@@ -123,6 +129,16 @@ class Task:
 
     def reference(self, doc: Doc) -> Any:
         return self._reference.evaluate(doc.fields, sample=doc.id)
+
+    def follow_ups(self, doc: Doc) -> list[str]:
+        """The later user turns of the record's conversation (``prompt.follow_ups``), in order."""
+        if self._follow_ups is None:
+            return []
+        value = self._follow_ups.evaluate(doc.fields, sample=doc.id)
+        turns = [value] if isinstance(value, str) else value
+        if not isinstance(turns, (list, tuple)) or not all(isinstance(t, str) for t in turns):
+            raise DataError(f"{self.source}: prompt.follow_ups gives {type(value).__name__} for sample {doc.id}, expected a list of strings")
+        return list(turns)
 
     @property
     def generation(self) -> dict[str, Any]:
@@ -183,6 +199,8 @@ class Task:
             if selection.shard is None or position % selection.shard[1] == selection.shard[0]:
                 for k, item in enumerate(self.output_type.items(self, doc)):
                     item.position = (position, k)
+                    if self._follow_ups is not None:
+                        item.follow_ups = self.follow_ups(doc)
                     yield item
 
 

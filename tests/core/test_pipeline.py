@@ -195,6 +195,35 @@ def test_undefined_template_variable_names_sample(setup):
         run("x")
 
 
+def test_follow_ups_continue_the_models_own_conversation(setup):
+    run, tmp, task_dir = setup
+    (task_dir / "echo_ck.yaml").write_text(TASK.replace('  user: "{{ question }}"\n', '  user: "{{ question }}"\n'
+                                                        "  follow_ups: \"['Are you sure? ' ~ answer[:10], 'Final answer?']\"\n"))
+    run("r1", limit=3)
+    assert sorted(EchoModel.calls) == sorted(f"{i}{t}" for i in "012" for t in ("", "/turn-1", "/turn-2"))
+    assert all(EchoModel.calls.index(f"{i}") < EchoModel.calls.index(f"{i}/turn-1") < EchoModel.calls.index(f"{i}/turn-2") for i in "012")
+    lines = [json.loads(line) for line in (tmp / "r1" / "samples.jsonl").read_text().splitlines()]
+    first = lines[0]["messages"]
+    assert [m["role"] for m in first] == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert first[2]["content"] == first[1]["content"] and first[4]["content"] == first[3]["content"]  # the echo model's own answers
+    assert first[3]["content"].startswith("Are you sure? ") and lines[0]["response"] == "Final answer?"
+    results = json.loads((tmp / "r1" / "results.json").read_text())
+    assert results["usage"]["requests"] == 9 and results["metrics"]["first_char_ok"]["value"] == 1.0  # the last answer is scored
+    run("r2", limit=3)
+    assert len(EchoModel.calls) == 9  # every turn from the cache
+
+
+def test_follow_ups_errors_name_the_file_and_sample(setup):
+    run, tmp, task_dir = setup
+    (task_dir / "echo_ck.yaml").write_text(TASK.replace('  user: "{{ question }}"\n', '  user: "{{ question }}"\n  follow_ups: "answer | length"\n'))
+    with pytest.raises(DataError, match=r"echo_ck.yaml: prompt.follow_ups gives int for sample 0, expected a list of strings"):
+        run("x")
+    (task_dir / "echo_ck.yaml").write_text(TASK.replace('  user: "{{ question }}"\n', '  user: "{{ question }}"\n  follow_ups: "[answer]"\n')
+                                           + "output_type: multi_turn\n")
+    with pytest.raises(TaskFileError, match=r"echo_ck.yaml: prompt.follow_ups needs an output type with one item per record"):
+        run("x")
+
+
 def test_sharded_runs_merge_to_the_unsharded_result(setup):
     from harness.runner.merge import merge_shards
 

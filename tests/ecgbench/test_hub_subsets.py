@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 
 import pytest
 
-from harness.testing.openai_stub import OpenAIStub, by_model
+from harness.testing.openai_stub import OpenAIStub, Reply, by_model
 from harness.testing.stub.images import check_images
 from harness.testing.stub.responders import last_user_text
 from tests.conftest import result_files, run_harness
@@ -204,24 +205,76 @@ def test_multi_label_task_scored_with_scikit_learn(tmp_path):
     assert metrics["auc_macro"]["value"] == pytest.approx(roc_auc_score(y_true[:, both], y_pred[:, both], average="macro"))
 
 
-def test_arena_judged_on_three_aspects(tmp_path):
+ARENA = [[("Describe the rhythm.", "Sinus rhythm at 70 bpm."), ("Any ST changes?", "No.")],
+         [("Is there a block?", "First-degree AV block."), ("What is the PR?", "240 ms.")]]
+OWN = {"Describe the rhythm.": "Sinus.", "Any ST changes?": "None seen.", "Is there a block?": "AV block.", "What is the PR?": "About 240 ms."}
+FIRST = {"Any ST changes?": "Describe the rhythm.", "What is the PR?": "Is there a block?"}  # second question -> first
+
+
+def arena_candidate(request: dict) -> str:
+    """The model under test: answers each question; a second question must follow its own first answer."""
+    messages, question = request["messages"], last_user_text(request)
+    images = check_images(request)
+    assert len(images) == 1 and images[0].valid  # the picture, once, in the first user turn
+    if question in FIRST:
+        assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+        assert messages[1] == {"role": "assistant", "content": OWN[FIRST[question]]}
+    return OWN[question]
+
+
+def test_arena_is_a_conversation_judged_on_three_aspects(tmp_path):
     root = tmp_path / "data"
-    hub_file(root, "arena", [[("Describe the rhythm.", "Sinus rhythm at 70 bpm."), ("Any ST changes?", "No.")],
-                             [("Is there a block?", "First-degree AV block."), ("What is the PR?", "240 ms.")]])
+    hub_file(root, "arena", ARENA)
 
     def judge(request: dict) -> str:
         user = request["messages"][1]["content"]
-        assert "[The Start of Ground Truth Answer]" in user and "**Ground Truth Answer:**" in user
-        assert "Any ST changes?" not in user and "What is the PR?" not in user  # only the asked turn is shown
-        if "Sinus rhythm at 70 bpm." in user:
+        row = 0 if "Sinus rhythm at 70 bpm." in user else 1
+        (q1, g1), (q2, g2) = ARENA[row]
+        # the released wrapper (gt_prompt, model_prompt): both turns, the model's own answers, each
+        # fenced as untrusted text with the tag the judge's system message names
+        tag = re.search(r"<(answer-[0-9a-f]{16})>", user).group(1)
+        assert f"<{tag}>" in request["messages"][0]["content"]
+        a1, a2 = (f"<{tag}>\n{OWN[q]}\n</{tag}>" for q in (q1, q2))
+        assert f"**Question:**\n{q1}\n\n**Ground Truth Answer:** {g1}\n\n**Question:**\n{q2}\n\n**Ground Truth Answer:** {g2}" in user
+        assert f"**Question:**\n{q1}\n\n**Model's Response:** {a1}\n\n**Question:**\n{q2}\n\n**Model's Response:** {a2}" in user
+        if row == 0:
             return "{Accuracy: {Score: 8, Explanation: a}, Completeness: {Score: 6, Explanation: b}, Instruction Adherence: {Score: 10, Explanation: c}}"
         return json.dumps({"Accuracy": {"Score": 4}, "Completeness": {"Score": 5}, "InstructionAdherence": {"Score": 9}})
 
-    with OpenAIStub(by_model({"candidate": answers_by_question({"rhythm": "Sinus.", "block": "AV block."}), "default": judge})) as stub:
-        results, _ = cli("ecgbench_arena", root, tmp_path, stub, "judge=local_server")
+    with OpenAIStub(by_model({"candidate": arena_candidate, "default": judge})) as stub:
+        results, samples = cli("ecgbench_arena", root, tmp_path, stub, "judge=local_server")
+        assert stub.stats.requests == 4 + 2  # two turns per item, one verdict per item
+        (tmp_path / "again").mkdir()
+        cli("ecgbench_arena", root, tmp_path / "again", stub, "judge=local_server", f"cache_dir={tmp_path / 'cache'}")
+        assert stub.stats.requests == 6  # the second run: every turn and verdict from the cache
     total = results["metrics"]["ecgbench_arena"]
     assert total["n_scored"] == 2 and total["value"] == pytest.approx((10 * 24 / 3 + 10 * 18 / 3) / 2)
     assert results["metrics"]["ecgbench_arena.InstructionAdherence"]["value"] == pytest.approx(9.5)
+    assert [s["response"] for s in samples] == ["None seen.", "About 240 ms."] and [s["reference"] for s in samples] == ["No.", "240 ms."]
+    assert [m["role"] for m in samples[0]["messages"]] == ["user", "assistant", "user"]
+    assert results["usage"]["requests"] == 4
+
+
+def test_a_failed_later_turn_keeps_the_earlier_ones(tmp_path):
+    root = tmp_path / "data"
+    hub_file(root, "arena", ARENA[:1])
+    refuse = [True]
+
+    def candidate(request: dict) -> str | Reply:
+        if refuse[0] and last_user_text(request) in FIRST:
+            return Reply("bad request", status=400)
+        return arena_candidate(request)
+
+    with OpenAIStub(by_model({"candidate": candidate})) as stub:
+        results, samples = cli("ecgbench_arena", root, tmp_path, stub)
+        assert results["usage"]["failed"] == 1 and samples[0]["response"] is None and "bad request" in samples[0]["error"]
+        assert [m["role"] for m in samples[0]["messages"]] == ["user", "assistant", "user"]  # where the conversation stopped
+        assert stub.stats.requests == 2
+        refuse[0] = False
+        (tmp_path / "again").mkdir()
+        results, samples = cli("ecgbench_arena", root, tmp_path / "again", stub, f"cache_dir={tmp_path / 'cache'}")
+        assert stub.stats.requests == 3  # the first answer came from the cache
+    assert samples[0]["response"] == "None seen." and results["usage"]["cache_hits"] == 1 and results["usage"]["failed"] == 0
 
 
 def test_hub_subset_from_the_datasets_cache_file(tmp_path):
