@@ -21,6 +21,7 @@ from typing import Any
 from harness.metrics.base import Metric
 from harness.models.base import EndpointUnreachable, Model, ModelError, Request, Response, Usage
 from harness.models.retry import safe_url
+from harness.results.attachments import Attachments
 from harness.results.provenance import harness_info
 from harness.results.schema import Results
 from harness.results.writer import write_json_atomic
@@ -89,6 +90,7 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     n_items = 0
     hook = registry.hook
     run_summary = {"task": task.spec.name, "model": model.config.name, "out_dir": str(out_dir)}
+    attachments = Attachments(out_dir)  # images are logged once beside samples.jsonl, not in every line
     hook.harness_run_start(run=run_summary)
 
     def params_of(item: Item) -> dict[str, Any]:
@@ -128,7 +130,8 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
                 turn_key = request_key(identity, messages, params_of(item))
                 response = await ask(item, f"{item.id}/turn-{k}", messages, turn_key, cache.get(turn_key))
             item = replace(item, messages=messages, answers=answers)  # stages (judges) see the whole conversation
-        record: dict[str, Any] = {"id": item.id, "doc_id": item.doc_id, "position": list(item.position), "messages": item.messages, "response": response.text,
+        record: dict[str, Any] = {"id": item.id, "doc_id": item.doc_id, "position": list(item.position), "messages": attachments.compact(item.messages),
+                                  "response": response.text,
                                   "prediction": None, "reference": item.reference, "metrics": {}, "judges": {},
                                   "error": response.error, "cached": response.cached, "meta": item.meta}
         if response.error is not None:

@@ -3,6 +3,7 @@
 The merged ``samples.jsonl`` is the shards' records in the unsharded order, and every metric is
 re-aggregated from the stored per-sample values with the same seed, so the merged
 ``results.json`` equals an unsharded run's in everything but run id, timings and shard fields.
+The shards' attachments (logged images) are copied beside the merged log.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.metrics.aggregate import summarize
 from harness.metrics.base import Unscored
+from harness.results.attachments import copy_attachments
 from harness.results.writer import JsonlWriter, write_json_atomic
 
 # Fields every shard must agree on: the same task, data, prompt, model and settings.
@@ -71,6 +73,7 @@ def merge_shards(run_dirs: list[Path], out_dir: Path, *, registry: Any = None) -
         writer.commit()
     finally:
         writer.close()
+    copy_attachments(run_dirs, out_dir)  # the images the merged lines refer to
 
     seed = int(first["config"].get("seed", 1234))
     merged = json.loads(json.dumps(first))

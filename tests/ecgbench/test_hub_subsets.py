@@ -299,3 +299,42 @@ def test_hub_subset_from_the_datasets_cache_file(tmp_path):
     rows = list(load_chat(arrow, {}))
     assert rows[0]["question"] == "Which rhythm? A. SR B. AF" and rows[0]["answer"] == "A"
     assert rows[0]["image"].endswith("0.png") and rows[0]["record"] == "0"  # datasets keeps the file name
+
+
+def test_images_are_logged_once_beside_the_samples_and_shards_keep_them(tmp_path):
+    """samples.jsonl refers to each picture (attachment://<sha256>.png), stored once per run; a
+    picture two samples share is one file; the merge of a sharded run brings the shards' pictures along."""
+    import base64
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from harness.results.attachments import inline
+
+    root = tmp_path / "data"
+    records = hub_records("csn-test-no-cot", [(q, g) for q, (g, _) in QUESTIONS.items()])
+    records[1]["image"] = records[0]["image"]  # rows 0 and 1 show the same picture
+    (root / "ecgbench" / "hub").mkdir(parents=True)
+    pq.write_table(pa.Table.from_pylist(records), root / "ecgbench" / "hub" / "csn-test-no-cot.parquet")
+    responder = by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()})})
+    with OpenAIStub(responder) as stub:
+        _, samples = cli("ecgbench_csn", root, tmp_path / "whole", stub)
+        for i in range(2):
+            cli("ecgbench_csn", root, tmp_path / f"s{i}", stub, f"shard={i}/2", f"cache_dir={tmp_path / 'whole' / 'cache'}")
+    run_dir = result_files(tmp_path / "whole")[0].parent
+    assert "base64" not in (run_dir / "samples.jsonl").read_text()
+    pictures = [r["image"]["bytes"] for r in records]
+    for sample, picture in zip(samples, pictures):
+        ref = sample["messages"][-1]["content"][0]["image_url"]["url"]
+        assert ref == f"attachment://{hashlib.sha256(picture).hexdigest()}.png"
+        url = inline(sample["messages"], run_dir)[-1]["content"][0]["image_url"]["url"]
+        assert base64.b64decode(url.removeprefix("data:image/png;base64,")) == picture  # the request as it was sent
+    assert len(list((run_dir / "attachments").iterdir())) == 5
+
+    shards = [result_files(tmp_path / f"s{i}")[0].parent for i in range(2)]
+    proc = run_harness("merge", *map(str, shards), "--out", str(tmp_path / "merged"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    merged = [json.loads(x) for x in (tmp_path / "merged" / "samples.jsonl").read_text().splitlines()]
+    assert [s["messages"] for s in merged] == [s["messages"] for s in samples]
+    assert sorted(p.name for p in (tmp_path / "merged" / "attachments").iterdir()) == sorted(p.name for p in (run_dir / "attachments").iterdir())

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from harness.results.attachments import inline
 from tests.conftest import result_files, run_harness
 
 
@@ -26,8 +27,12 @@ def test_closedqa_in_image_signal_text_and_features(use_built_data, tmp_path):
         assert sample["id"] == "06000-closedqa-diagnosis" and sample["response"] is not None
         parts = sample["messages"][-1]["content"]
         seen[results["task"]["modality"]] = parts
+        if results["task"]["modality"] == "image":  # logged once beside the samples; inline() gives the request as sent
+            assert parts[0]["image_url"]["url"].startswith("attachment://") and len(list((path.parent / "attachments").iterdir())) == 1
+            sent = inline(sample["messages"], path.parent)[-1]["content"][0]["image_url"]["url"]
+            assert sent.startswith("data:image/png;base64,iVBORw0KGgo")  # a PNG signature
     assert set(seen) == {"image", "signal_text", "features"}
-    assert seen["image"][0]["type"] == "image_url" and seen["image"][0]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert seen["image"][0]["type"] == "image_url"
     for modality in ("signal_text", "features"):
         assert seen[modality][0]["type"] == "text" and seen[modality][0]["text"] != seen[modality][-1]["text"]
     assert seen["signal_text"][0]["text"] != seen["features"][0]["text"]
