@@ -17,8 +17,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from harness.leaderboard.attachments import SiteAttachments
 from harness.leaderboard.embed import js_call
 from harness.leaderboard.secrets import may_hold_secret, scrub_text
+from harness.results.attachments import SCHEME
 from harness.results.schema import SampleRecord
 
 PAGE_SIZE = 50
@@ -77,8 +79,11 @@ def _iter_lines(path: Path) -> Iterable[tuple[int, str]]:
                 yield number, line
 
 
-def export_samples(samples_path: Path, dest: Path, metrics: list[str], *, page_size: int = PAGE_SIZE) -> SampleExport:
-    """Write ``dest/p0001.js``, ``p0002.js``, ... and return counts and per-sample values."""
+def export_samples(samples_path: Path, dest: Path, metrics: list[str], *, page_size: int = PAGE_SIZE,
+                   attachments: SiteAttachments | None = None) -> SampleExport:
+    """Write ``dest/p0001.js``, ``p0002.js``, ... and return counts and per-sample values.
+
+    With ``attachments``, the images the samples refer to are published for the page to show."""
     dest.mkdir(parents=True, exist_ok=True)
     out = SampleExport(values={m: {} for m in metrics})
     page: list[dict[str, Any]] = []
@@ -101,6 +106,8 @@ def export_samples(samples_path: Path, dest: Path, metrics: list[str], *, page_s
         if may_hold_secret(line):
             data, redacted = scrub_text(data)
             out.secrets_redacted += redacted
+        if attachments is not None and SCHEME in line:
+            data = attachments.publish(data, samples_path.parent)
         out.n_records += 1
         for metric in metrics:
             value = sample_value(record, metric)

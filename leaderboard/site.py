@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from harness.leaderboard import charts, layout
+from harness.leaderboard.attachments import SiteAttachments
 from harness.leaderboard.collect import Rejection, Run, collect_runs
 from harness.leaderboard.dedup import resolve_duplicates
 from harness.leaderboard.embed import safe_json, script_json
@@ -143,6 +144,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
     report.n_superseded = sum(len(v) for v in resolved.superseded.values())
 
     tasks: dict[str, TaskView] = {}
+    attachments = SiteAttachments(site)  # the images samples showed, one copy for the whole site
     for (model, task_key), run in sorted(resolved.current.items()):
         info = run.results.task
         view = tasks.get(task_key)
@@ -164,7 +166,8 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
         href = None
         if run.samples_path is not None:
             export = export_samples(
-                run.samples_path, site / layout.samples_dir(model, task_key), list(run.results.metrics), page_size=page_size
+                run.samples_path, site / layout.samples_dir(model, task_key), list(run.results.metrics), page_size=page_size,
+                attachments=attachments,
             )
             report.n_sample_pages += export.n_pages
             report.warnings += export.bad_lines[:20]
@@ -195,6 +198,9 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
             )
             if is_mean(result.value, export.values.get(metric, {})):
                 view.mean_metrics.setdefault(metric, set()).add(model)
+    report.warnings += attachments.refused[:20]
+    if len(attachments.refused) > 20:
+        report.warnings.append(f"{len(attachments.refused) - 20} more sample images not published")
 
     for view in tasks.values():
         compare(view)
@@ -314,6 +320,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
                 "records": export.n_records,
                 "pageSize": page_size,
                 "metrics": view.metrics,
+                "root": "../" * layout.samples_page(model, view.key).count("/"),  # published images are under root/attachments
             }
             write(
                 layout.samples_page(model, view.key),

@@ -23,6 +23,7 @@ FOLDER = "attachments"
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,")
 _EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 _MIMES = {ext: mime for mime, ext in _EXTENSIONS.items()}
+NAME = re.compile(r"[0-9a-f]{64}\.(?:png|jpg|gif|webp)")  # what a stored attachment is called
 
 
 class Attachments:

@@ -31,6 +31,20 @@
     wrap.appendChild(el("pre", "text", asText(value)));
     parent.appendChild(wrap);
   }
+  // an image the build published (name = its sha256, checked at build time); nothing else becomes an <img>
+  var PUBLISHED = /^attachments\/[0-9a-f]{64}\.(png|jpg|gif|webp)$/;
+  function contentPart(part) {
+    if (part && part.type === "text") return el("pre", "text", asText(part.text));
+    var image = part && part.type === "image_url" ? part.image_url : null;
+    if (image && typeof image.site_path === "string" && PUBLISHED.test(image.site_path)) {
+      var img = el("img", "attachment");
+      img.alt = "image shown to the model";
+      img.loading = "lazy";
+      img.src = config.root + image.site_path;
+      return img;
+    }
+    return el("pre", "text", "[" + asText(part && part.type) + "] " + asText(part && (part.image_url || part.input_audio || "")));
+  }
   function messages(parent, msgs) {
     if (!msgs || !msgs.length) return;
     var wrap = el("div", "field messages");
@@ -38,14 +52,13 @@
     msgs.forEach(function (m) {
       var row = el("div", "msg");
       row.appendChild(el("span", "role", asText(m.role)));
-      var content = m.content;
-      if (Array.isArray(content)) {
-        content = content.map(function (part) {
-          if (part && part.type === "text") return part.text;
-          return "[" + asText(part && part.type) + "] " + asText(part && (part.image_url || part.input_audio || ""));
-        }).join("\n");
+      if (Array.isArray(m.content)) {
+        var parts = el("div", "parts");
+        m.content.forEach(function (part) { parts.appendChild(contentPart(part)); });
+        row.appendChild(parts);
+      } else {
+        row.appendChild(el("pre", "text", asText(m.content)));
       }
-      row.appendChild(el("pre", "text", asText(content)));
       wrap.appendChild(row);
     });
     parent.appendChild(wrap);

@@ -64,6 +64,7 @@ class RunPlan:
     task_extra: dict = field(default_factory=dict)  # e.g. {"limit": 20} or {"shard": [0, 2]}
     n_records: int | None = None  # records in the data file (default: n)
     run_id: str | None = None
+    images: dict[int, str] = field(default_factory=dict)  # sample index -> attachment name its prompt shows
 
 
 def write_run(directory: Path, plan: RunPlan) -> Results:
@@ -88,9 +89,12 @@ def write_run(directory: Path, plan: RunPlan) -> Results:
         for i, sid in enumerate(ids):
             question = f"Question {i} for {plan.task}: what does a prolonged QT interval suggest?"
             response = plan.responses.get(i, f"{plan.model} answer {i}: consider electrolyte imbalance.")
+            user: object = question
+            if i in plan.images:  # as the runner logs an image: a reference into the run's attachments/
+                user = [{"type": "image_url", "image_url": {"url": f"attachment://{plan.images[i]}"}}, {"type": "text", "text": question}]
             record = SampleRecord(
                 id=sid,
-                messages=[{"role": "system", "content": "You are a cardiologist."}, {"role": "user", "content": question}],
+                messages=[{"role": "system", "content": "You are a cardiologist."}, {"role": "user", "content": user}],
                 response=response,
                 prediction=response,
                 reference=f"Reference answer {i}.",
@@ -141,6 +145,36 @@ def write_run(directory: Path, plan: RunPlan) -> Results:
 ECGQA = [MetricPlan("bleu_1", 0.2, 0.1), MetricPlan("rouge_l", 0.25, 0.1), MetricPlan("meteor", 0.3, 0.1)]
 
 
+def png(width: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, 12), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PROBE_PNG = png(30)
+PROBE_IMAGE = hashlib.sha256(PROBE_PNG).hexdigest() + ".png"
+
+
+def probe_images(run_dir: Path, root: Path) -> dict[int, str]:
+    """Samples 0 and 1 share a real image; 2 names a missing file; 3 a file whose bytes are not its
+    name; 4 a symlink to an image outside the run. Only the first may be published."""
+    folder = run_dir / "attachments"
+    folder.mkdir(parents=True)
+    (folder / PROBE_IMAGE).write_bytes(PROBE_PNG)
+    other = png(31)
+    tampered = hashlib.sha256(other).hexdigest() + ".png"
+    (folder / tampered).write_bytes(png(32))
+    outside = root / "elsewhere.png"
+    outside.write_bytes(png(33))
+    linked = hashlib.sha256(png(33)).hexdigest() + ".png"
+    (folder / linked).symlink_to(outside)
+    return {0: PROBE_IMAGE, 1: PROBE_IMAGE, 2: "0" * 64 + ".png", 3: tampered, 4: linked}
+
+
 def make_runs(root: Path) -> dict[str, Results]:
     """Several models and tasks, one malformed file, one older duplicate, an XSS sample, secrets."""
     out: dict[str, Results] = {}
@@ -170,9 +204,10 @@ def make_runs(root: Path) -> dict[str, Results]:
             root / model / "heartcare_signal_prediction",
             RunPlan(model, "heartcare_signal_prediction", "Heartcare-Bench", mse, n=30, seed=20 + k),
         )
-    # a task only one model ran, in no known benchmark
+    # a task only one model ran, in no known benchmark; its prompts show images (see probe_images)
+    probe = root / "gamma" / "custom_probe"
     out["gamma/custom_probe"] = write_run(
-        root / "gamma" / "custom_probe", RunPlan("gamma", "custom_probe", None, [MetricPlan("accuracy", 0.5, 0.3)], n=10, seed=7)
+        probe, RunPlan("gamma", "custom_probe", None, [MetricPlan("accuracy", 0.5, 0.3)], n=10, seed=7, images=probe_images(probe, root))
     )
     # an older duplicate of alpha-7b on ecgqa_ck (must be superseded by the newer run above)
     out["old"] = write_run(

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from harness.leaderboard import layout
-from lb_runs_factory import XSS
+from lb_runs_factory import PROBE_IMAGE, XSS
 
 pytestmark = pytest.mark.slow  # drives a real browser (~10 s in total)
 
@@ -114,6 +114,20 @@ def test_xss_sample_renders_as_inert_text(built, page):
     page.wait_for_timeout(200)  # give an injected onerror handler every chance to fire
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert page.locator("#samples img, #samples script").count() == 0
+
+
+def test_sample_page_shows_the_images_the_model_saw(built, page):
+    site, _, _ = built
+    page.goto(url(site, layout.samples_page("gamma", "custom_probe")) + "#p=1")
+    page.wait_for_selector("article.sample")
+    images = page.locator("#samples img.attachment")
+    expect(images).to_have_count(2)  # samples 0 and 1; the refused references stay text
+    for k in range(2):
+        assert images.nth(k).get_attribute("src").endswith(f"attachments/{PROBE_IMAGE}")
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=images.nth(k).element_handle())
+        assert images.nth(k).evaluate("img => img.naturalWidth") == 30
+    third = page.locator("article.sample").nth(2).locator(".msg").nth(1).inner_text()
+    assert "[image_url]" in third and "attachment://" in third
 
 
 def test_task_page_shows_reported_numbers_labelled(built, page):

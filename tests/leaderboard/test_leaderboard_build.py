@@ -14,13 +14,15 @@ import pytest
 from harness.leaderboard import build_site, layout
 from harness.leaderboard.paired import paired_bootstrap
 from harness.leaderboard.site import BuildError
-from lb_runs_factory import FAKE_BEARER, FAKE_KEY, XSS, ECGQA, RunPlan, write_run
+from lb_runs_factory import FAKE_BEARER, FAKE_KEY, PROBE_IMAGE, PROBE_PNG, XSS, ECGQA, RunPlan, write_run
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def site_text(site: Path) -> dict[str, str]:
-    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*") if p.is_file()}
+    """Every text file of the site (the published sample images are checked in their own test)."""
+    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*")
+            if p.is_file() and p.parent.name != "attachments"}
 
 
 def test_malformed_file_is_rejected_by_name_and_key_and_the_rest_is_built(built):
@@ -74,6 +76,21 @@ def test_xss_payload_only_appears_escaped(built):
     assert "\\u003cscript\\u003ewindow.__xss=1\\u003c/script\\u003e" in chunk
     payload = json.loads(re.match(r"LB\.receiveChunk\(1,(.*)\);\s*$", chunk, re.S).group(1))
     assert payload[3]["response"] == XSS
+
+
+def test_sample_images_are_published_once_and_only_when_genuine(built):
+    """The probe run's samples 0 and 1 share a real image: one copy on the site. A missing file, a
+    file whose bytes are not its name, and a symlink out of the run are refused and reported."""
+    site, report, _ = built
+    assert [p.name for p in (site / "attachments").iterdir()] == [PROBE_IMAGE]
+    assert (site / "attachments" / PROBE_IMAGE).read_bytes() == PROBE_PNG
+    chunk = (site / layout.samples_dir("gamma", "custom_probe") / "p0001.js").read_text()
+    records = json.loads(re.match(r"LB\.receiveChunk\(1,(.*)\);\s*$", chunk, re.S).group(1))
+    paths = [r["messages"][1]["content"][0]["image_url"].get("site_path") for r in records[:5]]
+    assert paths == [f"attachments/{PROBE_IMAGE}"] * 2 + [None] * 3
+    refused = [w for w in report.warnings if "gamma/custom_probe/attachments/" in w]
+    assert len(refused) == 3 and sum("do not match its name" in w for w in refused) == 1
+    assert sum("not a regular file" in w for w in refused) == 2  # the missing one and the symlink
 
 
 def test_pages_are_self_contained_with_relative_links(built):
