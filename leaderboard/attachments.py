@@ -26,6 +26,7 @@ class SiteAttachments:
     def __init__(self, site: Path):
         self.folder = site / FOLDER
         self._published: set[str] = set()
+        self._refused: set[tuple[Path, str]] = set()  # (run dir, name): checked once, however many samples refer to it
         self.refused: list[str] = []  # why references were left as text, for the build report
 
     def publish(self, record: dict[str, Any], run_dir: Path) -> dict[str, Any]:
@@ -47,8 +48,12 @@ class SiteAttachments:
         if not (isinstance(url, str) and url.startswith(SCHEME)):
             return part
         name = url[len(SCHEME):]
-        if name not in self._published and not self._copy(name, run_dir):
-            return part
+        if name not in self._published:
+            if (run_dir, name) in self._refused:
+                return part
+            if not self._copy(name, run_dir):
+                self._refused.add((run_dir, name))
+                return part
         return {**part, "image_url": {**image, "site_path": f"{FOLDER}/{name}"}}
 
     def _copy(self, name: str, run_dir: Path) -> bool:

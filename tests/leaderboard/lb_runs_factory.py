@@ -160,8 +160,8 @@ PROBE_IMAGE = hashlib.sha256(PROBE_PNG).hexdigest() + ".png"
 
 
 def probe_images(run_dir: Path, root: Path) -> dict[int, str]:
-    """Samples 0 and 1 share a real image; 2 names a missing file; 3 a file whose bytes are not its
-    name; 4 a symlink to an image outside the run. Only the first may be published."""
+    """Samples 0 and 1 share a real image; 2 and 5 name a missing file; 3 a file whose bytes are not
+    its name; 4 a symlink to an image outside the run. Only the first may be published."""
     folder = run_dir / "attachments"
     folder.mkdir(parents=True)
     (folder / PROBE_IMAGE).write_bytes(PROBE_PNG)
@@ -172,7 +172,7 @@ def probe_images(run_dir: Path, root: Path) -> dict[int, str]:
     outside.write_bytes(png(33))
     linked = hashlib.sha256(png(33)).hexdigest() + ".png"
     (folder / linked).symlink_to(outside)
-    return {0: PROBE_IMAGE, 1: PROBE_IMAGE, 2: "0" * 64 + ".png", 3: tampered, 4: linked}
+    return {0: PROBE_IMAGE, 1: PROBE_IMAGE, 2: "0" * 64 + ".png", 3: tampered, 4: linked, 5: "0" * 64 + ".png"}
 
 
 def make_runs(root: Path) -> dict[str, Results]:

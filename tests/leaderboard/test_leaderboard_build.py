@@ -79,16 +79,16 @@ def test_xss_payload_only_appears_escaped(built):
 
 
 def test_sample_images_are_published_once_and_only_when_genuine(built):
-    """The probe run's samples 0 and 1 share a real image: one copy on the site. A missing file, a
-    file whose bytes are not its name, and a symlink out of the run are refused and reported."""
+    """The probe run's samples 0 and 1 share a real image: one copy on the site. A missing file (named
+    by two samples), a file whose bytes are not its name, and a symlink out of the run are refused and reported."""
     site, report, _ = built
     assert [p.name for p in (site / "attachments").iterdir()] == [PROBE_IMAGE]
     assert (site / "attachments" / PROBE_IMAGE).read_bytes() == PROBE_PNG
     chunk = (site / layout.samples_dir("gamma", "custom_probe") / "p0001.js").read_text()
     records = json.loads(re.match(r"LB\.receiveChunk\(1,(.*)\);\s*$", chunk, re.S).group(1))
-    paths = [r["messages"][1]["content"][0]["image_url"].get("site_path") for r in records[:5]]
-    assert paths == [f"attachments/{PROBE_IMAGE}"] * 2 + [None] * 3
-    refused = [w for w in report.warnings if "gamma/custom_probe/attachments/" in w]
+    paths = [r["messages"][1]["content"][0]["image_url"].get("site_path") for r in records[:6]]
+    assert paths == [f"attachments/{PROBE_IMAGE}"] * 2 + [None] * 4
+    refused = [w for w in report.warnings if "gamma/custom_probe/attachments/" in w]  # each file once, however often referred to
     assert len(refused) == 3 and sum("do not match its name" in w for w in refused) == 1
     assert sum("not a regular file" in w for w in refused) == 2  # the missing one and the symlink
 
