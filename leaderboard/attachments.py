@@ -15,9 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from harness.images import MEDIA_TYPES, sniff
 from harness.results.attachments import FOLDER, NAME, SCHEME
-
-_SIGNATURES = {"png": (b"\x89PNG\r\n\x1a\n",), "jpg": (b"\xff\xd8\xff",), "gif": (b"GIF87a", b"GIF89a"), "webp": (b"RIFF",)}
 
 
 class SiteAttachments:
@@ -66,7 +65,7 @@ class SiteAttachments:
             return False
         data = source.read_bytes()
         ext = name.rsplit(".", 1)[1]
-        if hashlib.sha256(data).hexdigest() != name.split(".")[0] or not data.startswith(_SIGNATURES[ext]):
+        if hashlib.sha256(data).hexdigest() != name.split(".")[0] or sniff(data) != MEDIA_TYPES[ext]:
             self.refused.append(f"{source}: its bytes do not match its name (sha256 and {ext.upper()} signature)")
             return False
         self.folder.mkdir(parents=True, exist_ok=True)

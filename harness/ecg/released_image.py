@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import DataError
+from harness.images import sniff
 
 if TYPE_CHECKING:
     from harness.task.dataset import Doc
 
 RELEASED_IMAGE = "released_image"
 
-_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"), (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
 
 
 def image_field(spec: dict[str, Any]) -> str:
@@ -88,9 +88,7 @@ def image_part(doc: Doc, spec: dict[str, Any], data_dir: Path | None) -> dict[st
 
 
 def media_type(data: bytes, *, sample: str) -> str:
-    for signature, kind in _SIGNATURES:
-        if data.startswith(signature):
-            return kind
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
+    kind = sniff(data)
+    if kind is not None:
+        return kind
     raise DataError(f"sample {sample}: its released image is not a PNG, JPEG, GIF or WebP file (it starts with {data[:12]!r})")

@@ -18,11 +18,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from harness.images import EXTENSIONS, MEDIA_TYPES
+
 SCHEME = "attachment://"
 FOLDER = "attachments"
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+);base64,")
-_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
-_MIMES = {ext: mime for mime, ext in _EXTENSIONS.items()}
 NAME = re.compile(r"[0-9a-f]{64}\.(?:png|jpg|gif|webp)")  # what a stored attachment is called
 
 
@@ -45,10 +45,10 @@ class Attachments:
         image = part.get("image_url")
         url = image.get("url") if isinstance(image, dict) else image
         match = _DATA_URL.match(url) if isinstance(url, str) else None
-        if match is None or match.group("mime").lower() not in _EXTENSIONS:
+        if match is None or match.group("mime").lower() not in EXTENSIONS:
             return part
         data = base64.b64decode(url[match.end():])
-        name = f"{hashlib.sha256(data).hexdigest()}.{_EXTENSIONS[match.group('mime').lower()]}"
+        name = f"{hashlib.sha256(data).hexdigest()}.{EXTENSIONS[match.group('mime').lower()]}"
         if name not in self._stored:
             self._write(name, data)
             self._stored.add(name)
@@ -74,7 +74,7 @@ def inline(messages: list[dict[str, Any]], run_dir: Path) -> list[dict[str, Any]
             return p
         name = url[len(SCHEME):]
         data = (Path(run_dir) / FOLDER / name).read_bytes()
-        data_url = f"data:{_MIMES[name.rsplit('.', 1)[-1]]};base64,{base64.b64encode(data).decode()}"
+        data_url = f"data:{MEDIA_TYPES[name.rsplit('.', 1)[-1]]};base64,{base64.b64encode(data).decode()}"
         return {**p, "image_url": {**image, "url": data_url} if isinstance(image, dict) else data_url}
 
     return [{**m, "content": [part(p) for p in m["content"]]} if isinstance(m.get("content"), list) else m for m in messages]

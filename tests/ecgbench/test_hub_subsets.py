@@ -171,6 +171,10 @@ def test_released_image_bytes_are_checked():
     assert image_part(jpeg, spec, None)["image_url"]["url"].startswith("data:image/jpeg;base64,")
     with pytest.raises(DataError, match="sample b: its released image is not a PNG"):
         image_part(Doc("b", {"image": {"bytes": b"<html>", "path": "b.png"}}), spec, None)
+    webp = Doc("w", {"image_bytes": b"RIFF\x10\x00\x00\x00WEBPVP8 " + b"0" * 8})
+    assert image_part(webp, spec, None)["image_url"]["url"].startswith("data:image/webp;base64,")
+    with pytest.raises(DataError, match="sample v: its released image is not a PNG"):  # RIFF, but a WAVE file
+        image_part(Doc("v", {"image_bytes": b"RIFF\x10\x00\x00\x00WAVEfmt " + b"0" * 8}), spec, None)
     assert missing_image(Doc("c", {"image": "c.png", "image_bytes": None}), spec, None) == ["c.png"]
     assert missing_image(Doc("d", {}), spec, None) == ["(no image in the record)"]
 
