@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.images import MEDIA_TYPES, sniff
-from harness.results.attachments import FOLDER, NAME, SCHEME
+from harness.results.attachments import FOLDER, NAME, SCHEME, map_image_parts
 
 
 class SiteAttachments:
@@ -33,18 +33,11 @@ class SiteAttachments:
         messages = record.get("messages")
         if not isinstance(messages, list):
             return record
-        out = []
-        for message in messages:
-            content = message.get("content") if isinstance(message, dict) else None
-            if isinstance(content, list):
-                message = {**message, "content": [self._part(p, run_dir) for p in content]}
-            out.append(message)
-        return {**record, "messages": out}
+        return {**record, "messages": map_image_parts(messages, lambda part, url: self._part(part, url, run_dir))}
 
-    def _part(self, part: Any, run_dir: Path) -> Any:
-        image = part.get("image_url") if isinstance(part, dict) and part.get("type") == "image_url" else None
-        url = image.get("url") if isinstance(image, dict) else None
-        if not (isinstance(url, str) and url.startswith(SCHEME)):
+    def _part(self, part: dict[str, Any], url: str, run_dir: Path) -> dict[str, Any]:
+        image = part["image_url"]
+        if not (isinstance(image, dict) and url.startswith(SCHEME)):
             return part
         name = url[len(SCHEME):]
         if name not in self._published:

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 RELEASED_IMAGE = "released_image"
 
 
-
 def image_field(spec: dict[str, Any]) -> str:
     return str(spec.get("image") or "image")
 

@@ -15,6 +15,7 @@ import hashlib
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,16 +36,10 @@ class Attachments:
 
     def compact(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """``messages`` with every inline image replaced by its reference (the same list when there is none)."""
-        if not any(isinstance(m.get("content"), list) for m in messages):  # plain text: the common case, no copy
-            return messages
-        return [{**m, "content": [self._part(p) for p in m["content"]]} if isinstance(m.get("content"), list) else m for m in messages]
+        return map_image_parts(messages, self._part)
 
-    def _part(self, part: Any) -> Any:
-        if not (isinstance(part, dict) and part.get("type") == "image_url"):
-            return part
-        image = part.get("image_url")
-        url = image.get("url") if isinstance(image, dict) else image
-        match = _DATA_URL.match(url) if isinstance(url, str) else None
+    def _part(self, part: dict[str, Any], url: str) -> dict[str, Any]:
+        match = _DATA_URL.match(url)
         if match is None or match.group("mime").lower() not in EXTENSIONS:
             return part
         data = base64.b64decode(url[match.end():])
@@ -52,8 +47,7 @@ class Attachments:
         if name not in self._stored:
             self._write(name, data)
             self._stored.add(name)
-        ref = SCHEME + name
-        return {**part, "image_url": {**image, "url": ref} if isinstance(image, dict) else ref}
+        return with_url(part, SCHEME + name)
 
     def _write(self, name: str, data: bytes) -> None:
         path = self.folder / name
@@ -67,17 +61,40 @@ class Attachments:
 
 def inline(messages: list[dict[str, Any]], run_dir: Path) -> list[dict[str, Any]]:
     """The logged ``messages`` of a sample with their images as data URLs again (the request as sent)."""
-    def part(p: Any) -> Any:
-        image = p.get("image_url") if isinstance(p, dict) and p.get("type") == "image_url" else None
-        url = image.get("url") if isinstance(image, dict) else image
-        if not (isinstance(url, str) and url.startswith(SCHEME)):
+    def part(p: dict[str, Any], url: str) -> dict[str, Any]:
+        if not url.startswith(SCHEME):
             return p
         name = url[len(SCHEME):]
         data = (Path(run_dir) / FOLDER / name).read_bytes()
-        data_url = f"data:{MEDIA_TYPES[name.rsplit('.', 1)[-1]]};base64,{base64.b64encode(data).decode()}"
-        return {**p, "image_url": {**image, "url": data_url} if isinstance(image, dict) else data_url}
+        return with_url(p, f"data:{MEDIA_TYPES[name.rsplit('.', 1)[-1]]};base64,{base64.b64encode(data).decode()}")
 
-    return [{**m, "content": [part(p) for p in m["content"]]} if isinstance(m.get("content"), list) else m for m in messages]
+    return map_image_parts(messages, part)
+
+
+def map_image_parts(messages: list[Any], change: Callable[[dict[str, Any], str], dict[str, Any]]) -> list[Any]:
+    """``messages`` with ``change(part, url)`` applied to every ``image_url`` content part that has a
+    url string; the same list when no message has content parts (plain text, the common case).
+    Malformed entries (e.g. in a submitted log) are passed through untouched."""
+    def part(p: Any) -> Any:
+        if isinstance(p, dict) and p.get("type") == "image_url":
+            image = p.get("image_url")
+            url = image.get("url") if isinstance(image, dict) else image
+            if isinstance(url, str):
+                return change(p, url)
+        return p
+
+    def has_parts(m: Any) -> bool:
+        return isinstance(m, dict) and isinstance(m.get("content"), list)
+
+    if not any(has_parts(m) for m in messages):
+        return messages
+    return [{**m, "content": [part(p) for p in m["content"]]} if has_parts(m) else m for m in messages]
+
+
+def with_url(part: dict[str, Any], url: str) -> dict[str, Any]:
+    """An ``image_url`` part pointing at ``url`` (either form: ``{"url": ...}`` or the bare string)."""
+    image = part["image_url"]
+    return {**part, "image_url": {**image, "url": url} if isinstance(image, dict) else url}
 
 
 def copy_attachments(run_dirs: list[Path], out_dir: Path) -> int:
