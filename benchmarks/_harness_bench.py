@@ -35,7 +35,9 @@ def start_server(cmd: list[str]) -> tuple[subprocess.Popen, str]:
 
 def start_stub(latency: float, extra: list[str] = ()) -> tuple[subprocess.Popen, str]:
     """``python -m harness.testing.openai_stub`` on a free port; returns (process, base_url)."""
-    return start_server([sys.executable, "-m", "harness.testing.openai_stub", "--port", "0", "--latency", str(latency), *extra])
+    return start_server(
+        [sys.executable, "-m", "harness.testing.openai_stub", "--port", "0", "--latency", str(latency), *extra]
+    )
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -68,7 +70,11 @@ async def drive_lean(base_url: str, concurrency: int, total: int, warmup: int = 
         for i in counter:
             if i == warmup:
                 start_time = time.perf_counter()
-            body = {"model": "stub", "messages": [{"role": "user", "content": f"question {i}: what is the rhythm?"}], "max_tokens": 16}
+            body = {
+                "model": "stub",
+                "messages": [{"role": "user", "content": f"question {i}: what is the rhythm?"}],
+                "max_tokens": 16,
+            }
             answer = await pool.post(fastjson.dumps(body))
             if answer.status != 200 or b'"choices"' not in answer.body:
                 errors += 1

@@ -32,13 +32,17 @@ from _harness_bench import start_stub  # noqa: E402
 TARGET_OPENAI_COMPAT = 1100.0  # req/s at C=64, L=50 ms on 2 cores
 
 
-
-
 def request(i: int) -> Request:
-    return Request(id=str(i), messages=[{"role": "user", "content": f"question {i}: what is the rhythm?"}], params={"max_tokens": 16})
+    return Request(
+        id=str(i),
+        messages=[{"role": "user", "content": f"question {i}: what is the rhythm?"}],
+        params={"max_tokens": 16},
+    )
 
 
-async def closed_loop(call: Callable[[int], Awaitable[bool]], concurrency: int, total: int, warmup: int) -> tuple[float, float, int]:
+async def closed_loop(
+    call: Callable[[int], Awaitable[bool]], concurrency: int, total: int, warmup: int
+) -> tuple[float, float, int]:
     """(wall seconds, client CPU seconds, errors) for ``total`` calls after ``warmup`` calls."""
     counter = iter(range(total + warmup))
     errors = 0
@@ -77,11 +81,15 @@ async def run_raw(base_url: str, concurrency: int, total: int, warmup: int) -> t
         return await closed_loop(call, concurrency, total, warmup)
 
 
-async def run_backend(backend: str, base_url: str, concurrency: int, total: int, warmup: int) -> tuple[float, float, int]:
+async def run_backend(
+    backend: str, base_url: str, concurrency: int, total: int, warmup: int
+) -> tuple[float, float, int]:
     from harness.plugins.models import harness_model_backends
 
     model_id = "openai/stub" if backend == "litellm" else "stub"
-    config = ModelConfig(name=f"bench_{backend}", backend=backend, model=model_id, base_url=base_url, concurrency=concurrency)
+    config = ModelConfig(
+        name=f"bench_{backend}", backend=backend, model=model_id, base_url=base_url, concurrency=concurrency
+    )
     model = dict(harness_model_backends())[backend](config)
 
     async def call(i: int) -> bool:
@@ -101,7 +109,12 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000, help="measured requests per client (after a warm-up)")
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--clients", default="raw,openai_compat,litellm")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds over the fast clients (raw, openai_compat), median reported; litellm runs once")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds over the fast clients (raw, openai_compat), median reported; litellm runs once",
+    )
     args = parser.parse_args()
 
     proc, base_url = start_stub(args.latency, ["--responder", "fixed:sinus rhythm"])
@@ -116,13 +129,17 @@ def main() -> int:
                 if client == "raw":
                     runs[client].append(asyncio.run(run_raw(base_url, args.concurrency, args.requests, args.warmup)))
                 else:
-                    runs[client].append(asyncio.run(run_backend(client, base_url, args.concurrency, args.requests, args.warmup)))
+                    runs[client].append(
+                        asyncio.run(run_backend(client, base_url, args.concurrency, args.requests, args.warmup))
+                    )
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
 
-    print(f"backend throughput: C={args.concurrency} L={args.latency * 1000:g} ms, {args.requests} requests per client "
-          f"(+{args.warmup} warm-up), stub in its own process, os.cpu_count()={os.cpu_count()}")
+    print(
+        f"backend throughput: C={args.concurrency} L={args.latency * 1000:g} ms, {args.requests} requests per client "
+        f"(+{args.warmup} warm-up), stub in its own process, os.cpu_count()={os.cpu_count()}"
+    )
     print(f"C/L ceiling: {ceiling:.0f} req/s; median of {args.repeat} interleaved runs (litellm: 1 run)")
     rows = []
     for client, results in runs.items():
@@ -131,8 +148,10 @@ def main() -> int:
     raw_rps = next((r[1] for r in rows if r[0] == "raw"), None)
     for client, rps, wall, cpu, errors in rows:
         vs_raw = f"  {rps / raw_rps:6.1%} of raw aiohttp" if raw_rps else ""
-        print(f"  {client:14s} {rps:8.1f} req/s  {rps / ceiling:6.1%} of ceiling{vs_raw}  wall {wall:5.2f} s  "
-              f"client CPU {cpu * 1000 / args.requests:5.2f} ms/request  errors {errors}")
+        print(
+            f"  {client:14s} {rps:8.1f} req/s  {rps / ceiling:6.1%} of ceiling{vs_raw}  wall {wall:5.2f} s  "
+            f"client CPU {cpu * 1000 / args.requests:5.2f} ms/request  errors {errors}"
+        )
     compat = next((r for r in rows if r[0] == "openai_compat"), None)
     ok = all(r[4] == 0 for r in rows)
     if compat:

@@ -58,7 +58,9 @@ def main() -> None:
     t = time.perf_counter()
     signal_text(ecg)
     print(f"signal_text, first call:                   {time.perf_counter() - t:7.3f} s")
-    print(f"signal_text, warm:                         {statistics.median(_time(lambda: signal_text(ecg), args.repeat)):7.3f} s")
+    print(
+        f"signal_text, warm:                         {statistics.median(_time(lambda: signal_text(ecg), args.repeat)):7.3f} s"
+    )
 
     with tempfile.TemporaryDirectory() as cache:
         t = time.perf_counter()

@@ -38,14 +38,32 @@ from harness.runner.loop import run  # noqa: E402
 TARGET = 0.90
 
 
-def harness_run(base_url: str, *, task: str, samples: int, concurrency: int, extra: list[str] = (),
-                env: dict[str, str] | None = None) -> dict:
+def harness_run(
+    base_url: str,
+    *,
+    task: str,
+    samples: int,
+    concurrency: int,
+    extra: list[str] = (),
+    env: dict[str, str] | None = None,
+) -> dict:
     """One CLI run with a fresh cache and run dir; returns its results.json plus the process wall time."""
     with tempfile.TemporaryDirectory(prefix="harness-bench-") as tmp:
         out = Path(tmp) / "run"
-        cmd = [sys.executable, "-m", "harness", f"+task={task}", "model=local_server", "model.model=stub",
-               f"limit={samples}", f"concurrency={concurrency}", f"model.concurrency={concurrency}",
-               f"cache_dir={tmp}/cache", f"hydra.run.dir={out}", *extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "harness",
+            f"+task={task}",
+            "model=local_server",
+            "model.model=stub",
+            f"limit={samples}",
+            f"concurrency={concurrency}",
+            f"model.concurrency={concurrency}",
+            f"cache_dir={tmp}/cache",
+            f"hydra.run.dir={out}",
+            *extra,
+        ]
         run_env = {**os.environ, "HARNESS_BASE_URL": base_url, "HARNESS_DATA_DIR": str(data_dir()), **(env or {})}
         t0 = time.perf_counter()
         done = subprocess.run(cmd, env=run_env, capture_output=True, text=True)
@@ -66,6 +84,7 @@ async def raw_client(base_url: str, concurrency: int, total: int) -> float:
     url = base_url + "/chat/completions"
     counter = iter(range(total))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
+
         async def worker() -> None:
             for i in counter:
                 body = {"model": "stub", "messages": [{"role": "user", "content": f"question {i}"}], "max_tokens": 16}
@@ -79,8 +98,10 @@ async def raw_client(base_url: str, concurrency: int, total: int) -> float:
 
 def _describe(res: dict) -> str:
     t = res["timings"]
-    return (f"{t['wall_s']:.2f} s; scoring in a {t.get('scoring_mode', '?')}, metric set-up {t.get('prepare_s', 0):.2f} s "
-            f"overlapping the requests, scoring {t.get('scoring_s', 0):.2f} s) | whole process incl. start-up {res['_process_wall_s']:.2f} s")
+    return (
+        f"{t['wall_s']:.2f} s; scoring in a {t.get('scoring_mode', '?')}, metric set-up {t.get('prepare_s', 0):.2f} s "
+        f"overlapping the requests, scoring {t.get('scoring_s', 0):.2f} s) | whole process incl. start-up {res['_process_wall_s']:.2f} s"
+    )
 
 
 def main() -> int:
@@ -93,8 +114,10 @@ def main() -> int:
     parser.add_argument("--no-cold", action="store_true", help="skip the round with an empty user cache")
     ns = parser.parse_args()
     ceiling = ns.concurrency / ns.latency
-    print(f"harness throughput: task {ns.task}, {ns.samples} samples, C={ns.concurrency}, L={ns.latency * 1000:.0f} ms, "
-          f"ceiling C/L = {ceiling:,.0f} req/s")
+    print(
+        f"harness throughput: task {ns.task}, {ns.samples} samples, C={ns.concurrency}, L={ns.latency * 1000:.0f} ms, "
+        f"ceiling C/L = {ceiling:,.0f} req/s"
+    )
     print(f"before: {load()}", flush=True)
     proc, base_url = start_stub(ns.latency)
     harness_rps, process_rps, raw_rps, lean_rps = [], [], [], []
@@ -105,19 +128,36 @@ def main() -> int:
             lean_rps.append(ns.samples / lean_wall)
             res = harness_run(base_url, task=ns.task, samples=ns.samples, concurrency=ns.concurrency)
             n = res["task"]["n_samples"]
-            if n != ns.samples or res["_n_lines"] != n or res["usage"]["failed"] or res["usage"]["requests"] + res["usage"]["cache_hits"] != n:
+            if (
+                n != ns.samples
+                or res["_n_lines"] != n
+                or res["usage"]["failed"]
+                or res["usage"]["requests"] + res["usage"]["cache_hits"] != n
+            ):
                 raise SystemExit(f"incomplete run: {n} samples, {res['_n_lines']} lines, usage {res['usage']}")
             wall = res["timings"]["wall_s"]
             harness_rps.append(n / wall)
             process_rps.append(n / res["_process_wall_s"])
-            print(f"  round {round_ + 1}: raw aiohttp {raw_rps[-1]:,.0f} req/s | harness client alone {lean_rps[-1]:,.0f} req/s | "
-                  f"harness evaluate {harness_rps[-1]:,.0f} req/s "
-                  f"({_describe(res)}", flush=True)
+            print(
+                f"  round {round_ + 1}: raw aiohttp {raw_rps[-1]:,.0f} req/s | harness client alone {lean_rps[-1]:,.0f} req/s | "
+                f"harness evaluate {harness_rps[-1]:,.0f} req/s "
+                f"({_describe(res)}",
+                flush=True,
+            )
         if not ns.no_cold:
             with tempfile.TemporaryDirectory(prefix="harness-cold-cache-") as cold_dir:
-                cold = harness_run(base_url, task=ns.task, samples=ns.samples, concurrency=ns.concurrency, env={"HARNESS_CACHE_DIR": cold_dir})
+                cold = harness_run(
+                    base_url,
+                    task=ns.task,
+                    samples=ns.samples,
+                    concurrency=ns.concurrency,
+                    env={"HARNESS_CACHE_DIR": cold_dir},
+                )
             cold_rps = cold["task"]["n_samples"] / cold["timings"]["wall_s"]
-            print(f"  cold user cache (first run ever: nltk import, WordNet load): harness evaluate {cold_rps:,.0f} req/s ({_describe(cold)}", flush=True)
+            print(
+                f"  cold user cache (first run ever: nltk import, WordNet load): harness evaluate {cold_rps:,.0f} req/s ({_describe(cold)}",
+                flush=True,
+            )
     finally:
         stop(proc)
     h, r, p = statistics.median(harness_rps), statistics.median(raw_rps), statistics.median(process_rps)
@@ -125,7 +165,10 @@ def main() -> int:
     print(f"after: {load()}")
     print(f"raw aiohttp client      {r:8,.0f} req/s  = {r / ceiling:.1%} of C/L")
     print(f"harness client alone    {lean:8,.0f} req/s  = {lean / ceiling:.1%} of C/L")
-    print(f"harness (whole path)    {h:8,.0f} req/s  = {h / ceiling:.1%} of C/L  ({h / r:.1%} of raw aiohttp, {h / lean:.1%} of its client alone)")
+    print(
+        f"harness (whole path)    {h:8,.0f} req/s  = {h / ceiling:.1%} of C/L  "
+        f"({h / r:.1%} of raw aiohttp, {h / lean:.1%} of its client alone)"
+    )
     print(f"harness incl. start-up  {p:8,.0f} req/s  = {p / ceiling:.1%} of C/L")
     ok = h >= TARGET * ceiling
     print(f"target >= {TARGET:.0%} of C/L: {'met' if ok else 'NOT met'}")

@@ -18,7 +18,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness_bench import load  # noqa: E402
 
-HEAVY = ("litellm", "torch", "transformers", "matplotlib", "neurokit2", "nltk", "sklearn", "hydra._internal", "lm_eval", "aiohttp")
+HEAVY = (
+    "litellm",
+    "torch",
+    "transformers",
+    "matplotlib",
+    "neurokit2",
+    "nltk",
+    "sklearn",
+    "hydra._internal",
+    "lm_eval",
+    "aiohttp",
+)
 TARGET_S = 1.0
 
 
@@ -37,8 +48,10 @@ def main() -> int:
     for _ in range(ns.repeat):
         bare.append(timed([sys.executable, "-c", "pass"]))
         helps.append(timed([sys.executable, "-m", "harness", "--help"]))
-    probe = ("import sys; from harness.cli import main; main(['--help']); "
-             f"print('HEAVY', sorted(m for m in sys.modules if m.startswith({HEAVY!r})))")
+    probe = (
+        "import sys; from harness.cli import main; main(['--help']); "
+        f"print('HEAVY', sorted(m for m in sys.modules if m.startswith({HEAVY!r})))"
+    )
     out = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True).stdout
     heavy = out.rsplit("HEAVY", 1)[1].strip()
     h, b = statistics.median(helps), statistics.median(bare)

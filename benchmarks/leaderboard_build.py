@@ -26,26 +26,47 @@ def write_run(directory: Path, model: str, task: str, n: int, shift: float, seed
     values = {m: np.clip(rng.normal(0.3 + shift, 0.15, n), 0, 1) for m in names}
     with (directory / "samples.jsonl").open("w", encoding="utf-8") as fh:
         for i in range(n):
-            fh.write(json.dumps({
-                "id": f"{task}-{i:06d}",
-                "messages": [{"role": "user", "content": f"Question {i}: describe the ECG findings of case {i}."}],
-                "response": f"{model} says: sinus rhythm with a normal axis, case {i}. " * 3,
-                "prediction": None,
-                "reference": f"Reference interpretation {i}: sinus rhythm, normal axis.",
-                "metrics": {m: float(values[m][i]) for m in names},
-            }) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": f"{task}-{i:06d}",
+                        "messages": [
+                            {"role": "user", "content": f"Question {i}: describe the ECG findings of case {i}."}
+                        ],
+                        "response": f"{model} says: sinus rhythm with a normal axis, case {i}. " * 3,
+                        "prediction": None,
+                        "reference": f"Reference interpretation {i}: sinus rhythm, normal axis.",
+                        "metrics": {m: float(values[m][i]) for m in names},
+                    }
+                )
+                + "\n"
+            )
     metrics = {}
     for m in names:
         v = values[m]
-        metrics[m] = {"value": float(v.mean()), "stderr": float(v.std(ddof=1) / np.sqrt(n)),
-                      "ci_low": float(v.mean() - 0.01), "ci_high": float(v.mean() + 0.01), "n_scored": n}
+        metrics[m] = {
+            "value": float(v.mean()),
+            "stderr": float(v.std(ddof=1) / np.sqrt(n)),
+            "ci_low": float(v.mean() - 0.01),
+            "ci_high": float(v.mean() + 0.01),
+            "n_scored": n,
+        }
     digest = hashlib.sha256(task.encode()).hexdigest()
     results = {
-        "run_id": f"{model}-{task}", "harness": {"version": "0.1.0"},
-        "task": {"name": task, "version": "1", "benchmark": "ECG-Expert-QA", "output_type": "generation",
-                 "data": {"sha256": digest, "n_records": n}, "prompt_sha256": digest, "n_samples": n},
+        "run_id": f"{model}-{task}",
+        "harness": {"version": "0.1.0"},
+        "task": {
+            "name": task,
+            "version": "1",
+            "benchmark": "ECG-Expert-QA",
+            "output_type": "generation",
+            "data": {"sha256": digest, "n_records": n},
+            "prompt_sha256": digest,
+            "n_samples": n,
+        },
         "model": {"name": model, "backend": "openai_compat", "model": model, "identity_sha256": digest},
-        "metrics": metrics, "usage": {"requests": n},
+        "metrics": metrics,
+        "usage": {"requests": n},
         "timings": {"started_at": "2026-11-20T10:00:00Z", "finished_at": "2026-11-20T11:00:00Z", "wall_s": 3600.0},
         "config": {},
     }
@@ -76,8 +97,10 @@ def main() -> None:
         chunks = list(site.rglob("p*.js"))
         html = list(site.rglob("*.html"))
         print(report.summary())
-        print(f"build: {report.seconds:.1f} s wall, {cpu:.1f} s CPU for {total:,} samples "
-              f"({total / report.seconds:,.0f} samples/s wall)")
+        print(
+            f"build: {report.seconds:.1f} s wall, {cpu:.1f} s CPU for {total:,} samples "
+            f"({total / report.seconds:,.0f} samples/s wall)"
+        )
         print(f"peak RSS: {rss_after:.0f} MB (before the build {rss_before:.0f} MB)")
         print(f"sample pages: {len(chunks)}, largest {max(c.stat().st_size for c in chunks) / 1024:.0f} KiB")
         print(f"HTML pages: {len(html)}, largest {max(h.stat().st_size for h in html) / 1024:.0f} KiB")

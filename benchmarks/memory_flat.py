@@ -67,7 +67,9 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--concurrency", type=int, default=64)
     ns = parser.parse_args()
-    print(f"memory: peak RSS of {ns.small:,} vs {ns.large:,} samples (stub L={ns.latency * 1000:.0f} ms, C={ns.concurrency})")
+    print(
+        f"memory: peak RSS of {ns.small:,} vs {ns.large:,} samples (stub L={ns.latency * 1000:.0f} ms, C={ns.concurrency})"
+    )
     print(f"before: {load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="memory-flat-") as tmp:
         root = Path(tmp)
@@ -77,21 +79,39 @@ def main() -> int:
         try:
             for n in (ns.small, ns.large):
                 out = root / f"run{n}"
-                cmd = [sys.executable, "-m", "harness", "+task=synthetic_qa", "model=local_server", "model.model=stub",
-                       f"model.base_url={base_url}", f"limit={n}", f"concurrency={ns.concurrency}", f"model.concurrency={ns.concurrency}",
-                       f"cache_dir={out}/cache", f"hydra.run.dir={out}", f"include=[{tasks}]"]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "harness",
+                    "+task=synthetic_qa",
+                    "model=local_server",
+                    "model.model=stub",
+                    f"model.base_url={base_url}",
+                    f"limit={n}",
+                    f"concurrency={ns.concurrency}",
+                    f"model.concurrency={ns.concurrency}",
+                    f"cache_dir={out}/cache",
+                    f"hydra.run.dir={out}",
+                    f"include=[{tasks}]",
+                ]
                 env = {**os.environ, "HARNESS_DATA_DIR": str(data)}
                 rss, wall = peak_rss_run(cmd, env)
                 results = json.loads((out / "results.json").read_text())
                 assert results["task"]["n_samples"] == n and results["usage"]["failed"] == 0, results["usage"]
                 figures[n] = rss
-                print(f"  {n:>7,} samples: peak RSS {rss:7.1f} MiB, {wall:6.1f} s, samples.jsonl "
-                      f"{(out / 'samples.jsonl').stat().st_size / 2**20:.1f} MiB", flush=True)
+                print(
+                    f"  {n:>7,} samples: peak RSS {rss:7.1f} MiB, {wall:6.1f} s, samples.jsonl "
+                    f"{(out / 'samples.jsonl').stat().st_size / 2**20:.1f} MiB",
+                    flush=True,
+                )
         finally:
             stop(proc)
     ratio = figures[ns.large] / figures[ns.small]
     print(f"after: {load()}")
-    print(f"peak RSS ratio {ns.large:,} / {ns.small:,} samples = {ratio:.2f}x (target <= {TARGET}x): {'met' if ratio <= TARGET else 'NOT met'}")
+    print(
+        f"peak RSS ratio {ns.large:,} / {ns.small:,} samples = {ratio:.2f}x "
+        f"(target <= {TARGET}x): {'met' if ratio <= TARGET else 'NOT met'}"
+    )
     return 0 if ratio <= TARGET else 1
 
 

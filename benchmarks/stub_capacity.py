@@ -2,7 +2,8 @@
 
 The stub runs in its own process (``python -m harness.testing.openai_stub``); this process drives it
 with the harness's own lean client (``harness.models.http_client``: a keep-alive pool of C
-connections, C workers in a closed loop, on the run's event loop), the cheapest client here. With latency L the ceiling is C/L req/s (1,280 at C=64, L=50 ms); the target is > 1,200.
+connections, C workers in a closed loop, on the run's event loop), the cheapest client here. With
+latency L the ceiling is C/L req/s (1,280 at C=64, L=50 ms); the target is > 1,200.
 
 On a shared machine other processes lower every figure, so runs against the stub alternate with
 runs against a bare asyncio server (a fixed answer after the same latency, no HTTP framework) in
@@ -32,9 +33,11 @@ TARGET_RPS = 1200.0
 
 # ---- a bare reference server (python benchmarks/stub_capacity.py --serve-bare LATENCY) -------------
 
-_BODY = (b'{"id":"chatcmpl-bare","object":"chat.completion","created":0,"model":"stub","choices":[{"index":0,'
-         b'"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],'
-         b'"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}')
+_BODY = (
+    b'{"id":"chatcmpl-bare","object":"chat.completion","created":0,"model":"stub","choices":[{"index":0,'
+    b'"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],'
+    b'"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}'
+)
 _RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(_BODY), _BODY)
 
 
@@ -85,8 +88,6 @@ def process_cpu(pid: int) -> float | None:
         return None
 
 
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=64)
@@ -100,8 +101,9 @@ def main() -> int:
         serve_bare(args.serve_bare)
         return 0
 
-    stub, stub_url = start_server([sys.executable, "-m", "harness.testing.openai_stub", "--port", "0",
-                            "--latency", str(args.latency)])
+    stub, stub_url = start_server(
+        [sys.executable, "-m", "harness.testing.openai_stub", "--port", "0", "--latency", str(args.latency)]
+    )
     bare, bare_url = start_server([sys.executable, __file__, "--serve-bare", str(args.latency)])
     rows: dict[str, list[tuple[float, float | None, int]]] = {"stub": [], "bare": []}
     try:
@@ -121,16 +123,20 @@ def main() -> int:
 
     ceiling = args.concurrency / args.latency
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"stub capacity: C={args.concurrency} L={args.latency * 1000:g} ms, the harness's lean client, {args.requests} "
-          f"requests x {args.repeat} runs per server; {os.cpu_count()} CPUs, load average {load:.2f}")
+    print(
+        f"stub capacity: C={args.concurrency} L={args.latency * 1000:g} ms, the harness's lean client, {args.requests} "
+        f"requests x {args.repeat} runs per server; {os.cpu_count()} CPUs, load average {load:.2f}"
+    )
     medians = {}
     for name, runs in rows.items():
         rate = statistics.median(r[0] for r in runs)
         cpus = [r[1] for r in runs if r[1] is not None]
         cpu = f"{statistics.median(cpus) * 1e3:.3f} ms CPU/request" if cpus else "CPU n/a"
         medians[name] = rate
-        print(f"  {name:4s}: runs {', '.join(f'{r[0]:.0f}' for r in runs)} req/s; median {rate:.0f} req/s "
-              f"= {rate / ceiling:.1%} of the C/L ceiling {ceiling:.0f}; {cpu}; errors {sum(r[2] for r in runs)}")
+        print(
+            f"  {name:4s}: runs {', '.join(f'{r[0]:.0f}' for r in runs)} req/s; median {rate:.0f} req/s "
+            f"= {rate / ceiling:.1%} of the C/L ceiling {ceiling:.0f}; {cpu}; errors {sum(r[2] for r in runs)}"
+        )
     print(f"stub / bare server: {medians['stub'] / medians['bare']:.1%}")
     met = medians["stub"] > TARGET_RPS
     print(f"target > {TARGET_RPS:.0f} req/s: {'met' if met else 'NOT met'}")

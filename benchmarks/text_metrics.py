@@ -68,7 +68,9 @@ def best_of(repeat: int, fn, reset) -> tuple[float, float, list]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("HARNESS_DATA_DIR") or REPO / ".." / "shared" / "data"))
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(os.environ.get("HARNESS_DATA_DIR") or REPO / ".." / "shared" / "data")
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--scale", type=int, default=1)
     args = parser.parse_args()
@@ -87,7 +89,9 @@ def main() -> None:
 
     preds, refs, counts = load_pairs(args.data_dir, args.scale)
     n = len(preds)
-    print(f"pairs: {n} ({', '.join(f'{k} {v}' for k, v in counts.items())}; scale {args.scale}); cores: {parallel.worker_count()}")
+    print(
+        f"pairs: {n} ({', '.join(f'{k} {v}' for k, v in counts.items())}; scale {args.scale}); cores: {parallel.worker_count()}"
+    )
 
     location = wordnet.find_wordnet()
     t0 = time.perf_counter()
@@ -96,7 +100,10 @@ def main() -> None:
     t0 = time.perf_counter()
     reader = wordnet.load_wordnet()
     t_our_wn = time.perf_counter() - t0
-    print(f"WordNet ({location.source}) load: nltk.corpus.wordnet {t_ref_wn:.2f} s, harness reader {t_our_wn:.2f} s (not in the timings below)")
+    print(
+        f"WordNet ({location.source}) load: nltk.corpus.wordnet {t_ref_wn:.2f} s, "
+        f"harness reader {t_our_wn:.2f} s (not in the timings below)"
+    )
 
     def reset() -> None:
         tokenize.clear_cache()
@@ -131,27 +138,37 @@ def main() -> None:
         t_only = best_of(args.repeat, only, reset)[0] if only else None
         metric = ours[name]
         os.environ["HARNESS_METRIC_WORKERS"] = "1"
-        t_one, cpu_one, values_one = best_of(args.repeat, lambda: metric.score(preds, refs), reset)
+        t_one, cpu_one, values_one = best_of(args.repeat, lambda metric=metric: metric.score(preds, refs), reset)
         os.environ.pop("HARNESS_METRIC_WORKERS")
-        t_auto, _, values_auto = best_of(args.repeat, lambda: metric.score(preds, refs), reset)
-        diff = max(max(abs(a - b) for a, b in zip(ref_values, values_one)), max(abs(a - b) for a, b in zip(ref_values, values_auto)))
+        t_auto, _, values_auto = best_of(args.repeat, lambda metric=metric: metric.score(preds, refs), reset)
+        diff = max(
+            max(abs(a - b) for a, b in zip(ref_values, values_one)),
+            max(abs(a - b) for a, b in zip(ref_values, values_auto)),
+        )
         pooled = n >= metric.min_parallel_batch and parallel.worker_count() > 1 and parallel.can_fork()
         rows.append((name, t_ref, t_only, t_one, t_auto, pooled, diff, cpu_ref, cpu_one))
 
     print()
-    header = f"{'metric':8} {'reference':>10} {'ref. tokens given':>18} {'harness 1 core':>15} {'harness auto':>13}  {'ratio (ref/auto)':>16} {'ratio (ref/1 core)':>18}  {'max |diff|':>10}"
+    header = (
+        f"{'metric':8} {'reference':>10} {'ref. tokens given':>18} {'harness 1 core':>15} {'harness auto':>13}  "
+        f"{'ratio (ref/auto)':>16} {'ratio (ref/1 core)':>18}  {'max |diff|':>10}"
+    )
     print(header)
     print("-" * len(header))
     ok = True
     for name, t_ref, t_only, t_one, t_auto, pooled, diff, _, _ in rows:
         only = f"{t_only:.3f} s" if t_only is not None else "n/a"
         auto = f"{t_auto:.3f} s" + (" *" if pooled else "")
-        print(f"{name:8} {t_ref:8.3f} s {only:>18} {t_one:13.3f} s {auto:>13}  {t_ref / t_auto:15.1f}x {t_ref / t_one:17.1f}x  {diff:10.1e}")
+        print(
+            f"{name:8} {t_ref:8.3f} s {only:>18} {t_one:13.3f} s {auto:>13}  {t_ref / t_auto:15.1f}x {t_ref / t_one:17.1f}x  {diff:10.1e}"
+        )
         ok &= diff <= 1e-9
     print("\n* = process pool over both cores (batch >= the metric's min_parallel_batch)")
     print("CPU time (this process; steadier than wall time on a busy machine):")
     for name, *_, cpu_ref, cpu_one in rows:
-        print(f"  {name:8} reference {cpu_ref:7.3f} s   harness 1 core {cpu_one:6.3f} s   ratio {cpu_ref / cpu_one:5.1f}x")
+        print(
+            f"  {name:8} reference {cpu_ref:7.3f} s   harness 1 core {cpu_one:6.3f} s   ratio {cpu_ref / cpu_one:5.1f}x"
+        )
     print("values identical to the reference on every pair (<= 1e-9):", "yes" if ok else "NO")
     if not ok:
         sys.exit(1)

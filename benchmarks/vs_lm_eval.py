@@ -61,7 +61,9 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--repeat", type=int, default=3)
     ns = parser.parse_args()
-    print(f"ECG-Harness vs lm-eval simple_evaluate: ecgqa_ck, {ns.samples} samples, C={ns.concurrency}, L={ns.latency * 1000:.0f} ms")
+    print(
+        f"ECG-Harness vs lm-eval simple_evaluate: ecgqa_ck, {ns.samples} samples, C={ns.concurrency}, L={ns.latency * 1000:.0f} ms"
+    )
     print(f"before: {load()}", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="vs-lm-eval-"))
     env = {**os.environ, **OFFLINE, "HARNESS_DATA_DIR": str(data_dir()), "HF_HOME": str(tmp / "hf")}
@@ -74,9 +76,23 @@ def main() -> int:
         run([*lm_cmd[:3], base_url, str(include), "8", "8"], env)  # warm lm-eval's dataset cache (not timed)
         for round_ in range(ns.repeat):
             out = tmp / f"run{round_}"
-            wall, _ = run([sys.executable, "-m", "harness", "+task=ecgqa_ck", "model=local_server", "model.model=stub",
-                           f"model.base_url={base_url}", f"limit={ns.samples}", f"concurrency={ns.concurrency}",
-                           f"model.concurrency={ns.concurrency}", f"cache_dir={out}/cache", f"hydra.run.dir={out}"], env)
+            wall, _ = run(
+                [
+                    sys.executable,
+                    "-m",
+                    "harness",
+                    "+task=ecgqa_ck",
+                    "model=local_server",
+                    "model.model=stub",
+                    f"model.base_url={base_url}",
+                    f"limit={ns.samples}",
+                    f"concurrency={ns.concurrency}",
+                    f"model.concurrency={ns.concurrency}",
+                    f"cache_dir={out}/cache",
+                    f"hydra.run.dir={out}",
+                ],
+                env,
+            )
             results = json.loads((out / "results.json").read_text())
             assert results["task"]["n_samples"] == ns.samples and results["usage"]["failed"] == 0
             ours.append(wall)
@@ -87,8 +103,11 @@ def main() -> int:
             theirs.append(wall_lm)
             theirs_inproc.append(lm["in_process_s"])
             same = all(abs(lm["metrics"][k] - results["metrics"][k]["value"]) < 1e-9 for k in lm["metrics"])
-            print(f"  round {round_ + 1}: ECG-Harness {wall:.2f} s (evaluate {ours_eval[-1]:.2f} s) | lm-eval {wall_lm:.2f} s "
-                  f"(in process {lm['in_process_s']:.2f} s) | same metric values: {same}", flush=True)
+            print(
+                f"  round {round_ + 1}: ECG-Harness {wall:.2f} s (evaluate {ours_eval[-1]:.2f} s) | lm-eval {wall_lm:.2f} s "
+                f"(in process {lm['in_process_s']:.2f} s) | same metric values: {same}",
+                flush=True,
+            )
     finally:
         stop(proc)
     o, t = statistics.median(ours), statistics.median(theirs)

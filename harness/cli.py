@@ -26,7 +26,11 @@ common keys: limit=N sample=N seed=S concurrency=C modality=image|signal_text|fe
 """
 
 # Set before any backend is imported: the harness never reaches for the network on its own.
-_OFFLINE_DEFAULTS = {"LITELLM_LOCAL_MODEL_COST_MAP": "True", "HF_HUB_DISABLE_TELEMETRY": "1", "TOKENIZERS_PARALLELISM": "false"}
+_OFFLINE_DEFAULTS = {
+    "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
 
 
 def _listing() -> str:
@@ -42,8 +46,13 @@ def _listing() -> str:
     lines += [f"  {name}" for name in sorted(index.groups)] or ["  (none)"]
     lines.append("models (model=NAME, judge=NAME):")
     lines += [f"  {name}" for name in sorted(model_config_files(registry))]
-    for title, table in (("backends", registry.backends), ("metrics", registry.metrics), ("judges", registry.judges),
-                         ("output types", registry.output_types), ("dataset formats", registry.loaders)):
+    for title, table in (
+        ("backends", registry.backends),
+        ("metrics", registry.metrics),
+        ("judges", registry.judges),
+        ("output types", registry.output_types),
+        ("dataset formats", registry.loaders),
+    ):
         lines.append(f"{title}: " + (", ".join(sorted(table)) or "(none)"))
     plugins = sorted(n for n, _ in registry.pm.list_name_plugin() if n and not n.startswith("harness."))
     lines.append("third-party plugins: " + (", ".join(plugins) or "(none)"))
@@ -125,8 +134,11 @@ def _hydra_app(cfg: Any) -> None:
 
     hydra_cfg = HydraConfig.get()
     try:
-        run_job(resolved_config(cfg), out_dir=Path(hydra_cfg.runtime.output_dir),
-                model_choice=hydra_cfg.runtime.choices.get("model") or "model")
+        run_job(
+            resolved_config(cfg),
+            out_dir=Path(hydra_cfg.runtime.output_dir),
+            model_choice=hydra_cfg.runtime.choices.get("model") or "model",
+        )
     except (HarnessError, EndpointUnreachable) as exc:
         _fail(exc)
 

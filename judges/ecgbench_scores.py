@@ -15,7 +15,15 @@ import re
 from typing import Any
 
 from harness.judging.rubric import JudgeCall, Rubric
-from harness.judging.verdict import MALFORMED, NO_JSON, Verdict, final_object, normalise_key, rename_spellings, strip_echoes
+from harness.judging.verdict import (
+    MALFORMED,
+    NO_JSON,
+    Verdict,
+    final_object,
+    normalise_key,
+    rename_spellings,
+    strip_echoes,
+)
 
 
 class EcgBenchRubric(Rubric):
@@ -33,13 +41,19 @@ class EcgBenchRubric(Rubric):
         return "{" + ", ".join(f'"{c.name}": {{"Score": <0-10>, "Explanation": "<text>"}}' for c in self.criteria) + "}"
 
     def info(self) -> dict[str, Any]:
-        return {**super().info(), "aliases": {k: list(v) for k, v in self.aliases.items()}, "total": "mean of the aspects x 10 (0-100)"}
+        return {
+            **super().info(),
+            "aliases": {k: list(v) for k, v in self.aliases.items()},
+            "total": "mean of the aspects x 10 (0-100)",
+        }
 
     def _loose(self, text: str) -> dict[str, Any] | None:
         """``{Diagnosis: {Score: 7, ...}, ...}`` with unquoted keys: the aspects' Scores by pattern."""
         found: dict[str, Any] = {}
         table = self._canonical()
-        for match in re.finditer(r"[\"']?([A-Za-z][A-Za-z _\-]*?)[\"']?\s*:\s*\{\s*[\"']?Score[\"']?\s*:\s*[\"']?([-+]?\d+(?:\.\d+)?)", text):
+        for match in re.finditer(
+            r"[\"']?([A-Za-z][A-Za-z _\-]*?)[\"']?\s*:\s*\{\s*[\"']?Score[\"']?\s*:\s*[\"']?([-+]?\d+(?:\.\d+)?)", text
+        ):
             name = table.get(normalise_key(match.group(1)))
             if name is not None:
                 found[name] = float(match.group(2))

@@ -8,12 +8,18 @@ from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.leaderboard", description="Build the static leaderboard site.")
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.leaderboard", description="Build the static leaderboard site."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="collect every results.json under RUNS_DIR and write the site")
     build.add_argument("runs_dir", type=Path, metavar="RUNS_DIR")
-    build.add_argument("--out", type=Path, default=Path("site"), help="output directory (replaced atomically; default: site)")
-    build.add_argument("--strict", action="store_true", help="fail (exit 1, site untouched) if any results file is rejected")
+    build.add_argument(
+        "--out", type=Path, default=Path("site"), help="output directory (replaced atomically; default: site)"
+    )
+    build.add_argument(
+        "--strict", action="store_true", help="fail (exit 1, site untouched) if any results file is rejected"
+    )
     args = parser.parse_args(argv)
 
     from harness.leaderboard.site import BuildError, build_site

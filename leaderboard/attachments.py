@@ -39,7 +39,7 @@ class SiteAttachments:
         image = part["image_url"]
         if not (isinstance(image, dict) and url.startswith(SCHEME)):
             return part
-        name = url[len(SCHEME):]
+        name = url[len(SCHEME) :]
         if name not in self._published:
             if (run_dir, name) in self._refused:
                 return part

@@ -31,9 +31,13 @@ def profile_chart(items: Sequence[tuple[str, float | None]], *, title: str) -> M
     ]
     for i, (label, value) in enumerate(items):
         y = 6 + i * (bar_h + gap)
-        parts.append(f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end" class="label">{escape(label)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + bar_h - 4}" text-anchor="end" class="label">{escape(label)}</text>'
+        )
         if value is None:
-            parts.append(f'<text x="{label_w + 6}" y="{y + bar_h - 4}" class="note">not ranked (only model on this task)</text>')
+            parts.append(
+                f'<text x="{label_w + 6}" y="{y + bar_h - 4}" class="note">not ranked (only model on this task)</text>'
+            )
             continue
         w = max(0.0, min(1.0, value)) * plot_w
         parts.append(

@@ -10,10 +10,19 @@ from harness.leaderboard.references import norm
 BENCHMARKS = ["ECG-Expert-QA", "Heartcare-Bench", "GEM grounding", "ECG-Bench"]
 OTHER = "Other"
 # A run without `task.benchmark` is placed by its task-name prefix.
-_PREFIXES = {"ecgqa_": "ECG-Expert-QA", "ecg_expert_qa": "ECG-Expert-QA", "heartcare_": "Heartcare-Bench",
-             "gem_": "GEM grounding", "ecgbench_": "ECG-Bench"}
-_BY_NORM = {norm(b): b for b in BENCHMARKS} | {"heartcare": "Heartcare-Bench", "gem": "GEM grounding",
-                                               "gemgrounding": "GEM grounding", "ecgexpertqa": "ECG-Expert-QA"}
+_PREFIXES = {
+    "ecgqa_": "ECG-Expert-QA",
+    "ecg_expert_qa": "ECG-Expert-QA",
+    "heartcare_": "Heartcare-Bench",
+    "gem_": "GEM grounding",
+    "ecgbench_": "ECG-Bench",
+}
+_BY_NORM = {norm(b): b for b in BENCHMARKS} | {
+    "heartcare": "Heartcare-Bench",
+    "gem": "GEM grounding",
+    "gemgrounding": "GEM grounding",
+    "ecgexpertqa": "ECG-Expert-QA",
+}
 
 
 def benchmark_section(benchmark: str | None, task_name: str) -> str:

@@ -27,7 +27,9 @@ class PairedResult:
         return self.ci_low > 0 or self.ci_high < 0
 
 
-def paired_bootstrap(a: dict[str, float], b: dict[str, float], *, resamples: int = RESAMPLES, seed: int = 0) -> PairedResult | None:
+def paired_bootstrap(
+    a: dict[str, float], b: dict[str, float], *, resamples: int = RESAMPLES, seed: int = 0
+) -> PairedResult | None:
     """``None`` when fewer than two ids are shared (nothing to test)."""
     shared = sorted(a.keys() & b.keys())
     n = len(shared)

@@ -79,8 +79,14 @@ def _iter_lines(path: Path) -> Iterable[tuple[int, str]]:
                 yield number, line
 
 
-def export_samples(samples_path: Path, dest: Path, metrics: list[str], *, page_size: int = PAGE_SIZE,
-                   attachments: SiteAttachments | None = None) -> SampleExport:
+def export_samples(
+    samples_path: Path,
+    dest: Path,
+    metrics: list[str],
+    *,
+    page_size: int = PAGE_SIZE,
+    attachments: SiteAttachments | None = None,
+) -> SampleExport:
     """Write ``dest/p0001.js``, ``p0002.js``, ... and return counts and per-sample values.
 
     With ``attachments``, the images the samples refer to are published for the page to show."""

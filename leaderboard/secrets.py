@@ -34,9 +34,30 @@ ALREADY_REDACTED = {REDACTED, "<redacted>", "***", "[redacted]", "REDACTED"}
 # Cheap pre-check on a raw JSON line: if no credential-like key or value can be in it, the
 # record needs no walk (most sample lines). A superset of both patterns, as plain substrings.
 _MAYBE = (
-    "api_key", "api-key", "apikey", "secret", "passw", "authoriz", "authoris", "credential", "private_key",
-    "private-key", "privatekey", "cookie", 'token"', "sk-", "hf_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
-    "akia", "xox", "bearer",
+    "api_key",
+    "api-key",
+    "apikey",
+    "secret",
+    "passw",
+    "authoriz",
+    "authoris",
+    "credential",
+    "private_key",
+    "private-key",
+    "privatekey",
+    "cookie",
+    'token"',
+    "sk-",
+    "hf_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "akia",
+    "xox",
+    "bearer",
 )
 
 

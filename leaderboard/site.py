@@ -166,7 +166,10 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
         href = None
         if run.samples_path is not None:
             export = export_samples(
-                run.samples_path, site / layout.samples_dir(model, task_key), list(run.results.metrics), page_size=page_size,
+                run.samples_path,
+                site / layout.samples_dir(model, task_key),
+                list(run.results.metrics),
+                page_size=page_size,
                 attachments=attachments,
             )
             report.n_sample_pages += export.n_pages
@@ -253,9 +256,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
         title="ECG-Harness leaderboard",
         sections=ordered_sections,
         ranking=ranking,
-        models_by_section={
-            name: sorted({m for v in views for m in v.runs}) for name, views in ordered_sections
-        },
+        models_by_section={name: sorted({m for v in views for m in v.runs}) for name, views in ordered_sections},
         notes=build_notes,
         n_superseded=report.n_superseded,
     )
@@ -268,7 +269,9 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
             "task.html.j2",
             title=f"Task {view.key}",
             task=view,
-            references=[(t, references.papers[t.paper], _ref_matches(t, view.metrics)) for t in references.for_task(view.name)],
+            references=[
+                (t, references.papers[t.paper], _ref_matches(t, view.metrics)) for t in references.for_task(view.name)
+            ],
             hists=hists,
             task_scores=per_task_scores.get(view.key, {}),
         )
@@ -304,7 +307,9 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
             totals=totals,
             entries=entries,
             ranked=ranked.get(model),
-            profile=charts.profile_chart(profile_items, title=f"{model}: normalised rank per task") if profile_items else None,
+            profile=charts.profile_chart(profile_items, title=f"{model}: normalised rank per task")
+            if profile_items
+            else None,
             superseded=superseded,
             section=layout.benchmark_section,
         )
@@ -320,7 +325,8 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
                 "records": export.n_records,
                 "pageSize": page_size,
                 "metrics": view.metrics,
-                "root": "../" * layout.samples_page(model, view.key).count("/"),  # published images are under root/attachments
+                "root": "../"
+                * layout.samples_page(model, view.key).count("/"),  # published images are under root/attachments
             }
             write(
                 layout.samples_page(model, view.key),
@@ -351,7 +357,13 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
             for (model, task_key), run in sorted(resolved.current.items())
         ],
         "superseded": [
-            {"model": m, "task": t, "source": r.rel_path, "run_id": r.results.run_id, "finished_at": r.results.timings.finished_at}
+            {
+                "model": m,
+                "task": t,
+                "source": r.rel_path,
+                "run_id": r.results.run_id,
+                "finished_at": r.results.timings.finished_at,
+            }
             for (m, t), old in sorted(resolved.superseded.items())
             for r in old
         ],

@@ -34,4 +34,3 @@ def harness_metrics():
     from harness.plugins.metrics.semantic_f1 import SemanticF1
 
     return [ECGEntityF1(), SemanticF1()]
-

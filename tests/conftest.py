@@ -33,10 +33,17 @@ def _nltk_data(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, _nltk_data: Path | None) -> None:
+def _isolated_env(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, _nltk_data: Path | None
+) -> None:
     home = tmp_path_factory.mktemp("hf_home")
-    for key, value in {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1",
-                       "HF_HOME": str(home), "LITELLM_LOCAL_MODEL_COST_MAP": "True"}.items():
+    for key, value in {
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_EVALUATE_OFFLINE": "1",
+        "HF_HOME": str(home),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("HARNESS_CACHE_DIR", str(tmp_path_factory.mktemp("harness_cache")))
     monkeypatch.setenv("HARNESS_DATA_DIR", str(SHARED_DATA))
@@ -52,13 +59,17 @@ def harness_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_harness(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_harness(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """`python -m harness ARGS` in a subprocess, runs written under ``cwd``."""
     import sys
 
     cwd.mkdir(parents=True, exist_ok=True)
     full_env = harness_env(HARNESS_RUNS_DIR=str(cwd / "runs"), **(env or {}))
-    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def result_files(root: Path) -> list[Path]:

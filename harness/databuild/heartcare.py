@@ -65,7 +65,10 @@ OPEN_ASK = {
 COMPARISONS = (
     ("Has {label} been eliminated in the recent tracing in comparison to the previous one?", lambda a, b: a and not b),
     ("Does the second ECG still indicate the presence of {label} as compared to the first ECG?", lambda a, b: a and b),
-    ("Is {label} still not detected in the recent tracing when compared to the previous one?", lambda a, b: not a and not b),
+    (
+        "Is {label} still not detected in the recent tracing when compared to the previous one?",
+        lambda a, b: not a and not b,
+    ),
     ("Does the second ECG show {label}, which was absent in the first ECG?", lambda a, b: not a and b),
 )
 REPORT_ASKS = (
@@ -123,11 +126,19 @@ def load_labels(path: Path, *, patient_column: str | None = None, keys: set[str]
 
     if not path.is_file():
         raise DataError(f"label table not found: {path}")
-    table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path) if path.suffix == ".csv" else pd.read_json(path, lines=True)
+    table = (
+        pd.read_parquet(path)
+        if path.suffix == ".parquet"
+        else pd.read_csv(path)
+        if path.suffix == ".csv"
+        else pd.read_json(path, lines=True)
+    )
     needed = {"age", "sex", "diagnostic", "form", "rhythm", "filename_hr"}
     missing = needed - set(table.columns)
     if missing:
-        raise DataError(f"{path}: label table lacks column(s) {sorted(missing)}; expected {sorted(needed)} (+ strat_fold)")
+        raise DataError(
+            f"{path}: label table lacks column(s) {sorted(missing)}; expected {sorted(needed)} (+ strat_fold)"
+        )
     if patient_column and patient_column not in table.columns:
         raise DataError(f"{path}: no patient column '{patient_column}'")
     if keys is not None:
@@ -177,7 +188,9 @@ def true_labels(row: LabelRow) -> set[str]:
     return {k.lower() for dim in DIMENSIONS for k in row.labels[dim]}
 
 
-def choose_options(answer: str, pool: Sequence[str], excluded: set[str], rng: random.Random, *, normal_is_answer: bool) -> tuple[dict[str, str], str]:
+def choose_options(
+    answer: str, pool: Sequence[str], excluded: set[str], rng: random.Random, *, normal_is_answer: bool
+) -> tuple[dict[str, str], str]:
     """Four options with the answer at a random position; distractors disjoint from ``excluded``."""
     candidates = [cap(p) for p in pool if p.lower() not in excluded and p.lower() != answer.lower()]
     if len(candidates) < 3:
@@ -212,7 +225,9 @@ def qrs_axis_degrees(signal: Any, fs: float, leads: Sequence[str]) -> float | No
     sig = np.asarray(signal, dtype=float)
     b, a = butter(2, [0.5 / (fs / 2), 40 / (fs / 2)], btype="band")
     clean = filtfilt(b, a, sig, axis=0)
-    energy = np.abs(np.gradient(clean[:, ii])) + np.abs(np.gradient(clean[:, avf])) + np.abs(np.gradient(clean[:, i_lead]))
+    energy = (
+        np.abs(np.gradient(clean[:, ii])) + np.abs(np.gradient(clean[:, avf])) + np.abs(np.gradient(clean[:, i_lead]))
+    )
     peaks, _ = find_peaks(energy, height=np.percentile(energy, 98) * 0.5, distance=int(0.3 * fs))
     w, pre = int(0.06 * fs), (int(0.12 * fs), int(0.08 * fs))
     peaks = [p for p in peaks if p - pre[0] >= 0 and p + w < len(clean)]
@@ -222,8 +237,8 @@ def qrs_axis_degrees(signal: Any, fs: float, leads: Sequence[str]) -> float | No
     for lead in (i_lead, avf):
         values = []
         for p in peaks:
-            base = float(np.median(clean[p - pre[0]:p - pre[1], lead]))
-            seg = clean[p - w:p + w, lead] - base
+            base = float(np.median(clean[p - pre[0] : p - pre[1], lead]))
+            seg = clean[p - w : p + w, lead] - base
             values.append(float(seg.max() + seg.min()))
         net.append(float(np.median(values)))
     return math.degrees(math.atan2(net[1], net[0]))
@@ -252,29 +267,60 @@ class Builder:
 
     def _base(self, row: LabelRow, kind: str, split: str, rng: random.Random) -> dict[str, Any]:
         stem = rng.choice(STEMS).format(age=age_phrase(row.age), sex=row.sex or "patient")
-        return {"id": f"{row.key}-{kind}", "filename": [row.ref], "age": row.age, "sex": row.sex, "split": split,
-                "split_unit": row.patient, "label": ["signal"], "_stem": stem}
+        return {
+            "id": f"{row.key}-{kind}",
+            "filename": [row.ref],
+            "age": row.age,
+            "sex": row.sex,
+            "split": split,
+            "split_unit": row.patient,
+            "label": ["signal"],
+            "_stem": stem,
+        }
 
     def _emit(self, file: str, item: dict[str, Any]) -> None:
         item.pop("_stem", None)
         self.items.setdefault(file, []).append(item)
 
-    def closed_and_open(self, row: LabelRow, dim: str, split: str, answer: str | None, labels: dict[str, float],
-                        pool: Sequence[str], excluded: set[str]) -> None:
+    def closed_and_open(
+        self,
+        row: LabelRow,
+        dim: str,
+        split: str,
+        answer: str | None,
+        labels: dict[str, float],
+        pool: Sequence[str],
+        excluded: set[str],
+    ) -> None:
         rng = _rng(self.seed, row.key, "closed", dim)
         normal = answer is None
         text = rng.choice(NORMAL_PHRASES) if normal else cap(answer)
         options, letter = choose_options(text, pool, excluded, rng, normal_is_answer=normal)
         item = self._base(row, f"closedqa-{dim}", split, rng)
         ask = rng.choice(CLOSED_ASK[dim])
-        item.update({"type": f"{TYPE_NAME[dim]}ClosedQA", "question": f"{item['_stem']}{ask} {options_text(options)}",
-                     "answer": f"{letter}: {options[letter]}", "answer_letter": letter, "options": options,
-                     "dimension": dim, "labels": labels})
+        item.update(
+            {
+                "type": f"{TYPE_NAME[dim]}ClosedQA",
+                "question": f"{item['_stem']}{ask} {options_text(options)}",
+                "answer": f"{letter}: {options[letter]}",
+                "answer_letter": letter,
+                "options": options,
+                "dimension": dim,
+                "labels": labels,
+            }
+        )
         self._emit(f"closedqa_{dim}", item)
         orng = _rng(self.seed, row.key, "open", dim)
         item = self._base(row, f"openqa-{dim}", split, orng)
-        item.update({"type": f"{TYPE_NAME[dim]}OpenQA", "question": f"{item['_stem']}{orng.choice(OPEN_ASK[dim])}",
-                     "answer": orng.choice(NORMAL_PHRASES) if normal else cap(answer), "dimension": dim, "labels": labels})
+        item.update(
+            {
+                "type": f"{TYPE_NAME[dim]}OpenQA",
+                "question": f"{item['_stem']}{orng.choice(OPEN_ASK[dim])}",
+                "answer": orng.choice(NORMAL_PHRASES) if normal else cap(answer),
+                "dimension": dim,
+                "labels": labels,
+            }
+        )
         self._emit(f"openqa_{dim}", item)
 
     def label_items(self, row: LabelRow, split: str) -> None:
@@ -296,14 +342,29 @@ class Builder:
         options = dict(zip(LETTERS, texts))
         letter = LETTERS[position]
         item = self._base(row, "closedqa-misc", split, rng)
-        item.update({"type": "MiscellaneousClosedQA", "question": f"{item['_stem']}{CLOSED_ASK['misc'][0]} {options_text(options)}",
-                     "answer": f"{letter}: {answer}", "answer_letter": letter, "options": options, "dimension": "misc",
-                     "qrs_axis_deg": round(angle, 1)})
+        item.update(
+            {
+                "type": "MiscellaneousClosedQA",
+                "question": f"{item['_stem']}{CLOSED_ASK['misc'][0]} {options_text(options)}",
+                "answer": f"{letter}: {answer}",
+                "answer_letter": letter,
+                "options": options,
+                "dimension": "misc",
+                "qrs_axis_deg": round(angle, 1),
+            }
+        )
         self._emit("closedqa_misc", item)
         orng = _rng(self.seed, row.key, "open", "misc")
         item = self._base(row, "openqa-misc", split, orng)
-        item.update({"type": "MiscellaneousOpenQA", "question": f"{item['_stem']}{OPEN_ASK['misc'][0]}", "answer": answer,
-                     "dimension": "misc", "qrs_axis_deg": round(angle, 1)})
+        item.update(
+            {
+                "type": "MiscellaneousOpenQA",
+                "question": f"{item['_stem']}{OPEN_ASK['misc'][0]}",
+                "answer": answer,
+                "dimension": "misc",
+                "qrs_axis_deg": round(angle, 1),
+            }
+        )
         self._emit("openqa_misc", item)
         return True
 
@@ -311,14 +372,28 @@ class Builder:
         rng = _rng(self.seed, row.key, "report")
         item = self._base(row, "report", split, rng)
         ask = rng.choice(REPORT_ASKS).format(age=age_phrase(row.age), sex=row.sex or "patient")
-        item.update({"type": "ReportGeneration", "question": ask, "answer": template_report(row),
-                     "diagnosis_type": row.labels["diagnosis"], "waveform": row.labels["waveform"], "rhythm": row.labels["rhythm"]})
+        item.update(
+            {
+                "type": "ReportGeneration",
+                "question": ask,
+                "answer": template_report(row),
+                "diagnosis_type": row.labels["diagnosis"],
+                "waveform": row.labels["waveform"],
+                "rhythm": row.labels["rhythm"],
+            }
+        )
         self._emit("report", item)
 
     def forecast_item(self, row: LabelRow, split: str) -> None:
         rng = _rng(self.seed, row.key, "forecast")
         item = self._base(row, "forecast", split, rng)
-        item.update({"type": "SignalForecasting", "question": f"{item['_stem']}predict the continuation of the signal.", "answer": ""})
+        item.update(
+            {
+                "type": "SignalForecasting",
+                "question": f"{item['_stem']}predict the continuation of the signal.",
+                "answer": "",
+            }
+        )
         self._emit("signal_prediction", item)
 
     def comparison_items(self, pair: tuple[LabelRow, LabelRow], split: str) -> None:
@@ -330,16 +405,27 @@ class Builder:
         weak = true_labels(prev) | true_labels(recent)  # present below threshold: neither yes nor no is safe
         absent_pool = sorted({x.lower() for d in DIMENSIONS for x in self.vocab[COLUMN[d]]} - weak)
         label = rng.choice(known) if known and rng.random() < 0.7 else rng.choice(absent_pool)
-        spelled = {x.lower(): x for d in DIMENSIONS for x in [*self.vocab[COLUMN[d]], *prev.labels[d], *recent.labels[d]]}
+        spelled = {
+            x.lower(): x for d in DIMENSIONS for x in [*self.vocab[COLUMN[d]], *prev.labels[d], *recent.labels[d]]
+        }
         template, truth = COMPARISONS[rng.randrange(len(COMPARISONS))]
         yes = truth(label in pos_prev, label in pos_recent)
         options = {"A": "Yes", "B": "No"} if rng.random() < 0.5 else {"A": "No", "B": "Yes"}
         letter = next(k for k, v in options.items() if v == ("Yes" if yes else "No"))
-        item = {"id": f"{prev.key}-{recent.key}-comparison", "filename": [prev.ref, recent.ref], "split": split,
-                "split_unit": prev.patient, "label": ["signal", "signal"], "type": "ComparisonQA",
-                "question": f"{template.format(label=spelled.get(label, label))} {options_text(options)}", "answer": f"{letter}: {options[letter]}",
-                "answer_letter": letter, "options": options, "compared_label": label,
-                "present": {"previous": label in pos_prev, "recent": label in pos_recent}}
+        item = {
+            "id": f"{prev.key}-{recent.key}-comparison",
+            "filename": [prev.ref, recent.ref],
+            "split": split,
+            "split_unit": prev.patient,
+            "label": ["signal", "signal"],
+            "type": "ComparisonQA",
+            "question": f"{template.format(label=spelled.get(label, label))} {options_text(options)}",
+            "answer": f"{letter}: {options[letter]}",
+            "answer_letter": letter,
+            "options": options,
+            "compared_label": label,
+            "present": {"previous": label in pos_prev, "recent": label in pos_recent},
+        }
         self._emit("comparisonqa", item)
 
 
@@ -358,8 +444,11 @@ def template_report(row: LabelRow) -> str:
             lines.append(f"{title}: " + "; ".join(f"{cap(k)} ({phrase(v)})" for k, v in entries) + ".")
         else:
             lines.append(f"{title}: no abnormality reported.")
-    lines.append("Conclusion: abnormal ECG; clinical correlation is advised." if positive
-                 else "Conclusion: ECG within normal limits; no significant abnormality detected.")
+    lines.append(
+        "Conclusion: abnormal ECG; clinical correlation is advised."
+        if positive
+        else "Conclusion: ECG within normal limits; no significant abnormality detected."
+    )
     return "\n".join(lines)
 
 
@@ -397,9 +486,19 @@ def parse_ids(spec: str) -> list[int]:
     return out
 
 
-def build(*, labels_path: Path, classes_path: Path, out_dir: Path, data_dir: Path | None, ids: list[int] | None = None,
-          seed: int = 0, test_folds: Sequence[int] = (10,), val_folds: Sequence[int] = (9,), patient_column: str | None = None,
-          include_absent: bool = False) -> dict[str, Any]:
+def build(
+    *,
+    labels_path: Path,
+    classes_path: Path,
+    out_dir: Path,
+    data_dir: Path | None,
+    ids: list[int] | None = None,
+    seed: int = 0,
+    test_folds: Sequence[int] = (10,),
+    val_folds: Sequence[int] = (9,),
+    patient_column: str | None = None,
+    include_absent: bool = False,
+) -> dict[str, Any]:
     """Write the item files and a manifest into ``out_dir``; returns the manifest."""
     from harness.ecg.task_input import ECGRecordAbsent, load_ecg
 
@@ -426,7 +525,9 @@ def build(*, labels_path: Path, classes_path: Path, out_dir: Path, data_dir: Pat
             if not include_absent:
                 continue
             ecg = None
-        split = split_of(row, test_folds=set(test_folds), val_folds=set(val_folds), by_patient=bool(patient_column), seed=seed)
+        split = split_of(
+            row, test_folds=set(test_folds), val_folds=set(val_folds), by_patient=bool(patient_column), seed=seed
+        )
         splits[row.ref] = split
         kept.append(row)
         builder.label_items(row, split)
@@ -445,11 +546,21 @@ def build(*, labels_path: Path, classes_path: Path, out_dir: Path, data_dir: Pat
     for name, items in sorted(builder.items.items()):
         _write_jsonl(out_dir / f"{name}.jsonl", items)
         counts[name] = {s: sum(1 for i in items if i["split"] == s) for s in ("train", "val", "test")}
-    manifest = {"builder": "heartcare", "seed": seed, "labels": str(labels_path), "labels_sha256": _sha256(labels_path),
-                "classes": str(classes_path), "threshold": THRESHOLD, "split_rule": "by patient column" if patient_column else
-                f"PTB-XL strat_fold (test folds {list(test_folds)}, val folds {list(val_folds)}, rest train)",
-                "records": {r.ref: splits[r.ref] for r in kept}, "absent_records": absent, "no_axis_estimate": no_axis,
-                "files": counts}
+    manifest = {
+        "builder": "heartcare",
+        "seed": seed,
+        "labels": str(labels_path),
+        "labels_sha256": _sha256(labels_path),
+        "classes": str(classes_path),
+        "threshold": THRESHOLD,
+        "split_rule": "by patient column"
+        if patient_column
+        else f"PTB-XL strat_fold (test folds {list(test_folds)}, val folds {list(val_folds)}, rest train)",
+        "records": {r.ref: splits[r.ref] for r in kept},
+        "absent_records": absent,
+        "no_axis_estimate": no_axis,
+        "files": counts,
+    }
     tmp = out_dir / ".manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     os.replace(tmp, out_dir / "manifest.json")
@@ -474,25 +585,46 @@ def main(args: list[str]) -> None:
     """``python -m harness build heartcare --out DIR [--ids 6000-6009] ...``"""
     env_data = os.environ.get("HARNESS_DATA_DIR")
     parser = argparse.ArgumentParser(prog="python -m harness build heartcare", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", required=True, type=Path, help="output folder (e.g. $HARNESS_DATA_DIR/heartcare_built)")
-    parser.add_argument("--data-dir", type=Path, default=Path(env_data) if env_data else None, help="where ECG records are looked up (default: HARNESS_DATA_DIR)")
-    parser.add_argument("--labels", type=Path, help="label table (default: DATA_DIR/heartcare_bench/meta/full_data.parquet)")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="output folder (e.g. $HARNESS_DATA_DIR/heartcare_built)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(env_data) if env_data else None,
+        help="where ECG records are looked up (default: HARNESS_DATA_DIR)",
+    )
+    parser.add_argument(
+        "--labels", type=Path, help="label table (default: DATA_DIR/heartcare_bench/meta/full_data.parquet)"
+    )
     parser.add_argument("--classes", type=Path, help="label vocabulary (default: class.json beside the label table)")
     parser.add_argument("--ids", help="PTB-XL ecg_ids to use, e.g. 6000-6009 (default: every row of the table)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--test-folds", default="10")
     parser.add_argument("--val-folds", default="9")
     parser.add_argument("--patient-column", help="split by this column instead of strat_fold")
-    parser.add_argument("--include-absent", action="store_true", help="also write label-only items for records not under the data dir")
+    parser.add_argument(
+        "--include-absent", action="store_true", help="also write label-only items for records not under the data dir"
+    )
     ns = parser.parse_args(args)
     labels = ns.labels or (ns.data_dir / "heartcare_bench" / "meta" / "full_data.parquet" if ns.data_dir else None)
     if labels is None:
         raise HarnessError("no label table: pass --labels PATH or --data-dir / HARNESS_DATA_DIR")
     classes = ns.classes or labels.parent / "class.json"
-    manifest = build(labels_path=labels, classes_path=classes, out_dir=ns.out, data_dir=ns.data_dir,
-                     ids=parse_ids(ns.ids) if ns.ids else None, seed=ns.seed, test_folds=parse_ids(ns.test_folds),
-                     val_folds=parse_ids(ns.val_folds), patient_column=ns.patient_column, include_absent=ns.include_absent)
+    manifest = build(
+        labels_path=labels,
+        classes_path=classes,
+        out_dir=ns.out,
+        data_dir=ns.data_dir,
+        ids=parse_ids(ns.ids) if ns.ids else None,
+        seed=ns.seed,
+        test_folds=parse_ids(ns.test_folds),
+        val_folds=parse_ids(ns.val_folds),
+        patient_column=ns.patient_column,
+        include_absent=ns.include_absent,
+    )
     print(f"wrote {ns.out}: " + ", ".join(f"{k} {sum(v.values())}" for k, v in manifest["files"].items()))
-    print(f"records: {len(manifest['records'])} ({sum(1 for s in manifest['records'].values() if s == 'test')} test); "
-          f"absent (no ECG under the data dir): {len(manifest['absent_records'])}")
-
+    print(
+        f"records: {len(manifest['records'])} ({sum(1 for s in manifest['records'].values() if s == 'test')} test); "
+        f"absent (no ECG under the data dir): {len(manifest['absent_records'])}"
+    )

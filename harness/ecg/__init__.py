@@ -8,8 +8,8 @@ Import-light: numpy only. wfdb, scipy, NeuroKit2 and matplotlib load when first 
 """
 
 from harness.ecg.locate import DEFAULT_ROOTS, locate_record, ptbxl_ecg_id
-from harness.ecg.present import MODALITIES, present
 from harness.ecg.preprocess import HEARTAGENT_FS, clean, resample
+from harness.ecg.present import MODALITIES, present
 from harness.ecg.record import (
     ECG,
     STANDARD_LEADS,

@@ -142,7 +142,9 @@ def _plausible_peaks(peaks: np.ndarray, fs: float, n: int) -> bool:
 
 def detect_r_peaks(cleaned: dict[str, np.ndarray], fs: float) -> tuple[np.ndarray, str]:
     """R peaks on the first reference lead that gives a plausible beat train."""
-    order = [lead for lead in REFERENCE_LEADS if lead in cleaned] + [lead for lead in cleaned if lead not in REFERENCE_LEADS]
+    order = [lead for lead in REFERENCE_LEADS if lead in cleaned] + [
+        lead for lead in cleaned if lead not in REFERENCE_LEADS
+    ]
     tried = []
     for lead in order:
         x = cleaned[lead]
@@ -355,12 +357,7 @@ def _validate(f: dict[str, np.ndarray], r: np.ndarray, fs: float, n: int) -> dic
         qrs_ok_off = (f["qrs_off"] > r) & (f["qrs_off"] < r + 0.2 * fs) & (f["qrs_off"] < next_r)
         f["qrs_off"][~qrs_ok_off] = np.nan
         qrs_start = np.where(np.isnan(f["qrs_on"]), r, f["qrs_on"])
-        p_ok = (
-            (f["p_on"] < f["p_peak"])
-            & (f["p_peak"] < f["p_off"])
-            & (f["p_off"] <= qrs_start)
-            & (f["p_on"] > prev_r)
-        )
+        p_ok = (f["p_on"] < f["p_peak"]) & (f["p_peak"] < f["p_off"]) & (f["p_off"] <= qrs_start) & (f["p_on"] > prev_r)
         # P peak and amplitude survive alone only if the peak itself lies before the QRS.
         p_peak_ok = (f["p_peak"] < qrs_start) & (f["p_peak"] > prev_r) & (f["p_peak"] > r - 0.5 * fs)
         f["p_peak"][~p_peak_ok] = np.nan

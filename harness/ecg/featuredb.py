@@ -37,7 +37,7 @@ from harness.ecg.delineation import (
     Beats,
     delineate_cached,
 )
-from harness.ecg.record import STANDARD_LEADS, ECG
+from harness.ecg.record import ECG, STANDARD_LEADS
 
 VERSION = "1"
 

@@ -47,5 +47,9 @@ def clean(ecg: ECG, method: str = "neurokit") -> ECG:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for i in range(ecg.signal.shape[1]):
-            cols.append(np.asarray(nk.ecg_clean(ecg.signal[:, i].astype(np.float64), sampling_rate=int(round(ecg.fs)), method=method)))
+            cols.append(
+                np.asarray(
+                    nk.ecg_clean(ecg.signal[:, i].astype(np.float64), sampling_rate=int(round(ecg.fs)), method=method)
+                )
+            )
     return replace(ecg, signal=np.stack(cols, axis=1).astype(np.float32))

@@ -5,7 +5,8 @@
 ``present(ecg, "raw")`` -> ``[{"type": "input_ecg", ...}]`` (see :mod:`harness.ecg.modalities.raw`)
 
 Everything but ``raw`` is cached on disk (``cache_dir``; default
-:func:`harness.ecg.cache.default_cache_dir`, ``False`` disables), keyed by the sha256 of the samples plus the options, so re-runs are instant.
+:func:`harness.ecg.cache.default_cache_dir`, ``False`` disables), keyed by the sha256 of the samples
+plus the options, so re-runs are instant.
 """
 
 from __future__ import annotations

@@ -82,12 +82,19 @@ def image_part(doc: Doc, spec: dict[str, Any], data_dir: Path | None) -> dict[st
         data = found.read_bytes() if found is not None else None
     if data is None:
         where = ", ".join(str(r) for r in roots(spec, data_dir)) or "no data directory is set"
-        raise DataError(f"sample {doc.id}: its released image {path or ''!r} is neither in the record nor under {where}")
-    return {"type": "image_url", "image_url": {"url": f"data:{media_type(data, sample=doc.id)};base64,{base64.b64encode(data).decode()}"}}
+        raise DataError(
+            f"sample {doc.id}: its released image {path or ''!r} is neither in the record nor under {where}"
+        )
+    return {
+        "type": "image_url",
+        "image_url": {"url": f"data:{media_type(data, sample=doc.id)};base64,{base64.b64encode(data).decode()}"},
+    }
 
 
 def media_type(data: bytes, *, sample: str) -> str:
     kind = sniff(data)
     if kind is not None:
         return kind
-    raise DataError(f"sample {sample}: its released image is not a PNG, JPEG, GIF or WebP file (it starts with {data[:12]!r})")
+    raise DataError(
+        f"sample {sample}: its released image is not a PNG, JPEG, GIF or WebP file (it starts with {data[:12]!r})"
+    )

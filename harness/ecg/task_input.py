@@ -88,13 +88,17 @@ def locate(ref: str, spec: dict[str, Any], data_dir: Path | None, *, sample: str
     from harness.ecg.locate import locate_record
 
     if data_dir is None:
-        raise ECGRecordAbsent(f"sample {sample}: ECG record '{ref}' cannot be looked up: no data directory is set "
-                              "(data_dir=PATH or HARNESS_DATA_DIR)")
+        raise ECGRecordAbsent(
+            f"sample {sample}: ECG record '{ref}' cannot be looked up: no data directory is set "
+            "(data_dir=PATH or HARNESS_DATA_DIR)"
+        )
     path = locate_record(data_dir, ref, roots=_roots(spec))
     if path is None:
         where = "\n".join(f"    {p}" for p in looked_in(data_dir, spec))
-        raise ECGRecordAbsent(f"sample {sample}: ECG record '{ref}' not found. Looked in:\n{where}\n"
-                              "  (PTB-XL references resolve to records500/NNNNN/NNNNN_hr, HRNNNNN or NNNNN_hr under these folders)")
+        raise ECGRecordAbsent(
+            f"sample {sample}: ECG record '{ref}' not found. Looked in:\n{where}\n"
+            "  (PTB-XL references resolve to records500/NNNNN/NNNNN_hr, HRNNNNN or NNNNN_hr under these folders)"
+        )
     return path
 
 
@@ -122,8 +126,12 @@ def load_ecg(ref: str, spec: dict[str, Any], data_dir: Path | None, *, sample: s
     path = locate(ref, spec, data_dir, sample=sample)
     fs = spec.get("fs", 250)
     try:
-        return _prepared(str(path), float(fs) if fs else None, bool(spec.get("clean", False)),
-                         float(spec["duration_s"]) if spec.get("duration_s") else None)
+        return _prepared(
+            str(path),
+            float(fs) if fs else None,
+            bool(spec.get("clean", False)),
+            float(spec["duration_s"]) if spec.get("duration_s") else None,
+        )
     except ECGRecordError as exc:
         raise DataError(f"sample {sample}: {exc}") from None
 
@@ -134,7 +142,9 @@ def record_modalities(modality: str, n_records: int, *, sample: str) -> list[str
     if len(parts) == 1:
         return parts * n_records
     if len(parts) != n_records:
-        raise DataError(f"sample {sample}: modality '{modality}' names {len(parts)} modalities but the sample has {n_records} records")
+        raise DataError(
+            f"sample {sample}: modality '{modality}' names {len(parts)} modalities but the sample has {n_records} records"
+        )
     return parts
 
 
@@ -147,8 +157,9 @@ def _as_parts(presented: Any) -> list[dict[str, Any]]:
     return [dict(p) for p in presented]
 
 
-def ecg_parts(doc: Doc, spec: dict[str, Any], modality: str | None, *, data_dir: Path | None,
-              cache_dir: Path | None = None) -> list[dict[str, Any]]:
+def ecg_parts(
+    doc: Doc, spec: dict[str, Any], modality: str | None, *, data_dir: Path | None, cache_dir: Path | None = None
+) -> list[dict[str, Any]]:
     """Content parts presenting the sample's ECG(s) in ``modality``, placed before the question."""
     if not modality or modality == TEXT or spec.get("attach", True) is False:
         return []
@@ -191,8 +202,14 @@ def missing(doc: Doc, spec: dict[str, Any], modality: str | None, data_dir: Path
     return out
 
 
-def with_present_records(docs: Iterator[Doc], spec: dict[str, Any], *, data_dir: Path | None,
-                         absent: dict[str, list[str]], modality: str | None = None) -> Iterator[Doc]:
+def with_present_records(
+    docs: Iterator[Doc],
+    spec: dict[str, Any],
+    *,
+    data_dir: Path | None,
+    absent: dict[str, list[str]],
+    modality: str | None = None,
+) -> Iterator[Doc]:
     """The samples whose ECGs (records, or pictures for ``released_image``) are all there; the
     others go into ``absent``.
 
@@ -207,9 +224,14 @@ def with_present_records(docs: Iterator[Doc], spec: dict[str, Any], *, data_dir:
         yield doc
 
 
-def absent_report(absent: dict[str, list[str]], spec: dict[str, Any], data_dir: Path | None,
-                  modality: str | None = None) -> dict[str, Any]:
+def absent_report(
+    absent: dict[str, list[str]], spec: dict[str, Any], data_dir: Path | None, modality: str | None = None
+) -> dict[str, Any]:
     """What ``results.json['task']['ecg']`` says about records (or pictures) that could not be shown."""
     folders = [str(r) for r in image_roots(spec, data_dir)] if modality == RELEASED_IMAGE else looked_in(data_dir, spec)
-    return {"n_absent": len(absent), "absent_ids": list(absent), "absent_records": sorted({r for refs in absent.values() for r in refs}),
-            "looked_in": folders}
+    return {
+        "n_absent": len(absent),
+        "absent_ids": list(absent),
+        "absent_records": sorted({r for refs in absent.values() for r in refs}),
+        "looked_in": folders,
+    }

@@ -96,9 +96,15 @@ def task_yaml(task: Any) -> str:
         "metric_list:",
     ]
     for ref in spec.metrics:
-        lines += [f"  - metric: {ref.name}", f"    aggregation: !function utils.{name}_{_ident(ref.name)}_aggregate", "    higher_is_better: true"]
+        lines += [
+            f"  - metric: {ref.name}",
+            f"    aggregation: !function utils.{name}_{_ident(ref.name)}_aggregate",
+            "    higher_is_better: true",
+        ]
     if spec.judges:
-        lines.append(f"# not exported: the LLM-judged metrics ({', '.join(j.name for j in spec.judges)}); run them with ECG-Harness")
+        lines.append(
+            f"# not exported: the LLM-judged metrics ({', '.join(j.name for j in spec.judges)}); run them with ECG-Harness"
+        )
     lines += ["metadata:", f"  version: {_q(spec.version)}", f"  data_sha256: {task.data.sha256}"]
     return "\n".join(lines) + "\n"
 
@@ -107,16 +113,25 @@ def task_utils(task: Any) -> str:
     spec = task.spec
     name = _ident(spec.name)
     blob = repr(spec.model_dump(mode="json"))  # a Python literal
-    lines = [f"_{name} = ExportedTask({blob})",
-             f"{name}_doc_to_text = _{name}.doc_to_text",
-             f"{name}_doc_to_target = _{name}.doc_to_target",
-             f"{name}_process_results = _{name}.process_results"]
+    lines = [
+        f"_{name} = ExportedTask({blob})",
+        f"{name}_doc_to_text = _{name}.doc_to_text",
+        f"{name}_doc_to_target = _{name}.doc_to_target",
+        f"{name}_process_results = _{name}.process_results",
+    ]
     lines += [f"{name}_{_ident(ref.name)}_aggregate = _{name}.aggregation({ref.name!r})" for ref in spec.metrics]
     return "\n".join(lines) + "\n\n"
 
 
-def export(out: Path, *, tasks: list[str] | None = None, data_dir: Path | None = None, cache_dir: Path, offline: bool = True,
-           registry: Any = None) -> ExportReport:
+def export(
+    out: Path,
+    *,
+    tasks: list[str] | None = None,
+    data_dir: Path | None = None,
+    cache_dir: Path,
+    offline: bool = True,
+    registry: Any = None,
+) -> ExportReport:
     from harness.registry import get_registry
     from harness.task.index import TaskIndex
     from harness.task.task import Task
@@ -136,7 +151,9 @@ def export(out: Path, *, tasks: list[str] | None = None, data_dir: Path | None =
             report.skipped[name] = "a group (its tasks are exported one by one)"
             continue
         try:
-            task = Task.load(name, registry=registry, index=index, data_dir=data_dir, cache_dir=cache_dir, offline=offline)
+            task = Task.load(
+                name, registry=registry, index=index, data_dir=data_dir, cache_dir=cache_dir, offline=offline
+            )
         except HarnessError as exc:
             report.skipped[name] = str(exc).splitlines()[0]
             continue
@@ -153,13 +170,18 @@ def export(out: Path, *, tasks: list[str] | None = None, data_dir: Path | None =
 
 
 def main(args: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m harness export lm-eval",
-                                     description="Write ECG-Harness tasks as lm-evaluation-harness task YAML.")
+    parser = argparse.ArgumentParser(
+        prog="python -m harness export lm-eval",
+        description="Write ECG-Harness tasks as lm-evaluation-harness task YAML.",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write (use it as lm_eval --include_path)")
     parser.add_argument("--tasks", default="", help="comma-separated task names (default: every exportable task)")
     parser.add_argument("--data-dir", type=Path, default=os.environ.get("HARNESS_DATA_DIR") or None)
-    parser.add_argument("--cache-dir", type=Path,
-                        default=Path(os.environ.get("HARNESS_CACHE_DIR") or Path.home() / ".cache" / "ecg-harness"))
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(os.environ.get("HARNESS_CACHE_DIR") or Path.home() / ".cache" / "ecg-harness"),
+    )
     parser.add_argument("--download", action="store_true", help="download data files that are not present locally")
     ns = parser.parse_args(args)
     tasks = [t.strip() for t in ns.tasks.split(",") if t.strip()] or None
@@ -169,5 +191,7 @@ def main(args: list[str]) -> None:
     for name, reason in report.skipped.items():
         print(f"skipped {name}: {reason}")
     if not report.written:
-        raise HarnessError("no task was exported" + ("" if ns.data_dir else " (no data directory: --data-dir or HARNESS_DATA_DIR)"))
+        raise HarnessError(
+            "no task was exported" + ("" if ns.data_dir else " (no data directory: --data-dir or HARNESS_DATA_DIR)")
+        )
     print(f"run with: lm_eval --include_path {ns.out} --tasks {report.written[0].stem} --apply_chat_template ...")

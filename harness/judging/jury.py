@@ -74,7 +74,12 @@ def agreement(per_judge: dict[str, Sequence[Any]]) -> dict[str, Any]:
     matrix = np.asarray(rows, dtype=float)
     units = int(np.sum(np.sum(~np.isnan(matrix), axis=0) >= 2))
     alpha = krippendorff_alpha_interval(matrix)
-    out: dict[str, Any] = {"method": "krippendorff_alpha_interval", "alpha": alpha, "n_units": units, "n_judges": len(names)}
+    out: dict[str, Any] = {
+        "method": "krippendorff_alpha_interval",
+        "alpha": alpha,
+        "n_units": units,
+        "n_judges": len(names),
+    }
     if units:
         both = matrix[:, np.sum(~np.isnan(matrix), axis=0) >= 2]
         spread = np.nanmax(both, axis=0) - np.nanmin(both, axis=0)

@@ -29,9 +29,17 @@ def judged_metric_results(first: dict[str, Any], records: list[dict[str, Any]]) 
             continue
         info = entry.get("info") or {}
         rubric = info.get("rubric", name.split(".")[0])
-        values = [value_from_record(((r.get("judges") or {}).get(rubric, {}).get(JURY, {}).get("values") or {}).get(name, {"unscored": "not judged"}))
-                  for r in records]
-        out[name] = metric_entry(name, values, info=info, higher_is_better=entry.get("higher_is_better", True), seed=_seed(first))
+        values = [
+            value_from_record(
+                ((r.get("judges") or {}).get(rubric, {}).get(JURY, {}).get("values") or {}).get(
+                    name, {"unscored": "not judged"}
+                )
+            )
+            for r in records
+        ]
+        out[name] = metric_entry(
+            name, values, info=info, higher_is_better=entry.get("higher_is_better", True), seed=_seed(first)
+        )
     return out
 
 
@@ -46,20 +54,48 @@ def merged_judges_info(shards: list[dict[str, Any]], records: list[dict[str, Any
         judges = {}
         series: dict[str, dict[str, list[Any]]] = {}
         for judge, jinfo in (block.get("judges") or {}).items():
-            series[judge] = {n: [value_from_record((((r.get("judges") or {}).get(rubric) or {}).get(judge) or {}).get("values", {}).get(n, {"unscored": "request failed"}))
-                                 for r in records] for n in names}
+            series[judge] = {
+                n: [
+                    value_from_record(
+                        (((r.get("judges") or {}).get(rubric) or {}).get(judge) or {})
+                        .get("values", {})
+                        .get(n, {"unscored": "request failed"})
+                    )
+                    for r in records
+                ]
+                for n in names
+            }
             metrics = {}
             for n in names:
                 s = summarize(metric_for(n, task_aggregate=aggregate), series[judge][n], seed=_seed(first))
                 metrics[n] = {k: s[k] for k in ("value", "n_scored", "n_unscored", "unscored_reasons")}
-            usage = sum_usage([((s.get("judges") or {}).get(rubric, {}).get("judges", {}).get(judge) or {}).get("usage", {}) for s in shards])
+            usage = sum_usage(
+                [
+                    ((s.get("judges") or {}).get(rubric, {}).get("judges", {}).get(judge) or {}).get("usage", {})
+                    for s in shards
+                ]
+            )
             judges[judge] = {**jinfo, "usage": usage, "metrics": metrics}
         block["judges"] = judges
         block["agreement"] = {n: agreement({j: series[j][n] for j in series}) for n in names}
-        jury_totals = [value_from_record((((r.get("judges") or {}).get(rubric) or {}).get(JURY) or {}).get("values", {}).get(rubric, {})) for r in records]
+        jury_totals = [
+            value_from_record(
+                (((r.get("judges") or {}).get(rubric) or {}).get(JURY) or {}).get("values", {}).get(rubric, {})
+            )
+            for r in records
+        ]
         if isinstance(block.get("jury"), dict):
-            block["jury"] = {**block["jury"], "unscored_for_too_few_judges": sum(isinstance(v, Unscored) and v.reason == FEW_JUDGES for v in jury_totals)}
-        flags = [(((r.get("judges") or {}).get(rubric) or {}).get(j) or {}).get("scores", {}).get("position_consistent") for r in records for j in series]
+            block["jury"] = {
+                **block["jury"],
+                "unscored_for_too_few_judges": sum(
+                    isinstance(v, Unscored) and v.reason == FEW_JUDGES for v in jury_totals
+                ),
+            }
+        flags = [
+            (((r.get("judges") or {}).get(rubric) or {}).get(j) or {}).get("scores", {}).get("position_consistent")
+            for r in records
+            for j in series
+        ]
         flags = [f for f in flags if f is not None]
         if flags:
             block["position_consistency"] = {"rate": sum(map(bool, flags)) / len(flags), "n": len(flags)}

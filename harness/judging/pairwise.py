@@ -27,8 +27,19 @@ class PairwiseRubric(Rubric):
 
     def __init__(self, spec: RubricSpec, *, source: Any = None):
         if not spec.criteria:
-            spec = spec.model_copy(update={"criteria": [Criterion(name=PREFERENCE, min=0, max=1, integer=False,
-                                                                  description="share of orders in which the answer won")]})
+            spec = spec.model_copy(
+                update={
+                    "criteria": [
+                        Criterion(
+                            name=PREFERENCE,
+                            min=0,
+                            max=1,
+                            integer=False,
+                            description="share of orders in which the answer won",
+                        )
+                    ]
+                }
+            )
         super().__init__(spec, source=source)
         self._baseline = Expression(spec.baseline or "reference", where=f"{source or spec.name}: baseline")
 
@@ -40,7 +51,11 @@ class PairwiseRubric(Rubric):
         return '{"rationale": "<one or two sentences>", "winner": "A" or "B" or "tie"}'
 
     def verdict_schema(self) -> dict[str, Any]:
-        return {"type": "object", "properties": {"rationale": {"type": "string"}, WINNER: {"enum": list(CHOICES)}}, "required": [WINNER]}
+        return {
+            "type": "object",
+            "properties": {"rationale": {"type": "string"}, WINNER: {"enum": list(CHOICES)}},
+            "required": [WINNER],
+        }
 
     def calls(self, inp: JudgeInput) -> list[JudgeCall]:
         baseline = self._baseline.evaluate({**inp.doc, "doc": inp.doc, "reference": inp.reference}, sample=inp.item_id)
@@ -50,10 +65,18 @@ class PairwiseRubric(Rubric):
             first, second = (inp.answer, baseline) if order == "answer_first" else (baseline, inp.answer)
             tag_a, block_a = delimit(first, "answer_a", self.name, inp.item_id)
             tag_b, block_b = delimit(second, "answer_b", self.name, inp.item_id)
-            own_tag = tag_a if order == "answer_first" else tag_b  # a conversation's earlier answers are the tested model's
-            messages = self._messages(inp, {"answer_a": block_a, "answer_b": block_b, "messages": fenced_answers(inp, own_tag)},
-                                      [tag_a, tag_b], sample=inp.item_id)
-            out.append(JudgeCall(order, messages, [tag_a, tag_b], [*inp.answers, inp.answer]))  # only the tested model's answers are adversarial
+            own_tag = (
+                tag_a if order == "answer_first" else tag_b
+            )  # a conversation's earlier answers are the tested model's
+            messages = self._messages(
+                inp,
+                {"answer_a": block_a, "answer_b": block_b, "messages": fenced_answers(inp, own_tag)},
+                [tag_a, tag_b],
+                sample=inp.item_id,
+            )
+            out.append(
+                JudgeCall(order, messages, [tag_a, tag_b], [*inp.answers, inp.answer])
+            )  # only the tested model's answers are adversarial
         return out
 
     def check_value(self, key: str, value: Any) -> tuple[Any, Problem | None]:
@@ -62,7 +85,7 @@ class PairwiseRubric(Rubric):
             return text, None
         if text == "TIE":
             return "tie", None
-        return None, Problem(INVALID_VALUE, f"'{key}' is {value!r}; expected \"A\", \"B\" or \"tie\"")
+        return None, Problem(INVALID_VALUE, f'\'{key}\' is {value!r}; expected "A", "B" or "tie"')
 
     def combine(self, verdicts: dict[str, Verdict]) -> tuple[dict[str, Any], dict[str, Problem]]:
         prefs = []

@@ -34,7 +34,9 @@ def metric_for(name: str, *, task_aggregate: str = "mean", higher_is_better: boo
     return cls(name, higher_is_better)
 
 
-def metric_entry(name: str, values: Sequence[Any], *, info: dict[str, Any], higher_is_better: bool, seed: int) -> dict[str, Any]:
+def metric_entry(
+    name: str, values: Sequence[Any], *, info: dict[str, Any], higher_is_better: bool, seed: int
+) -> dict[str, Any]:
     """One ``results.json['metrics']`` entry for a judged quantity."""
     metric = metric_for(name, task_aggregate=info.get("task_aggregate", "mean"), higher_is_better=higher_is_better)
     entry = summarize(metric, values, seed=seed)
@@ -47,7 +49,11 @@ def judge_metrics(series: dict[str, Sequence[Any]], spec: Any, *, seed: int) -> 
     """One judge's own numbers (before the jury combines them)."""
     out = {}
     for name, values in series.items():
-        s = summarize(metric_for(name, task_aggregate=spec.task_aggregate, higher_is_better=spec.higher_is_better), values, seed=seed)
+        s = summarize(
+            metric_for(name, task_aggregate=spec.task_aggregate, higher_is_better=spec.higher_is_better),
+            values,
+            seed=seed,
+        )
         out[name] = {k: s[k] for k in ("value", "n_scored", "n_unscored", "unscored_reasons")}
     return out
 
@@ -70,7 +76,9 @@ def sum_usage(usages: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["cost_usd"] = sum(costs) if costs else None
     runs = [u.get("this_run") or {} for u in usages]
     run_costs = [r["cost_usd"] for r in runs if r.get("cost_usd") is not None]
-    out["this_run"] = {"prompt_tokens": sum(r.get("prompt_tokens") or 0 for r in runs),
-                       "completion_tokens": sum(r.get("completion_tokens") or 0 for r in runs),
-                       "cost_usd": sum(run_costs) if run_costs else None}
+    out["this_run"] = {
+        "prompt_tokens": sum(r.get("prompt_tokens") or 0 for r in runs),
+        "completion_tokens": sum(r.get("completion_tokens") or 0 for r in runs),
+        "cost_usd": sum(run_costs) if run_costs else None,
+    }
     return out

@@ -27,8 +27,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harness.errors import TaskFileError
-from harness.judging.verdict import (COPIED, INVALID_VALUE, MISSING, NOT_A_NUMBER, OUT_OF_RANGE, Problem, Verdict, claimed_values,
-                                     final_object)
+from harness.judging.verdict import (
+    COPIED,
+    INVALID_VALUE,
+    MISSING,
+    NOT_A_NUMBER,
+    OUT_OF_RANGE,
+    Problem,
+    Verdict,
+    claimed_values,
+    final_object,
+)
 from harness.task.prompt import Template, fingerprint
 
 GUARD = """\
@@ -86,14 +95,22 @@ class RubricSpec(BaseModel):
     kind: Literal["pointwise", "pairwise"] = "pointwise"
     criteria: list[Criterion] = Field(default_factory=list)
     prompt: PromptTemplates
-    total: Literal["mean", "sum", "weighted_mean", "min", "max"] = Field("mean", description="criterion scores -> sample score")
+    total: Literal["mean", "sum", "weighted_mean", "min", "max"] = Field(
+        "mean", description="criterion scores -> sample score"
+    )
     task_aggregate: Literal["mean", "median"] = Field("mean", description="sample scores -> task score")
     jury: Literal["mean", "median"] = Field("mean", description="how several judges' scores combine")
-    min_judges: int | None = Field(None, ge=1, description="valid verdicts needed for a jury score (default: a majority)")
+    min_judges: int | None = Field(
+        None, ge=1, description="valid verdicts needed for a jury score (default: a majority)"
+    )
     max_repairs: int = Field(2, ge=0, le=5, description="repair prompts after an invalid verdict")
-    params: dict[str, Any] = Field(default_factory=lambda: {"temperature": 0.0}, description="generation parameters of judge calls")
+    params: dict[str, Any] = Field(
+        default_factory=lambda: {"temperature": 0.0}, description="generation parameters of judge calls"
+    )
     answer_from: Literal["response", "prediction"] = "response"
-    baseline: str | None = Field(None, description="pairwise: Jinja2 expression for the other answer (e.g. 'reference')")
+    baseline: str | None = Field(
+        None, description="pairwise: Jinja2 expression for the other answer (e.g. 'reference')"
+    )
     reject_copied_verdicts: bool = Field(True, description="a verdict equal to a score the answer claims is invalid")
     higher_is_better: bool = True
 
@@ -111,7 +128,16 @@ class RubricSpec(BaseModel):
         return self
 
 
-BINDABLE = {"jury", "min_judges", "max_repairs", "params", "task_aggregate", "answer_from", "baseline", "reject_copied_verdicts"}
+BINDABLE = {
+    "jury",
+    "min_judges",
+    "max_repairs",
+    "params",
+    "task_aggregate",
+    "answer_from",
+    "baseline",
+    "reject_copied_verdicts",
+}
 
 
 @dataclass
@@ -146,7 +172,9 @@ def delimit(text: str, label: str, *salt: Any) -> tuple[str, str]:
     """
     counter = 0
     while True:
-        nonce = hashlib.sha256(json.dumps([label, list(map(str, salt)), counter, text], ensure_ascii=False).encode()).hexdigest()[:16]
+        nonce = hashlib.sha256(
+            json.dumps([label, list(map(str, salt)), counter, text], ensure_ascii=False).encode()
+        ).hexdigest()[:16]
         tag = f"{label}-{nonce}"
         if tag not in text:
             return tag, fence(text, tag)
@@ -162,7 +190,7 @@ def fenced_answers(inp: JudgeInput, tag: str) -> list[dict[str, Any]]:
     assistant turns of the prompt itself (e.g. a gold dialogue) stay as they are."""
     if not inp.answers:
         return inp.messages
-    own = [i for i, m in enumerate(inp.messages) if m.get("role") == "assistant"][-len(inp.answers):]
+    own = [i for i, m in enumerate(inp.messages) if m.get("role") == "assistant"][-len(inp.answers) :]
     return [{**m, "content": fence(str(m["content"]), tag)} if i in own else m for i, m in enumerate(inp.messages)]
 
 
@@ -196,9 +224,17 @@ class Rubric:
 
     def info(self) -> dict[str, Any]:
         spec = self.spec
-        return {"version": spec.version, "kind": spec.kind, "criteria": [c.model_dump() for c in spec.criteria], "total": spec.total,
-                "task_aggregate": spec.task_aggregate, "jury": spec.jury, "max_repairs": spec.max_repairs, "params": spec.params,
-                "rubric_sha256": self.fingerprint()}
+        return {
+            "version": spec.version,
+            "kind": spec.kind,
+            "criteria": [c.model_dump() for c in spec.criteria],
+            "total": spec.total,
+            "task_aggregate": spec.task_aggregate,
+            "jury": spec.jury,
+            "max_repairs": spec.max_repairs,
+            "params": spec.params,
+            "rubric_sha256": self.fingerprint(),
+        }
 
     def bind(self, **args: Any) -> Rubric:
         """This rubric with run settings from a task's ``judges: [{name, args}]``."""
@@ -224,7 +260,12 @@ class Rubric:
         """JSON schema of a valid verdict (documentation, and ``response_format`` if a judge supports it)."""
         props: dict[str, Any] = {"rationale": {"type": "string"}}
         for c in self.criteria:
-            props[c.name] = {"type": "integer" if c.integer else "number", "minimum": c.min, "maximum": c.max, "description": c.description}
+            props[c.name] = {
+                "type": "integer" if c.integer else "number",
+                "minimum": c.min,
+                "maximum": c.max,
+                "description": c.description,
+            }
         return {"type": "object", "properties": props, "required": self.fields}
 
     def calls(self, inp: JudgeInput) -> list[JudgeCall]:
@@ -232,25 +273,45 @@ class Rubric:
 
         In a conversation the model's earlier answers (the last assistant turns of ``messages``)
         are untrusted too: they are fenced with the same tag, chosen so it occurs in none of them."""
-        tag, _ = delimit("\n".join([*inp.answers, inp.answer]), "answer", self.name, inp.item_id)  # single turn: the answer's own
-        messages = self._messages(inp, {"answer": fence(inp.answer, tag), "answer_tag": tag, "messages": fenced_answers(inp, tag)}, [tag],
-                                  sample=inp.item_id)
+        tag, _ = delimit(
+            "\n".join([*inp.answers, inp.answer]), "answer", self.name, inp.item_id
+        )  # single turn: the answer's own
+        messages = self._messages(
+            inp,
+            {"answer": fence(inp.answer, tag), "answer_tag": tag, "messages": fenced_answers(inp, tag)},
+            [tag],
+            sample=inp.item_id,
+        )
         return [JudgeCall("main", messages, [tag], [*inp.answers, inp.answer])]
 
-    def _messages(self, inp: JudgeInput, extra: dict[str, Any], tags: list[str], *, sample: str) -> list[dict[str, Any]]:
-        variables = {**inp.doc, "doc": inp.doc, "question": inp.question, "messages": inp.messages, "reference": inp.reference,
-                     "criteria": self.criteria, "verdict_format": self.verdict_example(), **extra}
+    def _messages(
+        self, inp: JudgeInput, extra: dict[str, Any], tags: list[str], *, sample: str
+    ) -> list[dict[str, Any]]:
+        variables = {
+            **inp.doc,
+            "doc": inp.doc,
+            "question": inp.question,
+            "messages": inp.messages,
+            "reference": inp.reference,
+            "criteria": self.criteria,
+            "verdict_format": self.verdict_example(),
+            **extra,
+        }
         guard = "\n\n".join(GUARD.format(tag=t) for t in tags)
         system = guard if self._system is None else guard + "\n\n" + self._system.render(variables, sample=sample)
         user = self._user.render(variables, sample=sample)
         for key in ("answer", "answer_a", "answer_b"):
             if key in extra and extra[key] not in user and extra[key] not in system:
-                raise TaskFileError(f"{self.source or self.name}: the prompt must place {{{{ {key} }}}} (the delimited answer)")
+                raise TaskFileError(
+                    f"{self.source or self.name}: the prompt must place {{{{ {key} }}}} (the delimited answer)"
+                )
         if self.spec.prompt.append_format:
             user = user.rstrip() + "\n\n" + FORMAT.format(example=self.verdict_example())
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
-    def repair_messages(self, messages: list[dict[str, Any]], raw: str | None, verdict: Verdict) -> list[dict[str, Any]]:
+    def repair_messages(
+        self, messages: list[dict[str, Any]], raw: str | None, verdict: Verdict
+    ) -> list[dict[str, Any]]:
         """The conversation so far, continued with a request to fix the invalid verdict.
 
         Each repair extends the conversation, so every attempt is a distinct request (and a
@@ -281,7 +342,9 @@ class Rubric:
         if self.spec.reject_copied_verdicts and verdict.scores:
             copied = self._copied(verdict.scores, call.untrusted)
             if copied:
-                verdict.problems = {"*": Problem(COPIED, f"the verdict repeats what the answer claims about itself ({copied})")}
+                verdict.problems = {
+                    "*": Problem(COPIED, f"the verdict repeats what the answer claims about itself ({copied})")
+                }
                 verdict.scores = {}
         return verdict
 
@@ -307,7 +370,9 @@ class Rubric:
     def combine(self, verdicts: dict[str, Verdict]) -> tuple[dict[str, Any], dict[str, Problem]]:
         """Scores of one judge for one sample from its verdict(s): here the single call's."""
         verdict = verdicts["main"]
-        problems = {k: verdict.problems.get(k) or verdict.problems.get("*") for k in self.fields if k not in verdict.scores}
+        problems = {
+            k: verdict.problems.get(k) or verdict.problems.get("*") for k in self.fields if k not in verdict.scores
+        }
         return dict(verdict.scores), {k: p for k, p in problems.items() if p is not None}
 
     def sample_score(self, scores: dict[str, float]) -> float:

@@ -17,9 +17,9 @@ from typing import Any
 
 from harness.errors import TaskFileError, suggest
 from harness.judging.jury import FEW_JUDGES, agreement, combine, default_min_judges
+from harness.judging.report import judge_metrics, metric_entry, sum_usage, values_to_record
 from harness.judging.rubric import JudgeCall, JudgeInput, Rubric
 from harness.judging.verdict import JUDGE_FAILED, REQUEST_FAILED, Problem, Verdict
-from harness.judging.report import judge_metrics, metric_entry, sum_usage, values_to_record
 from harness.metrics.base import Unscored
 from harness.models.base import EndpointUnreachable, ModelError, Request, Response, Usage
 from harness.models.config import ModelConfig
@@ -44,10 +44,20 @@ class JudgeUsage:
     issued_usage: Usage = field(default_factory=Usage)  # only what this run paid for
 
     def as_dict(self) -> dict[str, Any]:
-        return {"requests": self.requests, "cache_hits": self.cache_hits, "failed": self.failed, "repairs": self.repairs,
-                "prompt_tokens": self.usage.prompt_tokens, "completion_tokens": self.usage.completion_tokens, "cost_usd": self.usage.cost_usd,
-                "this_run": {"prompt_tokens": self.issued_usage.prompt_tokens, "completion_tokens": self.issued_usage.completion_tokens,
-                             "cost_usd": self.issued_usage.cost_usd}}
+        return {
+            "requests": self.requests,
+            "cache_hits": self.cache_hits,
+            "failed": self.failed,
+            "repairs": self.repairs,
+            "prompt_tokens": self.usage.prompt_tokens,
+            "completion_tokens": self.usage.completion_tokens,
+            "cost_usd": self.usage.cost_usd,
+            "this_run": {
+                "prompt_tokens": self.issued_usage.prompt_tokens,
+                "completion_tokens": self.issued_usage.completion_tokens,
+                "cost_usd": self.issued_usage.cost_usd,
+            },
+        }
 
 
 class JudgePanel:
@@ -57,7 +67,9 @@ class JudgePanel:
         self.configs = {c.name: c for c in configs}
         self.models = {c.name: build_model(c, registry) for c in configs}
         self.cache = cache
-        self._bounds = {c.name: asyncio.Semaphore(max(1, min(c.concurrency or concurrency, concurrency))) for c in configs}
+        self._bounds = {
+            c.name: asyncio.Semaphore(max(1, min(c.concurrency or concurrency, concurrency))) for c in configs
+        }
         self._identity: dict[str, dict[str, Any]] = {}
         self.users = 0
 
@@ -72,10 +84,18 @@ class JudgePanel:
 
         config = self.configs[name]
         base_url = config.resolved_base_url()
-        return {"name": name, "backend": config.backend, "model": config.model, "base_url": safe_url(base_url) if base_url else None,
-                "params": dict(config.params), "identity_sha256": fingerprint(self.identity(name))}
+        return {
+            "name": name,
+            "backend": config.backend,
+            "model": config.model,
+            "base_url": safe_url(base_url) if base_url else None,
+            "params": dict(config.params),
+            "identity_sha256": fingerprint(self.identity(name)),
+        }
 
-    async def ask(self, name: str, request_id: str, messages: list[dict[str, Any]], params: dict[str, Any], tally: JudgeUsage) -> Response:
+    async def ask(
+        self, name: str, request_id: str, messages: list[dict[str, Any]], params: dict[str, Any], tally: JudgeUsage
+    ) -> Response:
         key = request_key(self.identity(name), messages, params)
         response = self.cache.get(key)
         if response is not None:
@@ -112,8 +132,10 @@ def _price(response: Response, config: ModelConfig) -> None:
     """Cost from ``options.price_per_mtok: {prompt, completion}`` when the backend reports none."""
     price = config.options.get("price_per_mtok")
     if response.usage.cost_usd is None and isinstance(price, dict):
-        response.usage.cost_usd = (response.usage.prompt_tokens * float(price.get("prompt", 0))
-                                   + response.usage.completion_tokens * float(price.get("completion", 0))) / 1e6
+        response.usage.cost_usd = (
+            response.usage.prompt_tokens * float(price.get("prompt", 0))
+            + response.usage.completion_tokens * float(price.get("completion", 0))
+        ) / 1e6
 
 
 class JudgeStage:
@@ -128,7 +150,9 @@ class JudgeStage:
         spec = rubric.spec
         self.min_judges = spec.min_judges or default_min_judges(len(self.judges))
         if self.min_judges > len(self.judges):
-            raise TaskFileError(f"rubric '{rubric.name}': min_judges={self.min_judges} but only {len(self.judges)} judge(s) were given")
+            raise TaskFileError(
+                f"rubric '{rubric.name}': min_judges={self.min_judges} but only {len(self.judges)} judge(s) were given"
+            )
         self.quantities = [c.name for c in rubric.criteria] if len(rubric.criteria) > 1 else []
         self.quantities.append(TOTAL)
         self.quantities += list(getattr(rubric, "derived_quantities", ()))  # e.g. a second weighting, grade bands
@@ -153,8 +177,15 @@ class JudgeStage:
             record["judges"][self.name] = {RESERVED: {"values": values_to_record(self._named(failed)), "n_judges": 0}}
             return
         answer = record.get("prediction") if self.rubric.spec.answer_from == "prediction" else record.get("response")
-        inp = JudgeInput(item_id=item.id, question=_last_user_text(item.messages), messages=item.messages,
-                         answer="" if answer is None else str(answer), reference=item.reference, doc=item.doc, answers=item.answers)
+        inp = JudgeInput(
+            item_id=item.id,
+            question=_last_user_text(item.messages),
+            messages=item.messages,
+            answer="" if answer is None else str(answer),
+            reference=item.reference,
+            doc=item.doc,
+            answers=item.answers,
+        )
         calls = self.rubric.calls(inp)
         outcomes = await asyncio.gather(*(self._judge(judge, calls, item.id) for judge in self.judges))
         entry: dict[str, Any] = {}
@@ -162,10 +193,15 @@ class JudgeStage:
             self._per_judge[judge].append((position, values))
             entry[judge] = {"values": values_to_record(self._named(values)), **detail}
         method = self.rubric.spec.jury
-        jury = {q: combine([values[q] for values, _ in outcomes], method=method, min_judges=self.min_judges) for q in self.quantities}
+        jury = {
+            q: combine([values[q] for values, _ in outcomes], method=method, min_judges=self.min_judges)
+            for q in self.quantities
+        }
         self._jury.append((position, jury))
-        entry[RESERVED] = {"values": values_to_record(self._named(jury)),
-                           "n_judges": sum(not isinstance(values[TOTAL], Unscored) for values, _ in outcomes)}
+        entry[RESERVED] = {
+            "values": values_to_record(self._named(jury)),
+            "n_judges": sum(not isinstance(values[TOTAL], Unscored) for values, _ in outcomes),
+        }
         record["judges"][self.name] = entry
 
     def _named(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -181,14 +217,26 @@ class JudgeStage:
             for attempt in range(self.rubric.spec.max_repairs + 1):
                 if attempt:
                     tally.repairs += 1
-                response = await self.panel.ask(judge, f"judge/{self.name}/{item_id}/{call.label}/{attempt}", messages,
-                                                self.rubric.spec.params, tally)
+                response = await self.panel.ask(
+                    judge,
+                    f"judge/{self.name}/{item_id}/{call.label}/{attempt}",
+                    messages,
+                    self.rubric.spec.params,
+                    tally,
+                )
                 if response.error is not None:
                     verdict = Verdict(raw=None, problems={"*": Problem(JUDGE_FAILED, response.error[:300])})
                     attempts.append({"call": call.label, "raw": None, "problems": verdict.summary()})
                     break  # the backend already retried the transport; a repair prompt cannot help
                 verdict = self.rubric.read(response.text, call)
-                attempts.append({"call": call.label, "raw": response.text, "problems": verdict.summary() or None, "cached": response.cached})
+                attempts.append(
+                    {
+                        "call": call.label,
+                        "raw": response.text,
+                        "problems": verdict.summary() or None,
+                        "cached": response.cached,
+                    }
+                )
                 if verdict.ok:
                     break
                 messages = self.rubric.repair_messages(messages, response.text, verdict)
@@ -216,23 +264,51 @@ class JudgeStage:
 
     def _metric_info(self, quantity: str) -> dict[str, Any]:
         spec = self.rubric.spec
-        return {"rubric": self.name, "quantity": quantity, "judges": self.judges, "jury": spec.jury if len(self.judges) > 1 else None,
-                "min_judges": self.min_judges, "task_aggregate": spec.task_aggregate}
+        return {
+            "rubric": self.name,
+            "quantity": quantity,
+            "judges": self.judges,
+            "jury": spec.jury if len(self.judges) > 1 else None,
+            "min_judges": self.min_judges,
+            "task_aggregate": spec.task_aggregate,
+        }
 
     def metric_results(self) -> dict[str, dict[str, Any]]:
         hib = self.rubric.spec.higher_is_better
-        return {self.metric_name(q): metric_entry(self.metric_name(q), self._series(self._jury, q), info=self._metric_info(q),
-                                                  higher_is_better=hib, seed=self.seed) for q in self.quantities}
+        return {
+            self.metric_name(q): metric_entry(
+                self.metric_name(q),
+                self._series(self._jury, q),
+                info=self._metric_info(q),
+                higher_is_better=hib,
+                seed=self.seed,
+            )
+            for q in self.quantities
+        }
 
     def info(self) -> dict[str, Any]:
         names = [self.metric_name(q) for q in self.quantities]
-        per_judge = {j: {self.metric_name(q): self._series(self._per_judge[j], q) for q in self.quantities} for j in self.judges}
+        per_judge = {
+            j: {self.metric_name(q): self._series(self._per_judge[j], q) for q in self.quantities} for j in self.judges
+        }
         out: dict[str, Any] = {
             "rubric": self.rubric.info(),
-            "judges": {j: {"model": self.panel.record(j), "usage": self.tallies[j].as_dict(),
-                           "metrics": judge_metrics(per_judge[j], self.rubric.spec, seed=self.seed)} for j in self.judges},
-            "jury": {"n_judges": len(self.judges), "aggregate": self.rubric.spec.jury, "min_judges": self.min_judges,
-                     "unscored_for_too_few_judges": sum(isinstance(v[TOTAL], Unscored) and v[TOTAL].reason == FEW_JUDGES for _, v in self._jury)},
+            "judges": {
+                j: {
+                    "model": self.panel.record(j),
+                    "usage": self.tallies[j].as_dict(),
+                    "metrics": judge_metrics(per_judge[j], self.rubric.spec, seed=self.seed),
+                }
+                for j in self.judges
+            },
+            "jury": {
+                "n_judges": len(self.judges),
+                "aggregate": self.rubric.spec.jury,
+                "min_judges": self.min_judges,
+                "unscored_for_too_few_judges": sum(
+                    isinstance(v[TOTAL], Unscored) and v[TOTAL].reason == FEW_JUDGES for _, v in self._jury
+                ),
+            },
             "agreement": {name: agreement({j: per_judge[j][name] for j in self.judges}) for name in names},
             "usage": sum_usage([self.tallies[j].as_dict() for j in self.judges]),
         }
@@ -255,7 +331,9 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-def build_judge_stages(task: Any, judges: list[ModelConfig], *, registry: Any, cache: ResponseCache, settings: Any) -> list[JudgeStage]:
+def build_judge_stages(
+    task: Any, judges: list[ModelConfig], *, registry: Any, cache: ResponseCache, settings: Any
+) -> list[JudgeStage]:
     """One stage per rubric the task lists, all sharing the judge models (``judge=[a,b,c]``)."""
     names = [j.name for j in judges]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -156,7 +156,9 @@ def claimed_values(text: str | None, keys: Iterable[str]) -> list[dict[str, list
         loose: dict[str, list[Any]] = {}
         for key in keys:
             name = r"[\"']?\b" + re.escape(key) + r"\b[\"']?"
-            numbers = re.findall(name + r"\s*(?:[:=]|=>|\bis\b|\bof\b|\bto\b|\bat\b)?\s*[\"']?(-?\d+(?:\.\d+)?)", text, re.IGNORECASE)
+            numbers = re.findall(
+                name + r"\s*(?:[:=]|=>|\bis\b|\bof\b|\bto\b|\bat\b)?\s*[\"']?(-?\d+(?:\.\d+)?)", text, re.IGNORECASE
+            )
             words = re.findall(name + r"\s*[:=]\s*[\"']?([A-Za-z]+)", text, re.IGNORECASE)
             values = [float(v) for v in numbers] + words
             if values:

@@ -25,8 +25,13 @@ def summarize(metric: Metric, values: Sequence[Any], *, seed: int = 0) -> dict[s
     return summarize_all([metric], {metric.name: values}, seed=seed)[metric.name]
 
 
-def summarize_all(metrics: Sequence[Metric], values: Mapping[str, Sequence[Any]], *, seed: int = 0,
-                  draws: Mapping[int, Sequence[np.ndarray]] | None = None) -> dict[str, dict[str, Any]]:
+def summarize_all(
+    metrics: Sequence[Metric],
+    values: Mapping[str, Sequence[Any]],
+    *,
+    seed: int = 0,
+    draws: Mapping[int, Sequence[np.ndarray]] | None = None,
+) -> dict[str, dict[str, Any]]:
     """:func:`summarize` for each metric of a run, by name. Mean metrics with the same number of
     scored samples share one set of bootstrap draws (the seed makes them identical anyway), so a
     run's end pays for the random numbers once, not once per metric; ``draws`` maps a number of
@@ -81,12 +86,16 @@ def draw_indices(n: int, seed: int) -> list[np.ndarray]:
 
 def _index_chunks(n: int, seed: int) -> Iterator[np.ndarray]:
     rng = default_rng(seed)
-    chunk = max(1, 200_000 // n)  # ~1.6 MB of indices at a time: cache-sized (faster) and flat in n; same draws as one block
+    chunk = max(
+        1, 200_000 // n
+    )  # ~1.6 MB of indices at a time: cache-sized (faster) and flat in n; same draws as one block
     for start in range(0, BOOTSTRAP_RESAMPLES, chunk):
         yield rng.integers(0, n, size=(min(start + chunk, BOOTSTRAP_RESAMPLES) - start, n))
 
 
-def _bootstrap_means(arrays: Sequence[np.ndarray], seed: int, chunks: Iterable[np.ndarray] | None = None) -> list[tuple[float, float]]:
+def _bootstrap_means(
+    arrays: Sequence[np.ndarray], seed: int, chunks: Iterable[np.ndarray] | None = None
+) -> list[tuple[float, float]]:
     """Percentile intervals of the mean for arrays of one length, from the same resamples."""
     n = len(arrays[0])
     means = [np.empty(BOOTSTRAP_RESAMPLES) for _ in arrays]
@@ -98,7 +107,9 @@ def _bootstrap_means(arrays: Sequence[np.ndarray], seed: int, chunks: Iterable[n
         stop = start + len(idx)
         rows = resampled[: len(idx)]
         for arr, out in zip(arrays, means):
-            np.take(arr, idx, out=rows, mode="clip")  # = arr[idx]; "clip" writes straight into out (the indices are in range)
+            np.take(
+                arr, idx, out=rows, mode="clip"
+            )  # = arr[idx]; "clip" writes straight into out (the indices are in range)
             out[start:stop] = rows.mean(axis=1)
         start = stop
     alpha = (1 - CI_LEVEL) / 2

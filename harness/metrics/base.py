@@ -56,7 +56,14 @@ class Metric:
 class SampleMetric(Metric):
     """A metric defined by a per-sample function ``fn(prediction, reference) -> float``."""
 
-    def __init__(self, name: str, fn: Callable[[Any, Any], float | Unscored], *, higher_is_better: bool = True, description: str = ""):
+    def __init__(
+        self,
+        name: str,
+        fn: Callable[[Any, Any], float | Unscored],
+        *,
+        higher_is_better: bool = True,
+        description: str = "",
+    ):
         self.name = name
         self.fn = fn
         self.higher_is_better = higher_is_better
@@ -66,7 +73,9 @@ class SampleMetric(Metric):
         return [self.fn(item.prediction, item.reference) for item in batch]
 
 
-def sample_metric(name: str, *, higher_is_better: bool = True) -> Callable[[Callable[[Any, Any], float | Unscored]], SampleMetric]:
+def sample_metric(
+    name: str, *, higher_is_better: bool = True
+) -> Callable[[Callable[[Any, Any], float | Unscored]], SampleMetric]:
     """Decorator: turn ``fn(prediction, reference)`` into a registered-ready :class:`Metric`."""
 
     def wrap(fn: Callable[[Any, Any], float | Unscored]) -> SampleMetric:

@@ -32,7 +32,9 @@ class ModelConfig(BaseModel):
     def _no_inline_secrets(cls, value: dict[str, Any]) -> dict[str, Any]:
         for key in value:
             if key.lower() in {"api_key", "token", "password", "secret"}:
-                raise ValueError(f"'{key}' must not be written in a config: put it in an environment variable and name it in api_key_env")
+                raise ValueError(
+                    f"'{key}' must not be written in a config: put it in an environment variable and name it in api_key_env"
+                )
         return value
 
     def resolved_base_url(self) -> str | None:

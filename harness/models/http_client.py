@@ -39,7 +39,9 @@ class HttpPool:
     (a timeout) or failed is closed, never reused.
     """
 
-    def __init__(self, url: str, headers: Mapping[str, str], *, connect_timeout_s: float, limit: int | None = None) -> None:
+    def __init__(
+        self, url: str, headers: Mapping[str, str], *, connect_timeout_s: float, limit: int | None = None
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ModelError(f"invalid URL {url!r}: expected http://host[:port]/path or https://...")
@@ -50,8 +52,11 @@ class HttpPool:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         default_port = self._port == (443 if parts.scheme == "https" else 80)
         host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-        lines = [f"POST {target} HTTP/1.1", f"Host: {host if default_port else f'{host}:{self._port}'}",
-                 *(f"{name}: {value}" for name, value in headers.items())]
+        lines = [
+            f"POST {target} HTTP/1.1",
+            f"Host: {host if default_port else f'{host}:{self._port}'}",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
         self._head = ("\r\n".join(lines) + "\r\nContent-Length: ").encode("latin-1")
         self._idle: list[_Connection] = []
         self._open: set[_Connection] = set()
@@ -87,8 +92,12 @@ class HttpPool:
         try:
             async with asyncio.timeout(self._connect_timeout_s):
                 _, connection = await loop.create_connection(
-                    lambda: _Connection(self), self._host, self._port, ssl=self._ssl,
-                    server_hostname=self._host if self._ssl else None)
+                    lambda: _Connection(self),
+                    self._host,
+                    self._port,
+                    ssl=self._ssl,
+                    server_hostname=self._host if self._ssl else None,
+                )
         except TimeoutError:
             raise ConnectFailed(f"no connection within {self._connect_timeout_s:g} s") from None
         except ssl.SSLError as exc:
@@ -166,8 +175,12 @@ class _Connection(asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         status = self._parser.get_status_code()
-        self._until_close = (status >= 200 and status not in (204, 304) and "content-length" not in self._headers
-                             and "chunked" not in self._headers.get("transfer-encoding", "").lower())
+        self._until_close = (
+            status >= 200
+            and status not in (204, 304)
+            and "content-length" not in self._headers
+            and "chunked" not in self._headers.get("transfer-encoding", "").lower()
+        )
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers[name.decode("latin-1").lower()] = value.decode("latin-1")

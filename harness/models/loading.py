@@ -44,5 +44,7 @@ def load_model_config(name: str, registry: Any) -> ModelConfig:
 def build_model(config: ModelConfig, registry: Any) -> Model:
     factory = registry.backends.get(config.backend)
     if factory is None:
-        raise HarnessError(f"model config '{config.name}': " + suggest(config.backend, registry.backends, what="backend"))
+        raise HarnessError(
+            f"model config '{config.name}': " + suggest(config.backend, registry.backends, what="backend")
+        )
     return factory(config)

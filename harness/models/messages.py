@@ -13,6 +13,8 @@ def text_only(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for message in messages:
         content = message.get("content")
         if isinstance(content, list):
-            content = "\n".join(part.get("text", "") if part.get("type") == "text" else IMAGE_PLACEHOLDER for part in content)
+            content = "\n".join(
+                part.get("text", "") if part.get("type") == "text" else IMAGE_PLACEHOLDER for part in content
+            )
         flat.append({**message, "content": "" if content is None else str(content)})
     return flat

@@ -66,9 +66,11 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - now)
 
 
-def backoff_delay(attempt: int, base: float = DEFAULT_BACKOFF_S, cap: float = MAX_BACKOFF_S, rng: random.Random | None = None) -> float:
+def backoff_delay(
+    attempt: int, base: float = DEFAULT_BACKOFF_S, cap: float = MAX_BACKOFF_S, rng: random.Random | None = None
+) -> float:
     """Exponential backoff with "equal jitter": half fixed, half random, so clients spread out."""
-    ceiling = min(cap, base * (2 ** attempt))
+    ceiling = min(cap, base * (2**attempt))
     return ceiling / 2 + (rng or random).uniform(0, ceiling / 2)
 
 
@@ -174,5 +176,7 @@ async def with_retries(
     where = describe(config_name, url)
     attempts = f"{max_retries + 1} attempt{'s' if max_retries else ''}"
     if isinstance(last, ConnectFailed):
-        raise EndpointUnreachable(f"cannot reach {where} after {attempts}: {last}. Is the server running and the base URL right?")
+        raise EndpointUnreachable(
+            f"cannot reach {where} after {attempts}: {last}. Is the server running and the base URL right?"
+        )
     raise ModelError(f"{where} failed after {attempts}: {last}")

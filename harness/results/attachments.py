@@ -42,7 +42,7 @@ class Attachments:
         match = _DATA_URL.match(url)
         if match is None or match.group("mime").lower() not in EXTENSIONS:
             return part
-        data = base64.b64decode(url[match.end():])
+        data = base64.b64decode(url[match.end() :])
         name = f"{hashlib.sha256(data).hexdigest()}.{EXTENSIONS[match.group('mime').lower()]}"
         if name not in self._stored:
             self._write(name, data)
@@ -61,10 +61,11 @@ class Attachments:
 
 def inline(messages: list[dict[str, Any]], run_dir: Path) -> list[dict[str, Any]]:
     """The logged ``messages`` of a sample with their images as data URLs again (the request as sent)."""
+
     def part(p: dict[str, Any], url: str) -> dict[str, Any]:
         if not url.startswith(SCHEME):
             return p
-        name = url[len(SCHEME):]
+        name = url[len(SCHEME) :]
         data = (Path(run_dir) / FOLDER / name).read_bytes()
         return with_url(p, f"data:{MEDIA_TYPES[name.rsplit('.', 1)[-1]]};base64,{base64.b64encode(data).decode()}")
 
@@ -75,6 +76,7 @@ def map_image_parts(messages: list[Any], change: Callable[[dict[str, Any], str],
     """``messages`` with ``change(part, url)`` applied to every ``image_url`` content part that has a
     url string; the same list when no message has content parts (plain text, the common case).
     Malformed entries (e.g. in a submitted log) are passed through untouched."""
+
     def part(p: Any) -> Any:
         if isinstance(p, dict) and p.get("type") == "image_url":
             image = p.get("image_url")

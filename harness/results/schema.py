@@ -3,11 +3,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: ``status`` (complete/partial/empty + exit code) and ``validity`` (flags)
+
+# The exit codes of `python -m harness` (README, docs/results.md). A run's own code is in
+# ``results.json["status"]["exit_code"]``; a multi-task job exits with the worst of its runs.
+EXIT_COMPLETE = 0  # every selected sample answered and scored (or unscored by design)
+EXIT_CRASH = 1  # an unexpected error (a bug): the traceback is in cli.log
+EXIT_USAGE = 2  # a usage error: unknown key/name, bad value, a run refused before any request
+EXIT_PARTIAL = 3  # some samples failed or were skipped (absent data): the number covers the rest
+EXIT_EMPTY = 4  # nothing was scored: no runnable sample, every request failed, or every score unscored
+EXIT_INTERRUPTED = 130  # Ctrl-C: rerun the same command to resume from the cache
+
+# The vocabulary of ``validity.flags[].code``: what makes a number less than fully valid. The
+# leaderboard badges a cell from these (docs/leaderboard.md); a flagged cell gets no star.
+VALIDITY_CODES = {
+    "partial": "some selected samples failed or were skipped (n_failed, n_absent, n_expected)",
+    "absent_records": "samples skipped because their data / ECG record is not available (n_absent, n_expected)",
+    "text_only": "the task shows the model an ECG but this run sent none (allow_text_only=true)",
+    "duplicate_prompts": "many samples rendered to the same request (n_duplicates, share)",
+    "nothing_scored": "no sample was scored",
+    "answers_truncated": "answers longer than max_answer_bytes were cut for scoring and storage (n_truncated)",
+    "weak_judge": "a judge could not tell the reference from a mismatched answer often enough (rubric, judge, ...)",
+    "judge_unscored": "a judged metric left a large share of samples unscored (metric, share)",
+    "not_comparable": "the run's setting differs from the one the paper reports (reason)",
+}
 
 
 class _Open(BaseModel):
@@ -81,6 +104,30 @@ class Timings(_Open):
     scoring_s: float | None = None
 
 
+class ValidityFlag(_Open):
+    """One reason a number is less than fully valid; extra keys carry the figures (n_absent, share, ...)."""
+
+    code: str = Field(description="one of VALIDITY_CODES (plugins may add their own, prefixed 'x-')")
+    message: str = Field(description="one line a reader understands without the docs")
+
+
+class Validity(_Open):
+    flags: list[ValidityFlag] = Field(default_factory=list)
+    allow_text_only: bool = False
+
+
+class RunStatus(_Open):
+    """Whether the run is complete, and the exit code that says so."""
+
+    state: Literal["complete", "partial", "empty"]
+    exit_code: int
+    n_expected: int | None = Field(None, description="samples selected (before data/ECG availability)")
+    n_answered: int = 0
+    n_failed: int = 0
+    n_absent: int = 0
+    message: str = ""
+
+
 class Results(_Open):
     schema_version: int = SCHEMA_VERSION
     run_id: str
@@ -93,6 +140,8 @@ class Results(_Open):
     timings: Timings
     config: dict[str, Any] = Field(description="the fully resolved run config, secrets removed")
     errors: dict[str, int] = Field(default_factory=dict, description="failed samples by reason")
+    status: RunStatus | None = Field(None, description="absent in schema 1 files")
+    validity: Validity = Field(default_factory=Validity)
 
 
 class SampleRecord(_Open):

@@ -10,11 +10,31 @@ from typing import Any
 REDACTED = "<redacted>"
 # A key is secret when one of its words (split on _ - .) names a secret: `hf_token`, `api_key`,
 # `client_secret`; `max_tokens` or `tokenization` are not.
-_SECRET_WORDS = {"token", "secret", "password", "passwd", "authorization", "credential", "credentials", "apikey", "bearer"}
+_SECRET_WORDS = {
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "authorization",
+    "credential",
+    "credentials",
+    "apikey",
+    "bearer",
+}
 _SECRET_KEY = re.compile(r"api[_\-]?key", re.IGNORECASE)
-_SECRET_VALUE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{16,}|sk-ant-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{20,}|Bearer\s+[A-Za-z0-9._\-]{16,})")
+_SECRET_VALUE = re.compile(
+    r"\b(sk-[A-Za-z0-9_\-]{16,}|sk-ant-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{20,}|Bearer\s+[A-Za-z0-9._\-]{16,})"
+)
 # Keys that only *name* a secret's environment variable are safe to keep.
-_SAFE_KEYS = {"api_key_env", "base_url_env", "max_tokens", "completion_tokens", "prompt_tokens", "total_tokens", "tokens"}
+_SAFE_KEYS = {
+    "api_key_env",
+    "base_url_env",
+    "max_tokens",
+    "completion_tokens",
+    "prompt_tokens",
+    "total_tokens",
+    "tokens",
+}
 
 
 def env_secrets() -> list[str]:
@@ -26,7 +46,14 @@ def scrub(value: Any, *, _env: list[str] | None = None) -> Any:
     """A copy of ``value`` with secret-looking keys and values replaced by ``<redacted>``."""
     env = env_secrets() if _env is None else _env
     if isinstance(value, dict):
-        return {k: (REDACTED if _is_secret_key(k) and v not in (None, "") and not isinstance(v, (int, float, bool)) else scrub(v, _env=env)) for k, v in value.items()}
+        return {
+            k: (
+                REDACTED
+                if _is_secret_key(k) and v not in (None, "") and not isinstance(v, (int, float, bool))
+                else scrub(v, _env=env)
+            )
+            for k, v in value.items()
+        }
     if isinstance(value, list):
         return [scrub(v, _env=env) for v in value]
     if isinstance(value, str):

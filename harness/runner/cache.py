@@ -47,7 +47,9 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _response(body: str) -> Response:
     data = fastjson.loads(body)
-    return Response(text=data["text"], usage=Usage(**data.get("usage", {})), latency_s=data.get("latency_s", 0.0), cached=True)
+    return Response(
+        text=data["text"], usage=Usage(**data.get("usage", {})), latency_s=data.get("latency_s", 0.0), cached=True
+    )
 
 
 class ResponseCache:
@@ -85,7 +87,7 @@ class ResponseCache:
         queued = {key: body for key in keys if (body := self._queued.get(key)) is not None}
         found: dict[str, str] = {}
         for start in range(0, len(keys), _MAX_VARS):
-            part = keys[start:start + _MAX_VARS]
+            part = keys[start : start + _MAX_VARS]
             query = f"SELECT key, body FROM responses WHERE key IN ({','.join('?' * len(part))})"
             with self._lock:
                 found.update(self._db.execute(query, part).fetchall())
@@ -101,11 +103,20 @@ class ResponseCache:
             return
         self._raise_writer_error()
         usage = response.usage
-        record = {"text": response.text, "latency_s": response.latency_s,
-                  "usage": {"prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens, "cost_usd": usage.cost_usd}}
+        record = {
+            "text": response.text,
+            "latency_s": response.latency_s,
+            "usage": {
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "cost_usd": usage.cost_usd,
+            },
+        }
         self._queued[key] = fastjson.dumps(record).decode()
         if self._writer is None:
-            self._writer = threading.Thread(target=self._write_loop, args=(self.path,), name="harness-cache-writer", daemon=True)
+            self._writer = threading.Thread(
+                target=self._write_loop, args=(self.path,), name="harness-cache-writer", daemon=True
+            )
             self._writer.start()
         self._queue.put(key)
 
@@ -151,5 +162,7 @@ class ResponseCache:
 
     def _raise_writer_error(self) -> None:
         if self._writer_error is not None:
-            raise HarnessError(f"response cache {self.path}: writing failed: {self._writer_error}; the answers committed before "
-                               "are kept") from self._writer_error
+            raise HarnessError(
+                f"response cache {self.path}: writing failed: {self._writer_error}; the answers committed before "
+                "are kept"
+            ) from self._writer_error

@@ -29,8 +29,16 @@ class Display:
 
     @contextlib.contextmanager
     def progress(self, label: str, total: int | None) -> Iterator[Callable[[], None]]:
-        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            TimeRemainingColumn(), console=self.err, transient=False, disable=not sys.stderr.isatty())
+        progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=self.err,
+            transient=False,
+            disable=not sys.stderr.isatty(),
+        )
         with progress:
             handle = progress.add_task(label, total=total)
             yield lambda: progress.advance(handle)
@@ -41,7 +49,9 @@ class Display:
             table.add_column(column, justify="left" if column == "metric" else "right")
         for name, m in results.metrics.items():
             ci = "—" if m.ci_low is None else f"[{m.ci_low:.4f}, {m.ci_high:.4f}]"
-            unscored = str(m.n_unscored) + (f" ({', '.join(f'{k}: {v}' for k, v in m.unscored_reasons.items())})" if m.n_unscored else "")
+            unscored = str(m.n_unscored) + (
+                f" ({', '.join(f'{k}: {v}' for k, v in m.unscored_reasons.items())})" if m.n_unscored else ""
+            )
             table.add_row(name, _fmt(m.value), ci, _fmt(m.stderr), str(m.n_scored), unscored)
         self.console.print(table)
         usage = results.usage
@@ -71,10 +81,20 @@ class Display:
         table.add_column("note", no_wrap=True, overflow="ellipsis", max_width=34)
         for outcome in outcomes:
             if "skipped" in outcome:
-                table.add_row(outcome["task"], "", *[""] * len(metric_names), "skipped: " + _first_line(outcome["skipped"], outcome["task"]))
+                table.add_row(
+                    outcome["task"],
+                    "",
+                    *[""] * len(metric_names),
+                    "skipped: " + _first_line(outcome["skipped"], outcome["task"]),
+                )
             else:
                 n = outcome.get("n")
-                table.add_row(outcome["task"], "" if n is None else str(n), *[_fmt(outcome["metrics"].get(m)) for m in metric_names], "")
+                table.add_row(
+                    outcome["task"],
+                    "" if n is None else str(n),
+                    *[_fmt(outcome["metrics"].get(m)) for m in metric_names],
+                    "",
+                )
         ran = [o for o in outcomes if "metrics" in o]
         if ran and metric_names:
             means = []
@@ -88,5 +108,5 @@ class Display:
 def _first_line(reason: str, task: str) -> str:
     line = reason.strip().splitlines()[0] if reason.strip() else ""
     prefix = f"task '{task}': "
-    line = line[len(prefix):] if line.startswith(prefix) else line
+    line = line[len(prefix) :] if line.startswith(prefix) else line
     return line.split(": ")[0].split(". ")[0]  # the kind of problem; the full reason is printed above

@@ -71,9 +71,19 @@ def _bind_metrics(task: Task, registry: Any) -> list[Metric]:
     return metrics
 
 
-async def evaluate(task: Task, model: Model, *, selection: Selection, settings: RunSettings, cache: ResponseCache,
-                   registry: Any, out_dir: Path, stages: list[ItemStage] = (),  # type: ignore[assignment]
-                   on_item: Callable[[], None] | None = None, expected: int | None = None) -> Results:
+async def evaluate(
+    task: Task,
+    model: Model,
+    *,
+    selection: Selection,
+    settings: RunSettings,
+    cache: ResponseCache,
+    registry: Any,
+    out_dir: Path,
+    stages: list[ItemStage] = (),  # type: ignore[assignment]
+    on_item: Callable[[], None] | None = None,
+    expected: int | None = None,
+) -> Results:
     """Run ``model`` on ``task`` and write ``results.json`` and ``samples.jsonl`` to ``out_dir``.
 
     ``expected``: the number of samples, when known in advance (it picks the scoring mode)."""
@@ -96,7 +106,9 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     def params_of(item: Item) -> dict[str, Any]:
         return {**task.generation, **item.params, **settings.generation}
 
-    async def ask(item: Item, request_id: str, messages: list[dict[str, Any]], key: str, response: Response | None) -> Response:
+    async def ask(
+        item: Item, request_id: str, messages: list[dict[str, Any]], key: str, response: Response | None
+    ) -> Response:
         """One model answer: from the cache, else requested (and cached when it succeeded)."""
         if response is None and cache.seen(key):  # a duplicate of a request answered since the lookup
             response = cache.get(key)
@@ -126,14 +138,28 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
                 if response.error is not None:
                     break
                 answers.append(response.text or "")
-                messages = [*messages, {"role": "assistant", "content": answers[-1]}, {"role": "user", "content": follow_up}]
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": answers[-1]},
+                    {"role": "user", "content": follow_up},
+                ]
                 turn_key = request_key(identity, messages, params_of(item))
                 response = await ask(item, f"{item.id}/turn-{k}", messages, turn_key, cache.get(turn_key))
             item = replace(item, messages=messages, answers=answers)  # stages (judges) see the whole conversation
-        record: dict[str, Any] = {"id": item.id, "doc_id": item.doc_id, "position": list(item.position), "messages": attachments.compact(item.messages),
-                                  "response": response.text,
-                                  "prediction": None, "reference": item.reference, "metrics": {}, "judges": {},
-                                  "error": response.error, "cached": response.cached, "meta": item.meta}
+        record: dict[str, Any] = {
+            "id": item.id,
+            "doc_id": item.doc_id,
+            "position": list(item.position),
+            "messages": attachments.compact(item.messages),
+            "response": response.text,
+            "prediction": None,
+            "reference": item.reference,
+            "metrics": {},
+            "judges": {},
+            "error": response.error,
+            "cached": response.cached,
+            "meta": item.meta,
+        }
         if response.error is not None:
             tally.failed += 1
             tally.errors[_reason(response.error)] += 1
@@ -149,12 +175,16 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
 
     mode = choose_mode(settings.scoring, metrics, expected)
     # a child process has the second core to itself while it waits: it draws the bootstrap indices ahead
-    sample_scorer = SampleScorer(metrics, out_dir / "samples.jsonl", seed=settings.seed, expected=expected, draw_ahead=mode == "process")
+    sample_scorer = SampleScorer(
+        metrics, out_dir / "samples.jsonl", seed=settings.seed, expected=expected, draw_ahead=mode == "process"
+    )
     scorer = BackgroundScorer(sample_scorer, lambda record: hook.harness_sample_done(sample=record), mode=mode)
     batch: Batch = []
 
     try:
-        entries = with_cached(task.items(selection), cache, lambda item: request_key(identity, item.messages, params_of(item)))
+        entries = with_cached(
+            task.items(selection), cache, lambda item: request_key(identity, item.messages, params_of(item))
+        )
         async for (item, _, _), record in ordered_map(answer, entries, concurrency=settings.concurrency):
             n_items += 1
             batch.append((record, item.doc))
@@ -189,21 +219,55 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     results = {
         "run_id": f"{started.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}",
         "harness": harness_info(),
-        "task": {"name": spec.name, "version": spec.version, "groups": task.groups, "benchmark": spec.benchmark,
-                 "output_type": spec.output_type, "source_file": task.source.name,
-                 "data": {"path": spec.dataset.path, "url": spec.dataset.url, "sha256": task.data.sha256, "n_records": task.count_docs()},
-                 "prompt_sha256": task.prompt_sha256, "n_samples": n_items, "limit": selection.limit,
-                 "sample_seed": selection.seed if selection.sample is not None else None, "sample": selection.sample,
-                 "shard": list(selection.shard) if selection.shard else None, "modality": task.modality,
-                 "n_unparseable": tally.unparseable, "ecg": task.ecg_report()},
-        "model": {"name": model.config.name, "backend": model.config.backend, "model": model.config.model,
-                  "base_url": safe_url(model.config.resolved_base_url()) if model.config.resolved_base_url() else None, "params": {**model.config.params}, "identity_sha256": identity_sha},
+        "task": {
+            "name": spec.name,
+            "version": spec.version,
+            "groups": task.groups,
+            "benchmark": spec.benchmark,
+            "output_type": spec.output_type,
+            "source_file": task.source.name,
+            "data": {
+                "path": spec.dataset.path,
+                "url": spec.dataset.url,
+                "sha256": task.data.sha256,
+                "n_records": task.count_docs(),
+            },
+            "prompt_sha256": task.prompt_sha256,
+            "n_samples": n_items,
+            "limit": selection.limit,
+            "sample_seed": selection.seed if selection.sample is not None else None,
+            "sample": selection.sample,
+            "shard": list(selection.shard) if selection.shard else None,
+            "modality": task.modality,
+            "n_unparseable": tally.unparseable,
+            "ecg": task.ecg_report(),
+        },
+        "model": {
+            "name": model.config.name,
+            "backend": model.config.backend,
+            "model": model.config.model,
+            "base_url": safe_url(model.config.resolved_base_url()) if model.config.resolved_base_url() else None,
+            "params": {**model.config.params},
+            "identity_sha256": identity_sha,
+        },
         "metrics": metric_results,
         "judges": {stage.name: stage.info() for stage in stages},
-        "usage": {"requests": tally.issued, "cache_hits": tally.cache_hits, "failed": tally.failed,
-                  "prompt_tokens": tally.usage.prompt_tokens, "completion_tokens": tally.usage.completion_tokens, "cost_usd": tally.usage.cost_usd},
-        "timings": {"started_at": started.isoformat(), "finished_at": finished.isoformat(), "wall_s": time.perf_counter() - t0,
-                    "prepare_s": committed.prepare_s, "scoring_s": committed.scoring_s, "scoring_mode": mode},
+        "usage": {
+            "requests": tally.issued,
+            "cache_hits": tally.cache_hits,
+            "failed": tally.failed,
+            "prompt_tokens": tally.usage.prompt_tokens,
+            "completion_tokens": tally.usage.completion_tokens,
+            "cost_usd": tally.usage.cost_usd,
+        },
+        "timings": {
+            "started_at": started.isoformat(),
+            "finished_at": finished.isoformat(),
+            "wall_s": time.perf_counter() - t0,
+            "prepare_s": committed.prepare_s,
+            "scoring_s": committed.scoring_s,
+            "scoring_mode": mode,
+        },
         "config": settings.config,
         "errors": dict(tally.errors),
     }
@@ -213,7 +277,9 @@ async def evaluate(task: Task, model: Model, *, selection: Selection, settings: 
     return validated
 
 
-def with_cached(items: Iterable[Item], cache: ResponseCache, key_of: Callable[[Item], str]) -> Iterator[tuple[Item, str, Response | None]]:
+def with_cached(
+    items: Iterable[Item], cache: ResponseCache, key_of: Callable[[Item], str]
+) -> Iterator[tuple[Item, str, Response | None]]:
     """``(item, cache key, cached response or None)``, looked up a chunk at a time (one query per
     chunk instead of one per request on the event loop). A failing item stream first yields the
     items produced before the failure, then raises."""

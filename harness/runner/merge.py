@@ -23,7 +23,13 @@ from harness.results.attachments import copy_attachments
 from harness.results.writer import JsonlWriter, write_json_atomic
 
 # Fields every shard must agree on: the same task, data, prompt, model and settings.
-_SAME = [("task", "name"), ("task", "version"), ("task", "prompt_sha256"), ("task", "data"), ("model", "identity_sha256")]
+_SAME = [
+    ("task", "name"),
+    ("task", "version"),
+    ("task", "prompt_sha256"),
+    ("task", "data"),
+    ("model", "identity_sha256"),
+]
 
 
 def _load(run_dir: Path) -> dict[str, Any]:
@@ -66,7 +72,9 @@ def merge_shards(run_dirs: list[Path], out_dir: Path, *, registry: Any = None) -
             n_items += 1
             for name in metric_names:
                 value = record["metrics"].get(name)
-                values[name].append(Unscored(value["unscored"]) if isinstance(value, dict) and "unscored" in value else value)
+                values[name].append(
+                    Unscored(value["unscored"]) if isinstance(value, dict) and "unscored" in value else value
+                )
             if judged:
                 judge_records.append(record)
             writer.write(record)
@@ -102,18 +110,27 @@ def merge_shards(run_dirs: list[Path], out_dir: Path, *, registry: Any = None) -
     costs = [s["usage"].get("cost_usd") for s in shards if s["usage"].get("cost_usd") is not None]
     merged["usage"]["cost_usd"] = sum(costs) if costs else None
     merged["errors"] = dict(sum((Counter(s.get("errors", {})) for s in shards), Counter()))
-    merged["timings"] = {"started_at": min(s["timings"]["started_at"] for s in shards),
-                         "finished_at": max(s["timings"]["finished_at"] for s in shards),
-                         "wall_s": sum(s["timings"]["wall_s"] for s in shards), "merged_from": [str(d) for d in run_dirs]}
+    merged["timings"] = {
+        "started_at": min(s["timings"]["started_at"] for s in shards),
+        "finished_at": max(s["timings"]["finished_at"] for s in shards),
+        "wall_s": sum(s["timings"]["wall_s"] for s in shards),
+        "merged_from": [str(d) for d in run_dirs],
+    }
     merged["run_id"] = first["run_id"] + "-merged"
     write_json_atomic(out_dir / "results.json", merged)
     return merged
 
 
 def main(args: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m harness merge", description="Merge the run directories of a sharded task.")
+    parser = argparse.ArgumentParser(
+        prog="python -m harness merge", description="Merge the run directories of a sharded task."
+    )
     parser.add_argument("run_dirs", nargs="+", type=Path, help="one run directory per shard (each with results.json)")
-    parser.add_argument("--out", type=Path, required=True, help="directory for the merged results.json and samples.jsonl")
+    parser.add_argument(
+        "--out", type=Path, required=True, help="directory for the merged results.json and samples.jsonl"
+    )
     ns = parser.parse_args(args)
     merged = merge_shards(ns.run_dirs, ns.out)
-    print(f"merged {len(ns.run_dirs)} shards of {merged['task']['name']} ({merged['task']['n_samples']} samples) into {ns.out}")
+    print(
+        f"merged {len(ns.run_dirs)} shards of {merged['task']['name']} ({merged['task']['n_samples']} samples) into {ns.out}"
+    )

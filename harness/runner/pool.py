@@ -15,7 +15,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-async def ordered_map(fn: Callable[[T], Awaitable[R]], items: Iterable[T], *, concurrency: int, window: int | None = None) -> AsyncIterator[tuple[T, R]]:
+async def ordered_map(
+    fn: Callable[[T], Awaitable[R]], items: Iterable[T], *, concurrency: int, window: int | None = None
+) -> AsyncIterator[tuple[T, R]]:
     """Yield ``(item, await fn(item))`` in input order with bounded concurrency."""
     window = max(window or concurrency * 4, concurrency)
     source = iter(items)

@@ -61,8 +61,15 @@ class SampleScorer:
     ``draw_ahead`` (a worker with its own core): once set up, draw the bootstrap indices for the
     ``expected`` number of samples while waiting for the first batch, so the end only gathers."""
 
-    def __init__(self, metrics: Sequence[Metric], samples_path: Path, *, seed: int = 0, expected: int | None = None,
-                 draw_ahead: bool = False):
+    def __init__(
+        self,
+        metrics: Sequence[Metric],
+        samples_path: Path,
+        *,
+        seed: int = 0,
+        expected: int | None = None,
+        draw_ahead: bool = False,
+    ):
         self.metrics = list(metrics)
         self.samples_path = samples_path
         self.seed = seed
@@ -104,7 +111,9 @@ class SampleScorer:
         ok = [(record, doc) for record, doc in batch if record["error"] is None]
         scores: Scores = {}
         for metric in self.metrics:
-            inputs = [ScoreInput(record["prediction"], record["reference"], record["response"], doc) for record, doc in ok]
+            inputs = [
+                ScoreInput(record["prediction"], record["reference"], record["response"], doc) for record, doc in ok
+            ]
             values = metric.compute(inputs) if inputs else []
             if len(values) != len(inputs):
                 raise RuntimeError(f"metric '{metric.name}' returned {len(values)} values for {len(inputs)} samples")
@@ -130,7 +139,9 @@ class SampleScorer:
             if callable(flush):
                 flush()
         summaries = summarize_all(self.metrics, self.values, seed=self.seed, draws=self._draws)
-        return Committed(self.prepare_s, self.scoring_s, {metric.name: metric.info() for metric in self.metrics}, summaries)
+        return Committed(
+            self.prepare_s, self.scoring_s, {metric.name: metric.info() for metric in self.metrics}, summaries
+        )
 
     def close(self) -> None:
         if self._writer is not None:
@@ -161,14 +172,18 @@ def choose_mode(mode: str, metrics: Sequence[Metric], expected: int | None) -> s
     if mode == "auto" and (expected is None or expected < PROCESS_MIN_SAMPLES or daemon):
         return "thread"
     if daemon:
-        raise HarnessError("scoring=process: this job runs in a daemonic worker process, which may not start one; use scoring=thread")
+        raise HarnessError(
+            "scoring=process: this job runs in a daemonic worker process, which may not start one; use scoring=thread"
+        )
     if start_method() == "fork":
         return "process"
     try:
         pickle.loads(pickle.dumps(list(metrics)))
     except Exception as exc:  # e.g. a metric built from a lambda
         if mode == "process":
-            raise HarnessError(f"scoring=process: the task's metrics cannot be sent to a scoring process ({exc}); use scoring=thread") from None
+            raise HarnessError(
+                f"scoring=process: the task's metrics cannot be sent to a scoring process ({exc}); use scoring=thread"
+            ) from None
         return "thread"
     return "process"
 
@@ -199,7 +214,9 @@ class BackgroundScorer:
     """Runs a :class:`SampleScorer` in one worker (``mode``), in order, with a bounded backlog;
     after :meth:`drain`, ``committed`` holds its timings, metric infos and summaries."""
 
-    def __init__(self, scorer: SampleScorer, after: Callable[[Record], None], *, mode: str = "thread", max_pending: int = 64):
+    def __init__(
+        self, scorer: SampleScorer, after: Callable[[Record], None], *, mode: str = "thread", max_pending: int = 64
+    ):
         self._after = after
         self._pending: deque[tuple[Future, Batch]] = deque()
         self._max_pending = max_pending
@@ -208,8 +225,12 @@ class BackgroundScorer:
         self._scorer = scorer
         self._pool: Executor
         if mode == "process":  # one worker keeps the order
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(start_method()),
-                                             initializer=_child_init, initargs=(scorer, os.getpid()))
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context(start_method()),
+                initializer=_child_init,
+                initargs=(scorer, os.getpid()),
+            )
         else:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harness-scoring")
         # first on the worker: the set-up overlaps the first requests; batches queue behind it
@@ -273,5 +294,7 @@ def _result(future: Future) -> Any:
     try:
         return future.result()
     except BrokenProcessPool as exc:
-        raise HarnessError(f"the scoring process died ({exc}); the answers received so far are in the response cache: "
-                           "run again to score them (or use scoring=thread)") from None
+        raise HarnessError(
+            f"the scoring process died ({exc}); the answers received so far are in the response cache: "
+            "run again to score them (or use scoring=thread)"
+        ) from None

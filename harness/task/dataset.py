@@ -37,7 +37,9 @@ class ResolvedData:
     origin: str  # "data_dir", "cache" or "download"
 
 
-def resolve_data_file(spec: DatasetSpec, *, data_dir: Path | None, cache_dir: Path, task_name: str, offline: bool = False) -> ResolvedData:
+def resolve_data_file(
+    spec: DatasetSpec, *, data_dir: Path | None, cache_dir: Path, task_name: str, offline: bool = False
+) -> ResolvedData:
     """The local file for a task's dataset, downloading it once if it has a URL."""
     looked: list[str] = []
     if spec.path:
@@ -49,7 +51,9 @@ def resolve_data_file(spec: DatasetSpec, *, data_dir: Path | None, cache_dir: Pa
             if candidate.is_file():
                 return ResolvedData(candidate, _checked(candidate, spec, task_name), "data_dir")
     if spec.url:
-        cached = cache_dir / "data" / (spec.sha256 or hashlib.sha256(spec.url.encode()).hexdigest()) / Path(spec.url).name
+        cached = (
+            cache_dir / "data" / (spec.sha256 or hashlib.sha256(spec.url.encode()).hexdigest()) / Path(spec.url).name
+        )
         looked.append(str(cached))
         if cached.is_file():
             return ResolvedData(cached, _checked(cached, spec, task_name), "cache")
@@ -93,7 +97,9 @@ def _download(url: str, target: Path, sha256: str | None, task_name: str) -> Non
                 out.write(block)
         digest = sha256_file(Path(tmp))
         if sha256 and digest != sha256:
-            raise DataError(f"task '{task_name}': sha256 mismatch for download {url}\n  expected {sha256}\n  found    {digest}")
+            raise DataError(
+                f"task '{task_name}': sha256 mismatch for download {url}\n  expected {sha256}\n  found    {digest}"
+            )
         os.replace(tmp, target)
     except OSError as exc:
         raise _DownloadFailed(f"task '{task_name}': could not download {url}: {exc}", reason=str(exc)) from None
@@ -130,7 +136,9 @@ def iter_docs(spec: DatasetSpec, path: Path, loader: DatasetLoader, *, task_name
         records = _nested(records, spec.records, path)
     for position, record in enumerate(records):
         if not isinstance(record, dict):
-            raise DataError(f"task '{task_name}': {path}: record {position} is a {type(record).__name__}, expected an object")
+            raise DataError(
+                f"task '{task_name}': {path}: record {position} is a {type(record).__name__}, expected an object"
+            )
         if spec.split is not None and record.get("split") != spec.split:
             continue
         fields = dict(record)

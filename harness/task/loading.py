@@ -43,7 +43,9 @@ def describe_validation_error(path: Path, exc: ValidationError) -> str:
 
 def parse_definition(path: Path, data: Any) -> TaskSpec | GroupSpec:
     if not isinstance(data, dict):
-        raise TaskFileError(f"{path}: expected a mapping of keys (name, dataset, prompt, ...), got {type(data).__name__}")
+        raise TaskFileError(
+            f"{path}: expected a mapping of keys (name, dataset, prompt, ...), got {type(data).__name__}"
+        )
     model = GroupSpec if "group" in data and "dataset" not in data else TaskSpec
     try:
         return model.model_validate(data)

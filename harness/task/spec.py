@@ -22,10 +22,14 @@ class DatasetSpec(_Strict):
     url: str | None = Field(None, description="download URL (pinned to a commit), used when no local copy exists")
     sha256: str | None = Field(None, description="expected sha256 of the file; checked for downloads and local copies")
     format: str = Field("json", description="a registered loader: json, jsonl, csv, parquet, ...")
-    records: str | None = Field(None, description="dotted path to the list of records inside the file, if not at the top")
+    records: str | None = Field(
+        None, description="dotted path to the list of records inside the file, if not at the top"
+    )
     split: str | None = Field(None, description="keep records whose `split` field equals this")
     fields: dict[str, str] = Field(default_factory=dict, description="template variable -> source field (dotted path)")
-    id_field: str | None = Field(None, description="source field holding a stable sample id (default: position in file)")
+    id_field: str | None = Field(
+        None, description="source field holding a stable sample id (default: position in file)"
+    )
     expected_schema: str | None = Field(None, description="shown to the user when the file is missing")
     options: dict[str, Any] = Field(default_factory=dict, description="loader-specific settings")
 
@@ -47,8 +51,11 @@ class PromptSpec(_Strict):
     system: str | None = None
     user: str | None = None
     messages: list[Message] | None = Field(None, description="a full chat instead of system+user")
-    follow_ups: str | None = Field(None, description="Jinja2 expression giving later user turns (a list of strings): each is "
-                                   "sent after the model's own answer to the previous turn, and the last answer is scored")
+    follow_ups: str | None = Field(
+        None,
+        description="Jinja2 expression giving later user turns (a list of strings): each is "
+        "sent after the model's own answer to the previous turn, and the last answer is scored",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> PromptSpec:
@@ -73,9 +80,13 @@ class TaskSpec(_Strict):
     dataset: DatasetSpec
     prompt: PromptSpec
     output_type: str = Field("generation", description="generation, multiple_choice, multi_turn, or a plugin's")
-    output: dict[str, Any] = Field(default_factory=dict, description="settings of the output type (answer extraction, turns, ...)")
+    output: dict[str, Any] = Field(
+        default_factory=dict, description="settings of the output type (answer extraction, turns, ...)"
+    )
     reference: str = Field(..., description="Jinja2 expression (without braces) or field name giving the gold answer")
-    generation: dict[str, Any] = Field(default_factory=dict, description="generation parameters (max_tokens, temperature, stop)")
+    generation: dict[str, Any] = Field(
+        default_factory=dict, description="generation parameters (max_tokens, temperature, stop)"
+    )
     metrics: list[MetricRef] = Field(default_factory=list)
     judges: list[MetricRef] = Field(default_factory=list)
     ecg: dict[str, Any] | None = Field(None, description="ECG input: record field, supported modalities (ECG layer)")

@@ -44,18 +44,31 @@ class Task:
     _n_docs: int | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, name: str, *, registry: Registry, index: Any, data_dir: Path | None, cache_dir: Path,
-             modality: str | None = None, offline: bool = False) -> Task:
+    def load(
+        cls,
+        name: str,
+        *,
+        registry: Registry,
+        index: Any,
+        data_dir: Path | None,
+        cache_dir: Path,
+        modality: str | None = None,
+        offline: bool = False,
+    ) -> Task:
         spec = index.load(name)
         if not isinstance(spec, TaskSpec):
             raise HarnessError(f"'{name}' is a group; run it with +task={name} (it expands to its tasks)")
         source = index.source(name)
         output_type = registry.output_types.get(spec.output_type)
         if output_type is None:
-            raise HarnessError(f"{source}: output_type: " + suggest(spec.output_type, registry.output_types, what="output type"))
+            raise HarnessError(
+                f"{source}: output_type: " + suggest(spec.output_type, registry.output_types, what="output type")
+            )
         loader = registry.loaders.get(spec.dataset.format)
         if loader is None:
-            raise HarnessError(f"{source}: dataset.format: " + suggest(spec.dataset.format, registry.loaders, what="dataset format"))
+            raise HarnessError(
+                f"{source}: dataset.format: " + suggest(spec.dataset.format, registry.loaders, what="dataset format")
+            )
         for ref in [*spec.metrics]:
             if ref.name not in registry.metrics:
                 raise HarnessError(f"{source}: metrics: " + suggest(ref.name, registry.metrics, what="metric"))
@@ -65,7 +78,9 @@ class Task:
         if modality is not None:
             supported = (spec.ecg or {}).get("modalities", [])
             if modality not in supported:
-                raise HarnessError(f"task '{name}' does not support modality={modality}; it supports: {', '.join(supported) or 'none (text only)'}")
+                raise HarnessError(
+                    f"task '{name}' does not support modality={modality}; it supports: {', '.join(supported) or 'none (text only)'}"
+                )
         elif spec.ecg and spec.ecg.get("modalities"):
             modality = spec.ecg.get("default_modality", spec.ecg["modalities"][0])
         data = resolve_data_file(spec.dataset, data_dir=data_dir, cache_dir=cache_dir, task_name=name, offline=offline)
@@ -89,8 +104,10 @@ class Task:
         self._reference = Expression(self.spec.reference, where=f"{where}: reference")
         if prompt.follow_ups is not None:
             if not getattr(self.output_type, "one_item_per_record", False):
-                raise TaskFileError(f"{where}: prompt.follow_ups needs an output type with one item per record "
-                                    f"({self.spec.output_type} makes several; its own output settings say how turns are asked)")
+                raise TaskFileError(
+                    f"{where}: prompt.follow_ups needs an output type with one item per record "
+                    f"({self.spec.output_type} makes several; its own output settings say how turns are asked)"
+                )
             self._follow_ups = Expression(prompt.follow_ups, where=f"{where}: prompt.follow_ups")
 
     def render(self, key: str, variables: dict[str, Any], *, sample: str) -> str:
@@ -107,7 +124,10 @@ class Task:
         variables = doc.fields if variables is None else variables
         prompt = self.spec.prompt
         if prompt.messages is not None:
-            out = [{"role": m.role, "content": self.render(f"messages.{i}", variables, sample=doc.id)} for i, m in enumerate(prompt.messages)]
+            out = [
+                {"role": m.role, "content": self.render(f"messages.{i}", variables, sample=doc.id)}
+                for i, m in enumerate(prompt.messages)
+            ]
         else:
             out = []
             if "system" in self._templates:
@@ -137,7 +157,9 @@ class Task:
         value = self._follow_ups.evaluate(doc.fields, sample=doc.id)
         turns = [value] if isinstance(value, str) else value
         if not isinstance(turns, (list, tuple)) or not all(isinstance(t, str) for t in turns):
-            raise DataError(f"{self.source}: prompt.follow_ups gives {type(value).__name__} for sample {doc.id}, expected a list of strings")
+            raise DataError(
+                f"{self.source}: prompt.follow_ups gives {type(value).__name__} for sample {doc.id}, expected a list of strings"
+            )
         return list(turns)
 
     @property
@@ -147,7 +169,15 @@ class Task:
     @property
     def prompt_sha256(self) -> str:
         spec = self.spec
-        return fingerprint(spec.prompt.model_dump(), spec.reference, spec.output, spec.output_type, spec.generation, spec.ecg, self.modality)
+        return fingerprint(
+            spec.prompt.model_dump(),
+            spec.reference,
+            spec.output,
+            spec.output_type,
+            spec.generation,
+            spec.ecg,
+            self.modality,
+        )
 
     # -- records ----------------------------------------------------------------------------
 
@@ -156,7 +186,9 @@ class Task:
         if self._checks_ecg():  # absent ECGs: reported, not run
             from harness.ecg.task_input import with_present_records
 
-            docs = with_present_records(docs, self.spec.ecg or {}, data_dir=self.data_dir, absent=self.absent_ecg, modality=self.modality)
+            docs = with_present_records(
+                docs, self.spec.ecg or {}, data_dir=self.data_dir, absent=self.absent_ecg, modality=self.modality
+            )
         return docs
 
     def _checks_ecg(self) -> bool:

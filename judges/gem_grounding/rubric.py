@@ -37,7 +37,19 @@ import re
 from typing import Any
 
 from harness.judging.rubric import JudgeCall, Rubric
-from harness.judging.verdict import INVALID_VALUE, MALFORMED, NO_JSON, NOT_A_NUMBER, OUT_OF_RANGE, Problem, Verdict, final_object, normalise_key, rename_spellings, strip_echoes
+from harness.judging.verdict import (
+    INVALID_VALUE,
+    MALFORMED,
+    NO_JSON,
+    NOT_A_NUMBER,
+    OUT_OF_RANGE,
+    Problem,
+    Verdict,
+    final_object,
+    normalise_key,
+    rename_spellings,
+    strip_echoes,
+)
 
 # canonical name (the paper's and the notebook's) -> other spellings seen in prompts and notebooks
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -111,16 +123,23 @@ class GemGroundingRubric(Rubric):
         return "{" + ", ".join(f'"{c.name}": {entry}' for c in self.criteria) + "}"
 
     def verdict_schema(self) -> dict[str, Any]:
-        entry = {"type": "object", "properties": {"Score": {"type": "number", "minimum": 0}, "Explanation": {"type": "string"}},
-                 "required": ["Score"]}
+        entry = {
+            "type": "object",
+            "properties": {"Score": {"type": "number", "minimum": 0}, "Explanation": {"type": "string"}},
+            "required": ["Score"],
+        }
         props = {c.name: {"type": "array", "items": entry, "description": c.description} for c in self.criteria}
         return {"type": "object", "properties": props, "required": self.fields}
 
     def info(self) -> dict[str, Any]:
-        return {**super().info(), "aliases": {k: list(v) for k, v in ALIASES.items() if v}, "total_of": list(PERCENT),
-                "aggregation": "GEM evaluation notebook: DiagnosisAccuracy = share of entries > 0 x100; AnalysisCompleteness, "
-                               "AnalysisRelevance = sums; LeadAssessmentCoverage = min(sum,12)/12 x100; LeadAssessmentAccuracy = "
-                               "sum/24 x100; the last three = their 0-100 score; each averaged over samples"}
+        return {
+            **super().info(),
+            "aliases": {k: list(v) for k, v in ALIASES.items() if v},
+            "total_of": list(PERCENT),
+            "aggregation": "GEM evaluation notebook: DiagnosisAccuracy = share of entries > 0 x100; AnalysisCompleteness, "
+            "AnalysisRelevance = sums; LeadAssessmentCoverage = min(sum,12)/12 x100; LeadAssessmentAccuracy = "
+            "sum/24 x100; the last three = their 0-100 score; each averaged over samples",
+        }
 
     def read(self, raw: str | None, call: JudgeCall) -> Verdict:
         obj, problem = final_object(raw, echo_tags=call.tags)
@@ -128,7 +147,9 @@ class GemGroundingRubric(Rubric):
             obj = _literal_object(strip_echoes(raw, call.tags))
         if obj is None:
             return super().read(raw, call)
-        verdict = super().read(json.dumps(canonical_keys(obj)), JudgeCall(call.label, call.messages, [], call.untrusted))
+        verdict = super().read(
+            json.dumps(canonical_keys(obj)), JudgeCall(call.label, call.messages, [], call.untrusted)
+        )
         verdict.raw = raw
         return verdict
 
@@ -136,7 +157,10 @@ class GemGroundingRubric(Rubric):
         if isinstance(value, dict):
             value = [value]
         if not isinstance(value, list):
-            return None, Problem(INVALID_VALUE, f"'{key}' is {json.dumps(value)[:40]}, not a list of {{\"Score\", \"Explanation\"}} entries")
+            return None, Problem(
+                INVALID_VALUE,
+                f'\'{key}\' is {json.dumps(value)[:40]}, not a list of {{"Score", "Explanation"}} entries',
+            )
         scores = []
         for n, entry in enumerate(value):
             score = entry_score(entry)

@@ -24,9 +24,32 @@ from harness.judging.rubric import JudgeCall, Rubric
 from harness.judging.verdict import Verdict, final_object
 
 # process/report_score_prompt.ipynb @ b1dc8606 (DCDmllm/Heartcare-Suite): item -> weight (sum 97)
-RELEASED_WEIGHTS = {1: 10, 2: 10, 3: 8, 4: 7, 5: 7, 6: 8, 7: 7, 8: 4, 9: 4, 10: 4, 11: 3, 12: 5, 13: 4, 14: 3, 15: 3, 16: 5, 17: 5}
+RELEASED_WEIGHTS = {
+    1: 10,
+    2: 10,
+    3: 8,
+    4: 7,
+    5: 7,
+    6: 8,
+    7: 7,
+    8: 4,
+    9: 4,
+    10: 4,
+    11: 3,
+    12: 5,
+    13: 4,
+    14: 3,
+    15: 3,
+    16: 5,
+    17: 5,
+}
 GRADES = ((90.0, "excellent"), (80.0, "acceptable"), (60.0, "review_required"), (float("-inf"), "unusable"))
-GRADE_LABELS = {"excellent": "Excellent", "acceptable": "Acceptable", "review_required": "Review Required", "unusable": "Unusable"}
+GRADE_LABELS = {
+    "excellent": "Excellent",
+    "acceptable": "Acceptable",
+    "review_required": "Review Required",
+    "unusable": "Unusable",
+}
 WEIGHTINGS = ("paper", "released")
 
 
@@ -69,9 +92,18 @@ class HeartcareReportRubric(Rubric):
         return {w: GRADE_LABELS[grade(self.weighted_total(scores, w))] for w in WEIGHTINGS}
 
     def info(self) -> dict[str, Any]:
-        return {**super().info(), "weightings": {w: self.weights(w) for w in WEIGHTINGS}, "default_weighting": "paper",
-                "grade_bands": {"Excellent": "90-100", "Acceptable": "80-89", "Review Required": "60-79", "Unusable": "<60"},
-                "judge_total_used": False}
+        return {
+            **super().info(),
+            "weightings": {w: self.weights(w) for w in WEIGHTINGS},
+            "default_weighting": "paper",
+            "grade_bands": {
+                "Excellent": "90-100",
+                "Acceptable": "80-89",
+                "Review Required": "60-79",
+                "Unusable": "<60",
+            },
+            "judge_total_used": False,
+        }
 
     def read(self, raw: str | None, call: JudgeCall) -> Verdict:
         """Accept the released ``{"item_scores": {"1": ...}}`` form by flattening it first."""

@@ -52,4 +52,10 @@ def load_parquet(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]
 def harness_dataset_loaders():
     from harness.plugins.loaders.chat import load_chat
 
-    return [("json", load_json), ("jsonl", load_jsonl), ("csv", load_csv), ("parquet", load_parquet), ("chat", load_chat)]
+    return [
+        ("json", load_json),
+        ("jsonl", load_jsonl),
+        ("csv", load_csv),
+        ("parquet", load_parquet),
+        ("chat", load_chat),
+    ]

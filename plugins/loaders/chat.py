@@ -36,7 +36,14 @@ from typing import Any
 from harness.errors import DataError
 
 CHAT_KEYS = ("messages", "conversations", "conversation")
-_ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system", "model": "assistant"}
+_ROLES = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "system": "system",
+    "model": "assistant",
+}
 _IMAGE_TOKEN = re.compile(r"<image>\s*", re.IGNORECASE)
 _MIMIC = re.compile(r"(p\d{4}/p\d{8}/s\d+/)(\d+)(?:-\d+)?(?:\.\w+)?$")
 
@@ -53,7 +60,9 @@ def turns_of(record: dict[str, Any], *, where: str) -> list[tuple[str, str]]:
         role = _ROLES.get(str(turn.get("role", turn.get("from", ""))).strip().lower())
         text = turn.get("content", turn.get("value"))
         if role is None or not isinstance(text, str):
-            raise DataError(f"{where}: {key}[{n}] needs a role (role/from: system, user/human, assistant/gpt) and a text (content/value)")
+            raise DataError(
+                f"{where}: {key}[{n}] needs a role (role/from: system, user/human, assistant/gpt) and a text (content/value)"
+            )
         out.append((role, text))
     return out
 
@@ -99,8 +108,16 @@ def flatten(record: dict[str, Any], *, where: str) -> dict[str, Any]:
             pending = None
     if not pairs:
         raise DataError(f"{where}: the conversation has no user turn followed by an assistant turn (the reference)")
-    return {**record, "system": system, "question": pairs[0]["question"], "answer": pairs[0]["answer"], "turns": pairs,
-            "image": first_image(record), "image_bytes": _image_bytes(record), "record": record_ref(record)}
+    return {
+        **record,
+        "system": system,
+        "question": pairs[0]["question"],
+        "answer": pairs[0]["answer"],
+        "turns": pairs,
+        "image": first_image(record),
+        "image_bytes": _image_bytes(record),
+        "record": record_ref(record),
+    }
 
 
 def _image_bytes(record: dict[str, Any]) -> bytes | None:

@@ -18,7 +18,9 @@ from typing import Any
 
 from harness.errors import DataError
 
-_OPTIONS = re.compile(r"(?<![A-Za-z])A\s*[:.]\s*(.+?);\s*B\s*[:.]\s*(.+?);\s*C\s*[:.]\s*(.+?);\s*D\s*[:.]\s*(.+?)\s*$", re.DOTALL)
+_OPTIONS = re.compile(
+    r"(?<![A-Za-z])A\s*[:.]\s*(.+?);\s*B\s*[:.]\s*(.+?);\s*C\s*[:.]\s*(.+?);\s*D\s*[:.]\s*(.+?)\s*$", re.DOTALL
+)
 _ANSWER = re.compile(r"^\s*\(?([A-D])\)?\s*[:.)]")
 
 
@@ -44,8 +46,10 @@ def load_heartcare_json(path: Path, options: dict[str, Any]) -> Iterator[dict[st
         if letter:
             parsed = parse_options(str(record.get("question", "")))
             if parsed is None:
-                raise DataError(f"{path}: record {position} ({record['sample_id']}): answer '{answer[:40]}' names option "
-                                f"{letter.group(1)} but the question has no 'A: ...; B: ...; C: ...; D: ...' options")
+                raise DataError(
+                    f"{path}: record {position} ({record['sample_id']}): answer '{answer[:40]}' names option "
+                    f"{letter.group(1)} but the question has no 'A: ...; B: ...; C: ...; D: ...' options"
+                )
             record["options"] = parsed
             record["answer_letter"] = letter.group(1)
         yield record

@@ -19,7 +19,9 @@ from harness.metrics.base import Metric, ScoreInput
 
 class ChoiceAccuracy(Metric):
     name = "choice_accuracy"
-    description = "letter accuracy; unparseable answers wrong (default) or a seeded random letter (ECG-Bench compatibility)"
+    description = (
+        "letter accuracy; unparseable answers wrong (default) or a seeded random letter (ECG-Bench compatibility)"
+    )
 
     def __init__(self, unparseable: str = "wrong", seed: int = 42, letters: str = "ABCD"):
         if unparseable not in ("wrong", "random"):
@@ -37,8 +39,11 @@ class ChoiceAccuracy(Metric):
         return ChoiceAccuracy(**{"unparseable": self.unparseable, "seed": self.seed, "letters": self.letters, **args})
 
     def info(self) -> dict[str, Any]:
-        return {**super().info(), "unparseable": self.unparseable, **({"seed": self.seed, "letters": self.letters}
-                                                                     if self.unparseable == "random" else {})}
+        return {
+            **super().info(),
+            "unparseable": self.unparseable,
+            **({"seed": self.seed, "letters": self.letters} if self.unparseable == "random" else {}),
+        }
 
     def compute(self, batch: Sequence[ScoreInput]) -> list[Any]:
         out = []

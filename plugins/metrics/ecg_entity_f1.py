@@ -93,7 +93,9 @@ def set_f1(predicted: set[str], reference: set[str]) -> float:
 
 class ECGEntityF1(Metric):
     name = "ecg_entity_f1"
-    description = "F1 of SCP-ECG statements mentioned (dictionary matching; an offline stand-in for F1-RadGraph, not RadGraph)"
+    description = (
+        "F1 of SCP-ECG statements mentioned (dictionary matching; an offline stand-in for F1-RadGraph, not RadGraph)"
+    )
 
     def __init__(self, vocabulary: Sequence[str] = DEFAULT_VOCABULARY):
         self.vocabulary = tuple(vocabulary)
@@ -106,7 +108,9 @@ class ECGEntityF1(Metric):
         found, missing = [], []
         for raw in self.vocabulary:
             path = Path(raw) if Path(raw).is_absolute() else Path(base) / raw if base else None
-            (found if path is not None and path.is_file() else missing).append(str(path or f"$HARNESS_DATA_DIR/{raw} (unset)"))
+            (found if path is not None and path.is_file() else missing).append(
+                str(path or f"$HARNESS_DATA_DIR/{raw} (unset)")
+            )
         return found, missing
 
     def compute(self, batch: Sequence[ScoreInput]) -> list[Any]:
@@ -126,5 +130,9 @@ class ECGEntityF1(Metric):
 
     def info(self) -> dict[str, Any]:
         found, missing = self._paths()
-        return {"method": "dictionary matching of SCP-ECG statements; set F1 per sample; no relations, no negation",
-                "stand_in_for": "F1-RadGraph (not RadGraph)", "vocabulary": found, "vocabulary_missing": missing}
+        return {
+            "method": "dictionary matching of SCP-ECG statements; set F1 per sample; no relations, no negation",
+            "stand_in_for": "F1-RadGraph (not RadGraph)",
+            "vocabulary": found,
+            "vocabulary_missing": missing,
+        }

@@ -104,7 +104,12 @@ def _match(
 
 
 def _match_synonyms(
-    hyp_idx: list[int], hyp: list[str], ref_idx: list[int], ref: list[str], matches: list[tuple[int, int]], lemma_names: Any
+    hyp_idx: list[int],
+    hyp: list[str],
+    ref_idx: list[int],
+    ref: list[str],
+    matches: list[tuple[int, int]],
+    lemma_names: Any,
 ) -> None:
     """nltk's ``_enum_wordnetsyn_match``: the right-most reference word among the synonyms."""
     positions = _positions(ref)
@@ -186,7 +191,9 @@ def _lemma_names_for(reader: Any) -> Any:
         if Path(str(reader.root)).is_dir():
             _LEMMA_NAMES[id(reader)] = LemmaNames(reader)
         else:  # WordNet inside nltk's zip: ask the reader
-            _LEMMA_NAMES[id(reader)] = lambda word: {lemma.name() for synset in reader.synsets(word) for lemma in synset.lemmas()}
+            _LEMMA_NAMES[id(reader)] = lambda word: {
+                lemma.name() for synset in reader.synsets(word) for lemma in synset.lemmas()
+            }
     return _LEMMA_NAMES[id(reader)]
 
 
@@ -277,7 +284,9 @@ class Meteor(TextPairMetric):
             return  # scored without WordNet (auto mode): nothing worth keeping for a run that has it
         from harness.plugins.metrics import lexicon
 
-        lexicon.save(self._lexicon_path, lexicon.Lexicon(dict(_STEMS), dict(_SYNONYMS), self._wordnet_info, self._wordnet_files))
+        lexicon.save(
+            self._lexicon_path, lexicon.Lexicon(dict(_STEMS), dict(_SYNONYMS), self._wordnet_info, self._wordnet_files)
+        )
         self._saved = (len(_STEMS), len(_SYNONYMS))
 
     def after_fork(self) -> None:
@@ -291,11 +300,20 @@ class Meteor(TextPairMetric):
         return [meteor_from_tokens(h, r, names, a, b, g) for h, r in zip(hyps, refs)]
 
     def info(self) -> dict[str, Any]:
-        out = super().info() | {"alpha": self.alpha, "beta": self.beta, "gamma": self.gamma, "stemmer": "nltk PorterStemmer"}
+        out = super().info() | {
+            "alpha": self.alpha,
+            "beta": self.beta,
+            "gamma": self.gamma,
+            "stemmer": "nltk PorterStemmer",
+        }
         try:
             self.prepare()
         except Exception as exc:  # info() must not fail; compute() raises the same error
             return out | {"matchers": ["exact", "stem"], "wordnet": False, "wordnet_error": str(exc)}
         if self._lemma_names is None:
-            return out | {"matchers": ["exact", "stem"], "wordnet": False, "wordnet_fallback_reason": self._fallback_reason}
+            return out | {
+                "matchers": ["exact", "stem"],
+                "wordnet": False,
+                "wordnet_fallback_reason": self._fallback_reason,
+            }
         return out | {"matchers": ["exact", "stem", "wordnet"], "wordnet": True} | (self._wordnet_info or {})

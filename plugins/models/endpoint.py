@@ -25,5 +25,7 @@ def required_api_key(config: ModelConfig) -> str | None:
     (said once, up front, instead of a 401 on every sample); a config naming none needs no key."""
     key = config.api_key()
     if config.api_key_env and not key:
-        raise ModelError(f"model config '{config.name}' reads its API key from the environment variable {config.api_key_env}, which is not set")
+        raise ModelError(
+            f"model config '{config.name}' reads its API key from the environment variable {config.api_key_env}, which is not set"
+        )
     return key

@@ -63,10 +63,14 @@ class Forecaster:
     async def generate(self, request: Request) -> Response:
         ctx = request.extras.get("signal_context")
         if not ctx:
-            raise ModelError(f"{self.config.backend}: request {request.id} has no signal context; "
-                             "reference forecasters answer signal-prediction tasks only")
-        lines = [f"{lead}: " + ", ".join(f"{v:.3f}" for v in self._fn(values, float(ctx["fs"]), int(ctx["n_pred"])))
-                 for lead, values in zip(ctx["leads"], ctx["values"])]
+            raise ModelError(
+                f"{self.config.backend}: request {request.id} has no signal context; "
+                "reference forecasters answer signal-prediction tasks only"
+            )
+        lines = [
+            f"{lead}: " + ", ".join(f"{v:.3f}" for v in self._fn(values, float(ctx["fs"]), int(ctx["n_pred"])))
+            for lead, values in zip(ctx["leads"], ctx["values"])
+        ]
         return Response(text="<PRED>\n" + "\n".join(lines) + "\n</PRED>")
 
     async def aclose(self) -> None:

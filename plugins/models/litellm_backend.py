@@ -22,8 +22,15 @@ from harness.plugins.models.endpoint import required_api_key, resolve_base_url
 BACKEND = "litellm"
 HARNESS_OPTIONS = {"retry_backoff_s"}  # options the harness reads; the rest go to litellm.acompletion
 PLACEHOLDER_KEY = "no-key"  # local OpenAI-compatible servers need *a* key in the client, not a real one
-_CONNECT_HINTS = ("connection refused", "cannot connect to host", "connect call failed", "name or service not known",
-                  "nodename nor servname", "temporary failure in name resolution", "getaddrinfo failed")
+_CONNECT_HINTS = (
+    "connection refused",
+    "cannot connect to host",
+    "connect call failed",
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "getaddrinfo failed",
+)
 
 
 def import_litellm() -> Any:
@@ -84,11 +91,17 @@ class LiteLLMModel:
         self._priced = True  # False once litellm's cost map has failed to price this model
 
     def __repr__(self) -> str:
-        return f"LiteLLMModel(config={self.config.name!r}, model={self.config.model!r}, api_base={safe_url(self._api_base) if self._api_base else None!r})"
+        api_base = safe_url(self._api_base) if self._api_base else None
+        return f"LiteLLMModel(config={self.config.name!r}, model={self.config.model!r}, api_base={api_base!r})"
 
     @property
     def identity(self) -> dict[str, Any]:
-        return {"backend": BACKEND, "model": self.config.model, "base_url": safe_url(self._api_base) if self._api_base else None, "params": dict(self.config.params)}
+        return {
+            "backend": BACKEND,
+            "model": self.config.model,
+            "base_url": safe_url(self._api_base) if self._api_base else None,
+            "params": dict(self.config.params),
+        }
 
     def _scrub(self, text: str) -> str:
         if self._api_key and self._api_key != PLACEHOLDER_KEY:
@@ -183,5 +196,3 @@ class LiteLLMModel:
 
     async def aclose(self) -> None:
         self._litellm = None
-
-

@@ -116,7 +116,9 @@ class LlamaCppModel:
     def _count(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def fit_context(self, messages: list[dict[str, str]], max_tokens: int, slack: int = TEMPLATE_SLACK_TOKENS) -> list[dict[str, str]]:
+    def fit_context(
+        self, messages: list[dict[str, str]], max_tokens: int, slack: int = TEMPLATE_SLACK_TOKENS
+    ) -> list[dict[str, str]]:
         """Cut the last user message from the left so prompt + answer fit in ``n_ctx``."""
         max_tokens = min(max_tokens, self._n_ctx // 2)  # a huge max_tokens must not leave no room for the question
         budget = self._n_ctx - max_tokens - slack - TEMPLATE_OVERHEAD_TOKENS * (len(messages) + 1)
@@ -129,7 +131,9 @@ class LlamaCppModel:
         last = users[-1]
         room = budget - (sum(sizes) - sizes[last]) - self._count(TRUNCATION_MARKER)
         if room <= 0:
-            raise ModelError(f"the prompt does not fit in the context window ({self._n_ctx} tokens) even with its last user message removed")
+            raise ModelError(
+                f"the prompt does not fit in the context window ({self._n_ctx} tokens) even with its last user message removed"
+            )
         tokens = self._llm.tokenize(messages[last]["content"].encode("utf-8"), add_bos=False, special=False)
         kept = self._llm.detokenize(tokens[-room:]).decode("utf-8", "ignore")
         cut = list(messages)
@@ -151,13 +155,17 @@ class LlamaCppModel:
         messages, slack = flatten(request.messages), TEMPLATE_SLACK_TOKENS
         for _ in range(3):  # the template's real overhead is only known after rendering: shrink and retry
             try:
-                return self._llm.create_chat_completion(messages=self.fit_context(messages, max_tokens, slack), **params), started
+                return self._llm.create_chat_completion(
+                    messages=self.fit_context(messages, max_tokens, slack), **params
+                ), started
             except ValueError as exc:
                 exceeded = _EXCEEDED.search(str(exc))
                 if not exceeded:
                     raise ModelError(f"model config '{self.config.name}' (llama_cpp): {exc}") from None
                 slack += int(exceeded.group(1)) - int(exceeded.group(2)) + max_tokens + 16
-        raise ModelError(f"model config '{self.config.name}' (llama_cpp): the prompt does not fit in n_ctx={self._n_ctx}")
+        raise ModelError(
+            f"model config '{self.config.name}' (llama_cpp): the prompt does not fit in n_ctx={self._n_ctx}"
+        )
 
     # -- event loop side -------------------------------------------------------------------
 

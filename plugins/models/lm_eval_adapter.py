@@ -55,7 +55,9 @@ class LMEvalModel:
         options = config.options
         self._class_name = options.get("lm_eval_model")
         if not self._class_name:
-            raise ModelError(f"model config '{config.name}' (backend lm_eval) needs options.lm_eval_model, e.g. hf or local-chat-completions")
+            raise ModelError(
+                f"model config '{config.name}' (backend lm_eval) needs options.lm_eval_model, e.g. hf or local-chat-completions"
+            )
         self._model_args = str(options.get("model_args", ""))
         self._max_batch = int(options.get("max_batch", 64))
         self._base_url = resolve_base_url(config, required=False)
@@ -93,7 +95,9 @@ class LMEvalModel:
             cls = get_model(self._class_name)
             return cls.create_from_arg_string(self._model_args, extra)
         except Exception as exc:  # noqa: BLE001 - report which config failed and why
-            raise ModelError(f"model config '{self.config.name}': cannot create lm-eval model '{self._class_name}': {type(exc).__name__}: {exc}") from None
+            raise ModelError(
+                f"model config '{self.config.name}': cannot create lm-eval model '{self._class_name}': {type(exc).__name__}: {exc}"
+            ) from None
 
     def _context(self, lm: Any, messages: list[dict[str, Any]]) -> Any:
         if getattr(lm, "tokenized_requests", True) is False or type(lm).__name__.endswith("ChatCompletion"):
@@ -134,9 +138,17 @@ class LMEvalModel:
             try:
                 texts = await loop.run_in_executor(self._executor, self._generate_batch, [req for req, _ in batch])
                 if len(texts) != len(batch):
-                    raise ModelError(f"lm-eval model '{self._class_name}' returned {len(texts)} answers for {len(batch)} requests")
+                    raise ModelError(
+                        f"lm-eval model '{self._class_name}' returned {len(texts)} answers for {len(batch)} requests"
+                    )
             except Exception as exc:  # noqa: BLE001 - every waiting request learns the reason
-                error = exc if isinstance(exc, ModelError) else ModelError(f"model config '{self.config.name}' (lm-eval {self._class_name}): {type(exc).__name__}: {exc}")
+                error = (
+                    exc
+                    if isinstance(exc, ModelError)
+                    else ModelError(
+                        f"model config '{self.config.name}' (lm-eval {self._class_name}): {type(exc).__name__}: {exc}"
+                    )
+                )
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(error)

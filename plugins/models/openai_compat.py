@@ -60,17 +60,30 @@ class OpenAICompatModel:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
-        return f"OpenAICompatModel(config={self.config.name!r}, model={self.config.model!r}, url={safe_url(self._url)!r})"
+        return (
+            f"OpenAICompatModel(config={self.config.name!r}, model={self.config.model!r}, url={safe_url(self._url)!r})"
+        )
 
     @property
     def identity(self) -> dict[str, Any]:
-        return {"backend": BACKEND, "model": self.config.model, "base_url": safe_url(self._base_url), "params": dict(self.config.params)}
+        return {
+            "backend": BACKEND,
+            "model": self.config.model,
+            "base_url": safe_url(self._base_url),
+            "params": dict(self.config.params),
+        }
 
     async def _post(self, payload: bytes) -> Any:
         pool = self._pool
-        if pool is None or self._loop is not asyncio.get_running_loop():  # first call, or the model is reused from another event loop
-            pool = self._pool = HttpPool(self._url, self._headers, connect_timeout_s=min(self.config.timeout_s, CONNECT_TIMEOUT_S),
-                                         limit=self.config.concurrency)
+        if (
+            pool is None or self._loop is not asyncio.get_running_loop()
+        ):  # first call, or the model is reused from another event loop
+            pool = self._pool = HttpPool(
+                self._url,
+                self._headers,
+                connect_timeout_s=min(self.config.timeout_s, CONNECT_TIMEOUT_S),
+                limit=self.config.concurrency,
+            )
             self._loop = asyncio.get_running_loop()
         answer = await pool.post(payload)
         if answer.status >= 400:
@@ -78,7 +91,9 @@ class OpenAICompatModel:
         try:
             return fastjson.loads(answer.body)
         except ValueError:
-            raise ModelError(f"{self._where} answered HTTP {answer.status} with a body that is not JSON: {answer.body[:200]!r}") from None
+            raise ModelError(
+                f"{self._where} answered HTTP {answer.status} with a body that is not JSON: {answer.body[:200]!r}"
+            ) from None
 
     async def generate(self, request: Request) -> Response:
         body = {**self._defaults, **request.params, "messages": request.messages}
@@ -98,5 +113,3 @@ class OpenAICompatModel:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
-
-

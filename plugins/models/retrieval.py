@@ -52,7 +52,12 @@ class RetrievalModel:
     @property
     def identity(self) -> dict[str, Any]:
         # The answer depends on which items are in the corpus: a different subset is a different model.
-        return {"backend": BACKEND, "model": self.config.model or "tfidf-cosine-nn", "vectorizer": self._vectorizer_options, "corpus_sha256": self._corpus_sha}
+        return {
+            "backend": BACKEND,
+            "model": self.config.model or "tfidf-cosine-nn",
+            "vectorizer": self._vectorizer_options,
+            "corpus_sha256": self._corpus_sha,
+        }
 
     def fit(self, corpus: list[tuple[str, str, str]]) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -89,7 +94,9 @@ class RetrievalModel:
 
     async def generate(self, request: Request) -> Response:
         if self._matrix is None:
-            raise ModelError(f"model config '{self.config.name}' (retrieval) was not fitted: the runner must call fit(corpus) before generate")
+            raise ModelError(
+                f"model config '{self.config.name}' (retrieval) was not fitted: the runner must call fit(corpus) before generate"
+            )
         started = time.perf_counter()
         row = self.nearest(request.id, prompt_text(request.messages))
         if row < 0:

@@ -15,7 +15,16 @@ class Generation:
     one_item_per_record = True
 
     def items(self, task: Any, doc: Any) -> list[Item]:
-        return [Item(id=doc.id, doc_id=doc.id, messages=task.messages(doc), reference=task.reference(doc), doc=doc.fields, params=task.generation)]
+        return [
+            Item(
+                id=doc.id,
+                doc_id=doc.id,
+                messages=task.messages(doc),
+                reference=task.reference(doc),
+                doc=doc.fields,
+                params=task.generation,
+            )
+        ]
 
     def extract(self, item: Item, text: str) -> Extraction:
         return Extraction(_THINK.sub("", text).strip())

@@ -43,14 +43,31 @@ class MultiLabel:
 
         labels = task.spec.output.get("labels")
         if not isinstance(labels, list) or not labels:
-            raise TaskFileError(f"{task.source}: output.labels: the multi_label output type needs a non-empty list of labels")
+            raise TaskFileError(
+                f"{task.source}: output.labels: the multi_label output type needs a non-empty list of labels"
+            )
         patterns = label_patterns(labels, task.spec.output.get("synonyms"))
         gold_value = task.reference(doc)
-        gold = sorted({str(g) for g in gold_value if str(g) in patterns}) if isinstance(gold_value, list) else find_labels(str(gold_value), patterns)
+        gold = (
+            sorted({str(g) for g in gold_value if str(g) in patterns})
+            if isinstance(gold_value, list)
+            else find_labels(str(gold_value), patterns)
+        )
         if not gold:
-            raise DataError(f"task '{task.spec.name}': sample {doc.id}: the gold answer {str(gold_value)[:80]!r} names none of the labels {labels}")
-        return [Item(id=doc.id, doc_id=doc.id, messages=task.messages(doc), reference=gold, doc=doc.fields, params=task.generation,
-                     meta={"labels": [str(x) for x in labels], "synonyms": task.spec.output.get("synonyms") or {}})]
+            raise DataError(
+                f"task '{task.spec.name}': sample {doc.id}: the gold answer {str(gold_value)[:80]!r} names none of the labels {labels}"
+            )
+        return [
+            Item(
+                id=doc.id,
+                doc_id=doc.id,
+                messages=task.messages(doc),
+                reference=gold,
+                doc=doc.fields,
+                params=task.generation,
+                meta={"labels": [str(x) for x in labels], "synonyms": task.spec.output.get("synonyms") or {}},
+            )
+        ]
 
     def extract(self, item: Item, text: str) -> Extraction:
         found = find_labels(text, label_patterns(item.meta["labels"], item.meta.get("synonyms")))

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import DataError, TaskFileError
-from harness.task.output_type import Extraction, Item
 from harness.plugins.output_types.generation import Generation
+from harness.task.output_type import Extraction, Item
 
 FORMATS = ("qa", "phases", "messages")
 
@@ -54,7 +54,9 @@ class MultiTurn:
     def items(self, task: Any, doc: Any) -> list[Item]:
         settings = _settings(task)
         where = f"task '{task.spec.name}': sample {doc.id}"
-        turns = normalize_dialogue(task.reference(doc), settings["format"], doctor_speakers=settings["doctor_speakers"], where=where)
+        turns = normalize_dialogue(
+            task.reference(doc), settings["format"], doctor_speakers=settings["doctor_speakers"], where=where
+        )
         scored = scored_turns(turns, settings["score"], correction_phase=settings["correction_phase"], where=where)
         preamble = task.messages(doc)
         items = []
@@ -70,8 +72,17 @@ class MultiTurn:
             meta = {"turn": k, "n_turns": len(turns), "speaker": turn.speaker, "history": settings["history"]}
             if turn.phase is not None:
                 meta["phase"] = turn.phase
-            items.append(Item(id=f"{doc.id}/turn-{k}", doc_id=doc.id, messages=_join(preamble, history), reference=turn.text,
-                              doc=doc.fields, params=task.generation, meta=meta))
+            items.append(
+                Item(
+                    id=f"{doc.id}/turn-{k}",
+                    doc_id=doc.id,
+                    messages=_join(preamble, history),
+                    reference=turn.text,
+                    doc=doc.fields,
+                    params=task.generation,
+                    meta=meta,
+                )
+            )
         return items
 
     def extract(self, item: Item, text: str) -> Extraction:
@@ -101,10 +112,19 @@ class MultiTurn:
                     per_dialogue[doc_id].setdefault(name, []).append(float(value))
         out: dict[str, dict[str, Any]] = {}
         for name in names:
-            values = [sum(v) / len(v) if (v := per_dialogue[d].get(name)) else Unscored("no scored turn") for d in order]
+            values = [
+                sum(v) / len(v) if (v := per_dialogue[d].get(name)) else Unscored("no scored turn") for d in order
+            ]
             entry = summarize(Metric(), values, seed=seed)
-            entry.update(kind="dialogue", info={"unit": "dialogue", "of": name, "n_dialogues": len(order),
-                                                "rule": "mean over dialogues of the dialogue's mean turn score"})
+            entry.update(
+                kind="dialogue",
+                info={
+                    "unit": "dialogue",
+                    "of": name,
+                    "n_dialogues": len(order),
+                    "rule": "mean over dialogues of the dialogue's mean turn score",
+                },
+            )
             out[f"{name}/dialogue"] = entry
         return out
 
@@ -123,10 +143,16 @@ def _settings(task: Any) -> dict[str, Any]:
     known = {"format", "doctor_speakers", "history", "score", "correction_phase", "strip_thinking"}
     unknown = set(output) - known
     if unknown:
-        raise TaskFileError(f"{task.source}: output: unknown key(s) {', '.join(sorted(unknown))} for multi_turn; known: {', '.join(sorted(known))}")
-    settings = {"format": output.get("format", "qa"), "doctor_speakers": [s.lower() for s in output.get("doctor_speakers", ["doctor"])],
-                "history": output.get("history", "gold"), "score": output.get("score", "all"),
-                "correction_phase": str(output.get("correction_phase", "correction")).lower()}
+        raise TaskFileError(
+            f"{task.source}: output: unknown key(s) {', '.join(sorted(unknown))} for multi_turn; known: {', '.join(sorted(known))}"
+        )
+    settings = {
+        "format": output.get("format", "qa"),
+        "doctor_speakers": [s.lower() for s in output.get("doctor_speakers", ["doctor"])],
+        "history": output.get("history", "gold"),
+        "score": output.get("score", "all"),
+        "correction_phase": str(output.get("correction_phase", "correction")).lower(),
+    }
     for key, allowed in (("format", FORMATS), ("history", ("gold", "none")), ("score", ("all", "after_correction"))):
         if settings[key] not in allowed:
             raise TaskFileError(f"{task.source}: output.{key}: '{settings[key]}' is not one of {', '.join(allowed)}")
@@ -152,7 +178,9 @@ def normalize_dialogue(raw: Any, fmt: str, *, doctor_speakers: list[str] | None 
         elif isinstance(raw, dict):
             for name, pair in raw.items():
                 if not isinstance(pair, dict) or not ({"Question", "Answer"} <= set(pair) or {"Q", "A"} <= set(pair)):
-                    raise DataError(f"{where}: dialogue entry '{name}' is not a {{Question, Answer}} object; expected {_EXPECTED[fmt]}")
+                    raise DataError(
+                        f"{where}: dialogue entry '{name}' is not a {{Question, Answer}} object; expected {_EXPECTED[fmt]}"
+                    )
                 pairs.append((pair.get("Question", pair.get("Q")), pair.get("Answer", pair.get("A")), str(name)))
         else:
             raise DataError(f"{where}: the dialogue is a {type(raw).__name__}; expected {_EXPECTED[fmt]}")
@@ -164,7 +192,9 @@ def normalize_dialogue(raw: Any, fmt: str, *, doctor_speakers: list[str] | None 
             raise DataError(f"{where}: the dialogue is a {type(raw).__name__}; expected {_EXPECTED[fmt]}")
         for phase, entries in raw.items():
             if not isinstance(entries, list):
-                raise DataError(f"{where}: phase '{phase}' is a {type(entries).__name__}; expected a list of {{speaker: text}}")
+                raise DataError(
+                    f"{where}: phase '{phase}' is a {type(entries).__name__}; expected a list of {{speaker: text}}"
+                )
             for i, entry in enumerate(entries):
                 if not isinstance(entry, dict) or not entry:
                     raise DataError(f"{where}: phase '{phase}' entry {i} is not a {{speaker: text}} object")
@@ -189,11 +219,20 @@ def scored_turns(turns: list[Turn], score: str, *, correction_phase: str = "corr
     if score == "all":
         return assistant
     phases = [t.phase for t in turns if t.phase is not None]
-    reveal = next((k for k, t in enumerate(turns) if t.role == "user" and t.phase is not None and correction_phase in t.phase.lower()), None)
+    reveal = next(
+        (
+            k
+            for k, t in enumerate(turns)
+            if t.role == "user" and t.phase is not None and correction_phase in t.phase.lower()
+        ),
+        None,
+    )
     if reveal is None:
         found = ", ".join(dict.fromkeys(phases)) or "none"
-        raise DataError(f"{where}: no user turn in a phase named like '{correction_phase}' (phases: {found}); "
-                        "cannot tell where the correction is revealed")
+        raise DataError(
+            f"{where}: no user turn in a phase named like '{correction_phase}' (phases: {found}); "
+            "cannot tell where the correction is revealed"
+        )
     return [k for k in assistant if k > reveal]
 
 

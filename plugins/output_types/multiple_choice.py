@@ -50,11 +50,22 @@ class MultipleChoice:
             if gold is None:
                 from harness.errors import DataError
 
-                raise DataError(f"task '{task.spec.name}': sample {doc.id}: no option letter ({letters}) in the gold answer {reference[:60]!r}")
+                raise DataError(
+                    f"task '{task.spec.name}': sample {doc.id}: no option letter ({letters}) in the gold answer {reference[:60]!r}"
+                )
             reference = gold
             meta["rules"] = rules
-        return [Item(id=doc.id, doc_id=doc.id, messages=task.messages(doc), reference=reference.upper(),
-                     doc=doc.fields, params=task.generation, meta=meta)]
+        return [
+            Item(
+                id=doc.id,
+                doc_id=doc.id,
+                messages=task.messages(doc),
+                reference=reference.upper(),
+                doc=doc.fields,
+                params=task.generation,
+                meta=meta,
+            )
+        ]
 
     def extract(self, item: Item, text: str) -> Extraction:
         letters = item.meta.get("letters", "ABCD")
@@ -119,7 +130,7 @@ def extract_letter_ecgbench(text: str, letters: str = "ABCD") -> str | None:
     for marker in (r"The correct option is", r"Answer:"):
         hits = list(re.finditer(marker, text, flags=re.IGNORECASE))
         if hits:
-            after = re.match(rf"\s*[:：]?\s*[\(\[]?({cls})(?![A-Za-z])", text[hits[-1].end():])
+            after = re.match(rf"\s*[:：]?\s*[\(\[]?({cls})(?![A-Za-z])", text[hits[-1].end() :])
             if after:
                 return after.group(1)
     return None

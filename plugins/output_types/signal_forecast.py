@@ -41,11 +41,17 @@ class ForecastSettings:
         known = {"leads", "fs", "context_s", "horizon_s", "decimals"}
         unknown = set(output) - known
         if unknown:
-            raise DataError(f"{where}: output: unknown key(s) {sorted(unknown)} for signal_forecast; expected {sorted(known)}")
+            raise DataError(
+                f"{where}: output: unknown key(s) {sorted(unknown)} for signal_forecast; expected {sorted(known)}"
+            )
         leads = output.get("leads", cls.leads)
-        return cls(tuple([leads] if isinstance(leads, str) else leads), float(output.get("fs", cls.fs)),
-                   float(output.get("context_s", cls.context_s)), float(output.get("horizon_s", cls.horizon_s)),
-                   int(output.get("decimals", cls.decimals)))
+        return cls(
+            tuple([leads] if isinstance(leads, str) else leads),
+            float(output.get("fs", cls.fs)),
+            float(output.get("context_s", cls.context_s)),
+            float(output.get("horizon_s", cls.horizon_s)),
+            int(output.get("decimals", cls.decimals)),
+        )
 
 
 def standardised_window(ecg: Any, settings: ForecastSettings, *, sample: str) -> tuple[Any, Any]:
@@ -57,8 +63,10 @@ def standardised_window(ecg: Any, settings: ForecastSettings, *, sample: str) ->
     ecg = resample(ecg, settings.fs)
     n_ctx, n_pred = int(round(settings.context_s * settings.fs)), int(round(settings.horizon_s * settings.fs))
     if ecg.n_samples < n_ctx + n_pred:
-        raise DataError(f"sample {sample}: record {ecg.record_id} has {ecg.duration_s:.1f} s, "
-                        f"signal prediction needs {settings.context_s + settings.horizon_s:.1f} s")
+        raise DataError(
+            f"sample {sample}: record {ecg.record_id} has {ecg.duration_s:.1f} s, "
+            f"signal prediction needs {settings.context_s + settings.horizon_s:.1f} s"
+        )
     rows = []
     for lead in settings.leads:
         try:
@@ -66,7 +74,7 @@ def standardised_window(ecg: Any, settings: ForecastSettings, *, sample: str) ->
         except KeyError as exc:
             raise DataError(f"sample {sample}: {exc.args[0]}") from None
     signal = np.stack(rows)
-    context, future = signal[:, :n_ctx], signal[:, n_ctx:n_ctx + n_pred]
+    context, future = signal[:, :n_ctx], signal[:, n_ctx : n_ctx + n_pred]
     mean, std = context.mean(axis=1, keepdims=True), context.std(axis=1, keepdims=True)
     if np.any(std < 1e-6):
         raise DataError(f"sample {sample}: a forecast lead of {ecg.record_id} is flat in the context window")
@@ -92,7 +100,10 @@ def parse_prediction(text: str, leads: tuple[str, ...]) -> tuple[list[list[float
     if len(leads) == 1 and not by_lead:
         by_lead[leads[0]] = [float(v) for v in _NUMBER.findall(body)]
     if set(by_lead) != set(leads) or not all(by_lead[x] for x in leads):
-        return None, f"<PRED> block lacks values for lead(s) {sorted(set(leads) - {k for k, v in by_lead.items() if v})}"
+        return (
+            None,
+            f"<PRED> block lacks values for lead(s) {sorted(set(leads) - {k for k, v in by_lead.items() if v})}",
+        )
     return [by_lead[x] for x in leads], None
 
 
@@ -108,13 +119,36 @@ class SignalForecast:
         ecg = load_ecg(ref, spec, task.data_dir, sample=doc.id)
         context, future = standardised_window(ecg, settings, sample=doc.id)
         n_pred = int(future.shape[1])
-        variables = {**doc.fields, "context": context_text(context, settings.leads, settings.decimals),
-                     "leads": list(settings.leads), "n_pred": n_pred, "horizon_s": settings.horizon_s, "fs": settings.fs,
-                     "context_s": settings.context_s}
-        extras = {"signal_context": {"leads": list(settings.leads), "fs": settings.fs, "values": context.tolist(), "n_pred": n_pred}}
+        variables = {
+            **doc.fields,
+            "context": context_text(context, settings.leads, settings.decimals),
+            "leads": list(settings.leads),
+            "n_pred": n_pred,
+            "horizon_s": settings.horizon_s,
+            "fs": settings.fs,
+            "context_s": settings.context_s,
+        }
+        extras = {
+            "signal_context": {
+                "leads": list(settings.leads),
+                "fs": settings.fs,
+                "values": context.tolist(),
+                "n_pred": n_pred,
+            }
+        }
         reference = [[round(float(v), 6) for v in row] for row in future]
-        return [Item(id=doc.id, doc_id=doc.id, messages=task.messages(doc, variables), reference=reference, doc=doc.fields,
-                     params=task.generation, extras=extras, meta={"leads": list(settings.leads), "n_pred": n_pred, "record": ref})]
+        return [
+            Item(
+                id=doc.id,
+                doc_id=doc.id,
+                messages=task.messages(doc, variables),
+                reference=reference,
+                doc=doc.fields,
+                params=task.generation,
+                extras=extras,
+                meta={"leads": list(settings.leads), "n_pred": n_pred, "record": ref},
+            )
+        ]
 
     def extract(self, item: Item, text: str) -> Extraction:
         values, why = parse_prediction(text, tuple(item.meta.get("leads", ("II",))))

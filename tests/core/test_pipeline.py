@@ -89,9 +89,18 @@ def setup(tmp_path, data_dir):
     EchoModel.calls = []
 
     def run(out: str, **overrides):
-        cfg = {"task": {"name": "echo_ck"}, "model": {"backend": "echo", "model": "echo-1", "options": overrides.pop("options", {})},
-               "limit": 30, "sample": None, "seed": 1, "concurrency": 4, "cache_dir": str(tmp_path / "cache"),
-               "data_dir": str(data_dir), "use_cache": True, **overrides}
+        cfg = {
+            "task": {"name": "echo_ck"},
+            "model": {"backend": "echo", "model": "echo-1", "options": overrides.pop("options", {})},
+            "limit": 30,
+            "sample": None,
+            "seed": 1,
+            "concurrency": 4,
+            "cache_dir": str(tmp_path / "cache"),
+            "data_dir": str(data_dir),
+            "use_cache": True,
+            **overrides,
+        }
         return run_job(cfg, out_dir=tmp_path / out, model_choice="echo", registry=registry)
 
     run.registry = registry
@@ -105,7 +114,9 @@ def test_results_and_samples(setup, data_dir):
     assert results.task.n_samples == 30 and results.task.data.n_records == 2592
     assert len(results.task.data.sha256) == 64 and len(results.task.prompt_sha256) == 64
     assert results.metrics["answer_in_response"].n_scored == 30
-    records = json.loads((data_dir / "ecg_expert_qa" / "Cardiology Knowledge (Basic Knowledge Q&A).json").read_text())[:30]
+    records = json.loads((data_dir / "ecg_expert_qa" / "Cardiology Knowledge (Basic Knowledge Q&A).json").read_text())[
+        :30
+    ]
     expected = sum(r["A"][:10] in r["Q"] for r in records) / 30
     assert results.metrics["answer_in_response"].value == pytest.approx(expected)
     assert results.metrics["first_char_ok"].value == 1.0
@@ -149,7 +160,9 @@ def test_shards_partition_the_records(setup):
     run, tmp, _ = setup
     for i in range(3):
         run(f"s{i}", limit=10, shard=f"{i}/3")
-    ids = sorted(int(json.loads(x)["id"]) for i in range(3) for x in (tmp / f"s{i}" / "samples.jsonl").read_text().splitlines())
+    ids = sorted(
+        int(json.loads(x)["id"]) for i in range(3) for x in (tmp / f"s{i}" / "samples.jsonl").read_text().splitlines()
+    )
     assert ids == list(range(10))
 
 
@@ -158,7 +171,11 @@ def test_malformed_task_names_file_and_key(setup):
     (task_dir / "echo_ck.yaml").write_text(TASK.replace("reference: answer", "refrence: answer"))
     with pytest.raises(TaskFileError) as err:
         run("x")
-    assert "echo_ck.yaml" in str(err.value) and "refrence: unknown key" in str(err.value) and "reference: required key is missing" in str(err.value)
+    assert (
+        "echo_ck.yaml" in str(err.value)
+        and "refrence: unknown key" in str(err.value)
+        and "reference: required key is missing" in str(err.value)
+    )
 
 
 def test_bad_yaml_syntax_names_line(setup):
@@ -177,7 +194,7 @@ def test_missing_data_file_says_where(setup, tmp_path):
 
 def test_sha256_mismatch(setup):
     run, tmp, task_dir = setup
-    (task_dir / "echo_ck.yaml").write_text(TASK.replace('fields:', 'sha256: "' + "0" * 64 + '"\n  fields:'))
+    (task_dir / "echo_ck.yaml").write_text(TASK.replace("fields:", 'sha256: "' + "0" * 64 + '"\n  fields:'))
     with pytest.raises(DataError, match="sha256 mismatch"):
         run("x")
 
@@ -197,30 +214,49 @@ def test_undefined_template_variable_names_sample(setup):
 
 def test_follow_ups_continue_the_models_own_conversation(setup):
     run, tmp, task_dir = setup
-    (task_dir / "echo_ck.yaml").write_text(TASK.replace('  user: "{{ question }}"\n', '  user: "{{ question }}"\n'
-                                                        "  follow_ups: \"['Are you sure? ' ~ answer[:10], 'Final answer?']\"\n"))
+    (task_dir / "echo_ck.yaml").write_text(
+        TASK.replace(
+            '  user: "{{ question }}"\n',
+            "  user: \"{{ question }}\"\n  follow_ups: \"['Are you sure? ' ~ answer[:10], 'Final answer?']\"\n",
+        )
+    )
     run("r1", limit=3)
     assert sorted(EchoModel.calls) == sorted(f"{i}{t}" for i in "012" for t in ("", "/turn-1", "/turn-2"))
-    assert all(EchoModel.calls.index(f"{i}") < EchoModel.calls.index(f"{i}/turn-1") < EchoModel.calls.index(f"{i}/turn-2") for i in "012")
+    assert all(
+        EchoModel.calls.index(f"{i}") < EchoModel.calls.index(f"{i}/turn-1") < EchoModel.calls.index(f"{i}/turn-2")
+        for i in "012"
+    )
     lines = [json.loads(line) for line in (tmp / "r1" / "samples.jsonl").read_text().splitlines()]
     first = lines[0]["messages"]
     assert [m["role"] for m in first] == ["system", "user", "assistant", "user", "assistant", "user"]
-    assert first[2]["content"] == first[1]["content"] and first[4]["content"] == first[3]["content"]  # the echo model's own answers
+    assert (
+        first[2]["content"] == first[1]["content"] and first[4]["content"] == first[3]["content"]
+    )  # the echo model's own answers
     assert first[3]["content"].startswith("Are you sure? ") and lines[0]["response"] == "Final answer?"
     results = json.loads((tmp / "r1" / "results.json").read_text())
-    assert results["usage"]["requests"] == 9 and results["metrics"]["first_char_ok"]["value"] == 1.0  # the last answer is scored
+    assert (
+        results["usage"]["requests"] == 9 and results["metrics"]["first_char_ok"]["value"] == 1.0
+    )  # the last answer is scored
     run("r2", limit=3)
     assert len(EchoModel.calls) == 9  # every turn from the cache
 
 
 def test_follow_ups_errors_name_the_file_and_sample(setup):
     run, tmp, task_dir = setup
-    (task_dir / "echo_ck.yaml").write_text(TASK.replace('  user: "{{ question }}"\n', '  user: "{{ question }}"\n  follow_ups: "answer | length"\n'))
-    with pytest.raises(DataError, match=r"echo_ck.yaml: prompt.follow_ups gives int for sample 0, expected a list of strings"):
+    (task_dir / "echo_ck.yaml").write_text(
+        TASK.replace('  user: "{{ question }}"\n', '  user: "{{ question }}"\n  follow_ups: "answer | length"\n')
+    )
+    with pytest.raises(
+        DataError, match=r"echo_ck.yaml: prompt.follow_ups gives int for sample 0, expected a list of strings"
+    ):
         run("x")
-    (task_dir / "echo_ck.yaml").write_text(TASK.replace('  user: "{{ question }}"\n', '  user: "{{ question }}"\n  follow_ups: "[answer]"\n')
-                                           + "output_type: multi_turn\n")
-    with pytest.raises(TaskFileError, match=r"echo_ck.yaml: prompt.follow_ups needs an output type with one item per record"):
+    (task_dir / "echo_ck.yaml").write_text(
+        TASK.replace('  user: "{{ question }}"\n', '  user: "{{ question }}"\n  follow_ups: "[answer]"\n')
+        + "output_type: multi_turn\n"
+    )
+    with pytest.raises(
+        TaskFileError, match=r"echo_ck.yaml: prompt.follow_ups needs an output type with one item per record"
+    ):
         run("x")
 
 
@@ -240,7 +276,10 @@ def test_sharded_runs_merge_to_the_unsharded_result(setup):
     assert merged == full
 
     def samples(run_dir: Path) -> list[dict]:  # the shards answered from the cache the full run filled
-        return [{k: v for k, v in json.loads(x).items() if k != "cached"} for x in (run_dir / "samples.jsonl").read_text().splitlines()]
+        return [
+            {k: v for k, v in json.loads(x).items() if k != "cached"}
+            for x in (run_dir / "samples.jsonl").read_text().splitlines()
+        ]
 
     assert samples(tmp / "merged") == samples(tmp / "full")
 
@@ -249,7 +288,9 @@ def test_plain_text_templates_render_as_jinja_would():
     from harness.task.prompt import Template, environment
 
     for source in ("You are a cardiologist.\n", "Answer A, B or C.", "  spaced  \n\n", "literal } and { braces"):
-        assert Template(source, where="t").render({"unused": 1}, sample="s") == environment().from_string(source).render()
+        assert (
+            Template(source, where="t").render({"unused": 1}, sample="s") == environment().from_string(source).render()
+        )
     assert Template("Q: {{ question }}", where="t").render({"question": "PR?"}, sample="s") == "Q: PR?"
 
 
@@ -260,12 +301,20 @@ def test_single_name_templates_and_expressions_give_what_jinja_gives():
     env = environment()
     for value in ("PR interval?\n", "", 3, None, ["a", "b"], {"k": 1}, 0.5):
         variables = {"question": value, "answer": value}
-        assert Template("{{ question }}", where="t").render(variables, sample="s") == env.from_string("{{ question }}").render(**variables)
-        assert Template("{{question}}", where="t").render(variables, sample="s") == env.from_string("{{question}}").render(**variables)
+        assert Template("{{ question }}", where="t").render(variables, sample="s") == env.from_string(
+            "{{ question }}"
+        ).render(**variables)
+        assert Template("{{question}}", where="t").render(variables, sample="s") == env.from_string(
+            "{{question}}"
+        ).render(**variables)
         got = Expression(" answer ", where="e").evaluate(variables, sample="s")
-        assert got == env.compile_expression("answer", undefined_to_none=False)(**variables) and type(got) is type(value)
+        assert got == env.compile_expression("answer", undefined_to_none=False)(**variables) and type(got) is type(
+            value
+        )
     assert Expression("true", where="e").evaluate({"true": "shadowed"}, sample="s") is True  # a literal, as in Jinja2
-    assert Template("{{ range }}", where="t").render({}, sample="s") == env.from_string("{{ range }}").render()  # a Jinja2 global
+    assert (
+        Template("{{ range }}", where="t").render({}, sample="s") == env.from_string("{{ range }}").render()
+    )  # a Jinja2 global
     with pytest.raises(DataError, match=r"^t: sample s7: 'question' is undefined$"):
         Template("{{ question }}", where="t").render({"other": 1}, sample="s7")
     with pytest.raises(DataError, match=r"^e: sample s7: the expression is undefined for this record$"):

@@ -29,7 +29,9 @@ def test_broken_entry_point_is_reported_and_others_still_load(tmp_path: Path, mo
     registry = build_registry()
     assert [f.name.split(" ")[0] for f in registry.failures] == ["broken_plugin"]
     assert "No module named 'no_such_module_for_the_harness'" in registry.failures[0].error
-    assert "rouge_l" in registry.metrics and "ecgqa_ck" in {p.stem for d in registry.task_dirs for p in d.rglob("*.yaml")}
+    assert "rouge_l" in registry.metrics and "ecgqa_ck" in {
+        p.stem for d in registry.task_dirs for p in d.rglob("*.yaml")
+    }
 
     proc = run_harness("list", cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)})
     assert proc.returncode == 0 and "ecgqa_ck" in proc.stdout
@@ -57,14 +59,16 @@ def test_two_plugins_registering_one_name_is_an_error() -> None:
             return [sample_metric("rouge_l")(lambda p, r: 0.0)]
 
     with pytest.raises(HarnessError, match="metric 'rouge_l' is registered twice"):
-        build_registry(entry_points=False, extra_plugins=[Clash()]).metrics
+        _ = build_registry(entry_points=False, extra_plugins=[Clash()]).metrics
 
 
 @pytest.fixture(scope="module")
 def example_installed():
     """The example plugin pip-installed into this environment, as a user would."""
     pip = [sys.executable, "-m", "pip"]
-    install = subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", str(EXAMPLE)], capture_output=True, text=True)
+    install = subprocess.run(
+        [*pip, "install", "--no-deps", "--no-build-isolation", str(EXAMPLE)], capture_output=True, text=True
+    )
     assert install.returncode == 0, install.stderr[-2000:]
     yield
     subprocess.run([*pip, "uninstall", "-y", "ecg-harness-example"], capture_output=True, text=True)
@@ -73,7 +77,11 @@ def example_installed():
 def test_example_plugin_task_runs_through_the_cli(example_installed, tmp_path: Path, data_dir: Path) -> None:
     listing = run_harness("list", cwd=tmp_path)
     assert listing.returncode == 0
-    assert "example_ebk_brief" in listing.stdout and "length_ratio" in listing.stdout and "third-party plugins: example" in listing.stdout
+    assert (
+        "example_ebk_brief" in listing.stdout
+        and "length_ratio" in listing.stdout
+        and "third-party plugins: example" in listing.stdout
+    )
 
     proc = run_harness("+task=example_ebk_brief", "model=retrieval", "limit=6", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -18,8 +18,16 @@ N = 40
 
 
 def _args(stub: OpenAIStub, limit: int = N, concurrency: int = 8) -> list[str]:
-    return ["+task=ecgqa_ck", "model=local_server", "model.backend=litellm", "model.model=openai/stub-model",
-            f"model.base_url={stub.base_url}", "model.max_retries=6", f"limit={limit}", f"concurrency={concurrency}"]
+    return [
+        "+task=ecgqa_ck",
+        "model=local_server",
+        "model.backend=litellm",
+        "model.model=openai/stub-model",
+        f"model.base_url={stub.base_url}",
+        "model.max_retries=6",
+        f"limit={limit}",
+        f"concurrency={concurrency}",
+    ]
 
 
 def test_parallel_retries_and_cache(tmp_path: Path) -> None:
@@ -47,8 +55,13 @@ def test_resume_after_kill(tmp_path: Path) -> None:
     limit = 60
     with OpenAIStub(latency=0.25) as stub:
         env = harness_env(HARNESS_RUNS_DIR=str(tmp_path / "runs"))
-        proc = subprocess.Popen([sys.executable, "-m", "harness", *_args(stub, limit=limit, concurrency=4)], cwd=tmp_path, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "harness", *_args(stub, limit=limit, concurrency=4)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.time() + 120
         while stub.stats.completed < 20 and time.time() < deadline:
             time.sleep(0.05)

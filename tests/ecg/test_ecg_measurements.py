@@ -85,7 +85,9 @@ def test_featuredb_shape_ranges_and_consistency(measured) -> None:
             assert list(db.features[lead]) == list(FEATURES)
             for feat in FEATURES:
                 assert len(db.sequence(lead, feat)) == db.n_beats == beats.n_beats
-            seq = {f: np.array([np.nan if v is None else v for v in db.sequence(lead, f)], dtype=object) for f in FEATURES}
+            seq = {
+                f: np.array([np.nan if v is None else v for v in db.sequence(lead, f)], dtype=object) for f in FEATURES
+            }
             num = {f: v.astype(float) for f, v in seq.items() if f != "ST Form"}
             rr1, rr2, hr = num["RR Interval 1"], num["RR Interval 2"], num["Heart Rate"]
             assert np.isnan(rr1[0]) and np.isnan(rr2[-1])
@@ -96,20 +98,32 @@ def test_featuredb_shape_ranges_and_consistency(measured) -> None:
             # values are rounded to 1 ms, so allow rounding of QT and RR
             assert np.all(np.abs(num["QTc Interval"][ok] - num["QT Interval"][ok] / np.sqrt(rr1[ok] / 1000)) <= 1.5)
             for feat, (lo, hi) in {
-                "P Duration": (20, 250), "PR Interval": (50, 450), "QRS Duration": (30, 250),
-                "T Duration": (40, 450), "ST Duration": (0, 400), "QT Interval": (150, 750),
+                "P Duration": (20, 250),
+                "PR Interval": (50, 450),
+                "QRS Duration": (30, 250),
+                "T Duration": (40, 450),
+                "ST Duration": (0, 400),
+                "QT Interval": (150, 750),
                 "QRS Amplitude": (0.0, 10.0),
             }.items():
                 v = num[feat][~np.isnan(num[feat])]
                 assert np.all((v >= lo) & (v <= hi)), (rec, lead, feat, v)
             assert np.all(np.abs(num["P Amplitude"][~np.isnan(num["P Amplitude"])]) < 1.0)
             forms = {f for f in seq["ST Form"] if isinstance(f, str)}
-            assert forms <= {f"{a} {b}" for a in ("elevated", "isoelectric", "depressed")
-                             for b in ("upsloping", "horizontal", "downsloping")}
+            assert forms <= {
+                f"{a} {b}"
+                for a in ("elevated", "isoelectric", "depressed")
+                for b in ("upsloping", "horizontal", "downsloping")
+            }
         # most beats are measured in most leads: no record is "all null"
-        filled = np.mean([
-            v is not None for lead in STANDARD_LEADS for f in ("QRS Duration", "QT Interval") for v in db.sequence(lead, f)
-        ])
+        filled = np.mean(
+            [
+                v is not None
+                for lead in STANDARD_LEADS
+                for f in ("QRS Duration", "QT Interval")
+                for v in db.sequence(lead, f)
+            ]
+        )
         assert filled > 0.7, (rec, filled)
         # order of the fiducials: QRS on < QRS off < T end, so QT > QRS in every beat with both
         ii = db.features["II"]

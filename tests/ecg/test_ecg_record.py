@@ -77,7 +77,14 @@ def test_lead_order_is_standardised(signals_dir: Path, tmp_path: Path) -> None:
 
 def test_canonical_lead_names() -> None:
     assert [canonical_lead(n) for n in ["i", "II", "avr", "AVL", "aVF", "v1", "V6 ", "vx"]] == [
-        "I", "II", "aVR", "aVL", "aVF", "V1", "V6", "vx",
+        "I",
+        "II",
+        "aVR",
+        "aVL",
+        "aVF",
+        "V1",
+        "V6",
+        "vx",
     ]
 
 

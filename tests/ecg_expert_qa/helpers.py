@@ -33,8 +33,20 @@ FIXTURE_FILES = {
     "ecgqa_gra": "Generate risk assessment.json",
     "ecgqa_mco": "Medical counterfactual.json",
 }
-ALL_TASKS = ["ecgqa_ck", "ecgqa_ebk", "ecgqa_cd", "ecgqa_cmd", "ecgqa_pp", "ecgqa_ltd", "ecgqa_mrod", "ecgqa_mc",
-             "ecgqa_mee", "ecgqa_prtk", "ecgqa_mco", "ecgqa_gra"]
+ALL_TASKS = [
+    "ecgqa_ck",
+    "ecgqa_ebk",
+    "ecgqa_cd",
+    "ecgqa_cmd",
+    "ecgqa_pp",
+    "ecgqa_ltd",
+    "ecgqa_mrod",
+    "ecgqa_mc",
+    "ecgqa_mee",
+    "ecgqa_prtk",
+    "ecgqa_mco",
+    "ecgqa_gra",
+]
 
 
 def fixture(task: str) -> Any:
@@ -91,11 +103,23 @@ def registry() -> Any:
     return build_registry(entry_points=False, extra_plugins=[ScriptedPlugin()])
 
 
-def run(task: str, out: Path, *, data_dir: Path, model: dict[str, Any] | None = None, reg: Any = None, **overrides: Any) -> list[dict[str, Any]]:
+def run(
+    task: str, out: Path, *, data_dir: Path, model: dict[str, Any] | None = None, reg: Any = None, **overrides: Any
+) -> list[dict[str, Any]]:
     """Run a task (or group) in-process like `python -m harness +task=TASK` would."""
-    cfg = {"task": {"name": task}, "model": model or {"backend": "scripted", "model": "scripted-1", "options": {}},
-           "limit": None, "sample": None, "seed": 1, "concurrency": 4, "cache_dir": str(out.parent / "cache"),
-           "data_dir": str(data_dir), "use_cache": True, "offline": True, **overrides}
+    cfg = {
+        "task": {"name": task},
+        "model": model or {"backend": "scripted", "model": "scripted-1", "options": {}},
+        "limit": None,
+        "sample": None,
+        "seed": 1,
+        "concurrency": 4,
+        "cache_dir": str(out.parent / "cache"),
+        "data_dir": str(data_dir),
+        "use_cache": True,
+        "offline": True,
+        **overrides,
+    }
     return run_job(cfg, out_dir=out, model_choice=cfg["model"].get("name", "scripted"), registry=reg or registry())
 
 

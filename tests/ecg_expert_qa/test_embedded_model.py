@@ -12,7 +12,15 @@ from tests.ecg_expert_qa.helpers import results, run, samples
 def test_smollm2_answers_real_ck_questions(data_dir, tmp_path):
     registry = get_registry()
     config = {**yaml.safe_load(model_config_files(registry)["smollm2"].read_text()), "name": "smollm2"}
-    run("ecgqa_ck", tmp_path / "run", data_dir=data_dir, model=config, reg=registry, limit=2, generation={"max_tokens": 24})
+    run(
+        "ecgqa_ck",
+        tmp_path / "run",
+        data_dir=data_dir,
+        model=config,
+        reg=registry,
+        limit=2,
+        generation={"max_tokens": 24},
+    )
     res = results(tmp_path / "run" / "results.json")
     assert res["model"]["backend"] == "llama_cpp" and res["usage"]["requests"] == 2 and res["usage"]["failed"] == 0
     assert res["usage"]["completion_tokens"] > 0

@@ -20,7 +20,9 @@ TAG = re.compile(r"<(answer-[0-9a-f]{16})>\n(.*?)\n</\1>", re.DOTALL)
 
 
 def verdict(sc: Any, cc: Any, lf: Any, **extra: Any) -> str:
-    return "Reasoning first.\n" + json.dumps({"rationale": "scripted", "semantic_consistency": sc, "content_coverage": cc, "language_fluency": lf, **extra})
+    return "Reasoning first.\n" + json.dumps(
+        {"rationale": "scripted", "semantic_consistency": sc, "content_coverage": cc, "language_fluency": lf, **extra}
+    )
 
 
 # answer under test -> the judge's replies (first attempt, then repairs)
@@ -62,13 +64,38 @@ def stub_run(tmp_path):
     with OpenAIStub(responder=by_model({"candidate": candidate, "mms-judge": judge_responder})) as stub:
         configs = tmp_path / "models"
         configs.mkdir()
-        (configs / "mms-judge.yaml").write_text(yaml.safe_dump({"backend": "openai_compat", "model": "mms-judge", "base_url": stub.base_url,
-                                                                "timeout_s": 10, "max_retries": 0, "params": {"max_tokens": 200}}))
+        (configs / "mms-judge.yaml").write_text(
+            yaml.safe_dump(
+                {
+                    "backend": "openai_compat",
+                    "model": "mms-judge",
+                    "base_url": stub.base_url,
+                    "timeout_s": 10,
+                    "max_retries": 0,
+                    "params": {"max_tokens": 200},
+                }
+            )
+        )
         registry = build_registry(entry_points=False, extra_plugins=[ConfigDirs(configs)])
-        model = {"backend": "openai_compat", "model": "candidate", "base_url": stub.base_url, "timeout_s": 10, "max_retries": 0}
+        model = {
+            "backend": "openai_compat",
+            "model": "candidate",
+            "base_url": stub.base_url,
+            "timeout_s": 10,
+            "max_retries": 0,
+        }
 
         def go(task: str, out: str, data_dir: Path, **cfg: Any) -> Path:
-            run(task, tmp_path / out, data_dir=data_dir, model=model, reg=registry, judge="mms-judge", concurrency=1, **cfg)
+            run(
+                task,
+                tmp_path / out,
+                data_dir=data_dir,
+                model=model,
+                reg=registry,
+                judge="mms-judge",
+                concurrency=1,
+                **cfg,
+            )
             return tmp_path / out
 
         yield go
@@ -88,7 +115,12 @@ def test_mms_sub_scores_and_aggregate_on_real_ck(stub_run, data_dir):
     lines = samples(out / "samples.jsonl")
     assert [s["response"] for s in lines] == ANSWERS
     jury = [s["judges"]["mms"]["jury"]["values"] for s in lines]
-    assert jury[0] == {"mms.semantic_consistency": 8, "mms.content_coverage": 6, "mms.language_fluency": 10, "mms": pytest.approx(0.8)}
+    assert jury[0] == {
+        "mms.semantic_consistency": 8,
+        "mms.content_coverage": 6,
+        "mms.language_fluency": 10,
+        "mms": pytest.approx(0.8),
+    }
     assert jury[2]["mms"] == {"unscored": "out of range"} and jury[2]["mms.content_coverage"] == 5
     assert jury[3]["mms"] == pytest.approx(0.2)
     assert all(0.0 <= j["mms"] <= 1.0 for j in jury if not isinstance(j["mms"], dict))
@@ -120,4 +152,11 @@ def test_group_table_with_judge_has_the_papers_columns(stub_run, data_dir, capsy
     # the candidate gives ANSWER ONE..FOUR to the four tasks' single questions: MMS 0.8, 0.5, unscored, 0.2
     assert [t["metrics"]["mms"] for t in ran] == [pytest.approx(0.8), pytest.approx(0.5), None, pytest.approx(0.2)]
     header = next(line for line in capsys.readouterr().out.splitlines() if "bleu_1" in line and "task" in line)
-    assert [c.strip() for c in header.strip("┃│ ").split("┃")][:6] == ["task", "n", "bleu_1", "rouge_l", "meteor", "mms"]
+    assert [c.strip() for c in header.strip("┃│ ").split("┃")][:6] == [
+        "task",
+        "n",
+        "bleu_1",
+        "rouge_l",
+        "meteor",
+        "mms",
+    ]

@@ -19,7 +19,12 @@ def fixtures_dir(tmp_path):
 
 def _run(task, tmp_path, data):
     ScriptedModel.requests = []
-    run(task, tmp_path / task, data_dir=data, model={"backend": "scripted", "model": "s", "options": {"answer": MODEL_ANSWER}})
+    run(
+        task,
+        tmp_path / task,
+        data_dir=data,
+        model={"backend": "scripted", "model": "s", "options": {"answer": MODEL_ANSWER}},
+    )
     return samples(tmp_path / task / "samples.jsonl"), results(tmp_path / task / "results.json")
 
 
@@ -42,7 +47,9 @@ def test_mrod_scores_every_doctor_turn_with_gold_history(fixtures_dir, tmp_path)
     assert [s["reference"] for s in lines[3:]] == [v["Answer"] for v in dialog2.values()]
     assert lines[4]["meta"]["phase"] == "round 2" and lines[4]["meta"]["n_turns"] == 4
     assert {"bleu_1/dialogue", "rouge_l/dialogue", "meteor/dialogue"} <= set(res["metrics"])
-    assert res["metrics"]["bleu_1/dialogue"]["kind"] == "dialogue" and res["metrics"]["bleu_1/dialogue"]["n_scored"] == 2
+    assert (
+        res["metrics"]["bleu_1/dialogue"]["kind"] == "dialogue" and res["metrics"]["bleu_1/dialogue"]["n_scored"] == 2
+    )
 
 
 def test_mc_scores_only_doctor_turns_after_the_correction(fixtures_dir, tmp_path):
@@ -53,7 +60,10 @@ def test_mc_scores_only_doctor_turns_after_the_correction(fixtures_dir, tmp_path
     # the doctor's turn 4 ("Just to clarify ...") precedes it and is not scored
     assert [s["id"] for s in lines] == ["0/turn-6", "0/turn-8"]
     assert [s["reference"] for s in lines] == [flat[6][2], flat[8][2]]
-    assert [s["meta"]["phase"] for s in lines] == ["patient memory correction", "doctor adjusts diagnosis based on new information"]
+    assert [s["meta"]["phase"] for s in lines] == [
+        "patient memory correction",
+        "doctor adjusts diagnosis based on new information",
+    ]
     first = lines[0]["messages"]
     assert first[-1] == {"role": "user", "content": flat[5][2]}  # the correction is the latest patient message
     assert [m["content"] for m in first[2:]] == [t[2] for t in flat[:6]]  # gold history, doctor opens the dialogue
@@ -73,7 +83,8 @@ def test_ltd_asks_each_question_alone_after_the_case(fixtures_dir, tmp_path):
 
 def test_per_dialogue_scores_average_dialogues_not_turns():
     records = [
-        {"doc_id": "a", "metrics": {"m": 1.0}}, {"doc_id": "a", "metrics": {"m": 0.0}},
+        {"doc_id": "a", "metrics": {"m": 1.0}},
+        {"doc_id": "a", "metrics": {"m": 0.0}},
         {"doc_id": "b", "metrics": {"m": 1.0}},
         {"doc_id": "c", "metrics": {"m": {"unscored": "request failed"}}},
     ]
@@ -85,12 +96,16 @@ def test_per_dialogue_scores_average_dialogues_not_turns():
 
 
 def test_consecutive_turns_of_one_side_are_joined():
-    turns = normalize_dialogue({"p1": [{"Patient": "a"}, {"Patient": "b"}, {"Doctor": "c"}], "p2": [{"Doctor": "d"}]}, "phases")
+    turns = normalize_dialogue(
+        {"p1": [{"Patient": "a"}, {"Patient": "b"}, {"Doctor": "c"}], "p2": [{"Doctor": "d"}]}, "phases"
+    )
     assert [(t.role, t.text) for t in turns] == [("user", "a\nb"), ("assistant", "c\nd")]
 
 
 def test_malformed_dialogues_are_named(fixtures_dir, tmp_path):
-    with pytest.raises(DataError, match=r"sample 7: no user turn in a phase named like 'correction' \(phases: intro, end\)"):
+    with pytest.raises(
+        DataError, match=r"sample 7: no user turn in a phase named like 'correction' \(phases: intro, end\)"
+    ):
         turns = normalize_dialogue({"intro": [{"Doctor": "hi"}, {"Patient": "x"}], "end": [{"Doctor": "y"}]}, "phases")
         scored_turns(turns, "after_correction", where="sample 7")
     with pytest.raises(DataError, match=r"dialogue entry 1 is not a \{Q, A\} object"):
@@ -102,7 +117,11 @@ def test_malformed_dialogues_are_named(fixtures_dir, tmp_path):
 def test_sharded_dialogues_merge_to_the_unsharded_per_dialogue_scores(fixtures_dir, tmp_path):
     from harness.runner.merge import merge_shards
 
-    model = {"backend": "scripted", "model": "s", "options": {"answer": "Your ECG shows extra beats; we will check with an echocardiogram."}}
+    model = {
+        "backend": "scripted",
+        "model": "s",
+        "options": {"answer": "Your ECG shows extra beats; we will check with an echocardiogram."},
+    }
     run("ecgqa_mrod", tmp_path / "whole", data_dir=fixtures_dir, model=model)
     for i in range(2):
         run("ecgqa_mrod", tmp_path / f"s{i}", data_dir=fixtures_dir, model=model, shard=f"{i}/2")

@@ -14,8 +14,16 @@ from harness.registry import get_registry
 from harness.task.dataset import sha256_file
 from harness.task.index import TaskIndex
 from harness.task.spec import GroupSpec, TaskSpec
-from tests.ecg_expert_qa.helpers import (ALL_TASKS, FIXTURE_FILES, REAL_FILES, fixture, results, run, samples,
-                                         user_data_dir)
+from tests.ecg_expert_qa.helpers import (
+    ALL_TASKS,
+    FIXTURE_FILES,
+    REAL_FILES,
+    fixture,
+    results,
+    run,
+    samples,
+    user_data_dir,
+)
 
 UPSTREAM = "https://raw.githubusercontent.com/Zaozzz/ECG-Expert-QA/"
 
@@ -31,7 +39,9 @@ def test_group_lists_the_twelve_tasks_of_the_paper(index):
     for name in ALL_TASKS:
         spec = index.load(name)
         assert isinstance(spec, TaskSpec) and spec.benchmark == "ECG-Expert-QA"
-        assert [m.name for m in spec.metrics] == ["bleu_1", "rouge_l", "meteor"] and [j.name for j in spec.judges] == ["mms"]
+        assert [m.name for m in spec.metrics] == ["bleu_1", "rouge_l", "meteor"] and [j.name for j in spec.judges] == [
+            "mms"
+        ]
         assert spec.dataset.expected_schema
 
 
@@ -99,12 +109,21 @@ def test_missing_file_message_names_schema_for_each_unavailable_task(tmp_path):
 
     registry = get_registry()
     index = TaskIndex.scan(registry.task_dirs)
-    expected_keys = {"ecgqa_prtk": ['"Question"', '"Answer"'], "ecgqa_cmd": ['"A": the QUESTION', '"Q": the reference ANSWER', "rr_interval"],
-                     "ecgqa_mrod": ['"QA"', '"result"'], "ecgqa_ltd": ['"QA"', '"result"'], "ecgqa_mc": ['"Conversation"', "phase"],
-                     "ecgqa_mee": ['"keywords"', '"result"'], "ecgqa_gra": ['"RA"', '"result"'], "ecgqa_mco": ['"Q"', "no upstream file exists"]}
+    expected_keys = {
+        "ecgqa_prtk": ['"Question"', '"Answer"'],
+        "ecgqa_cmd": ['"A": the QUESTION', '"Q": the reference ANSWER', "rr_interval"],
+        "ecgqa_mrod": ['"QA"', '"result"'],
+        "ecgqa_ltd": ['"QA"', '"result"'],
+        "ecgqa_mc": ['"Conversation"', "phase"],
+        "ecgqa_mee": ['"keywords"', '"result"'],
+        "ecgqa_gra": ['"RA"', '"result"'],
+        "ecgqa_mco": ['"Q"', "no upstream file exists"],
+    }
     for name, keys in expected_keys.items():
         with pytest.raises(DataError) as err:
-            Task.load(name, registry=registry, index=index, data_dir=tmp_path, cache_dir=tmp_path / "cache", offline=True)
+            Task.load(
+                name, registry=registry, index=index, data_dir=tmp_path, cache_dir=tmp_path / "cache", offline=True
+            )
         message = str(err.value)
         assert f"task '{name}': data file not found: ecg_expert_qa/{FIXTURE_FILES[name]}" in message
         assert str(tmp_path / "ecg_expert_qa" / FIXTURE_FILES[name]) in message
@@ -115,7 +134,12 @@ def test_missing_file_message_names_schema_for_each_unavailable_task(tmp_path):
 def test_every_fixture_task_runs_as_a_user_supplied_file(tmp_path):
     """Each task without shared data runs end to end on a file in its documented schema."""
     data = user_data_dir(tmp_path / "data")
-    outcomes = run("ecg_expert_qa", tmp_path / "run", data_dir=data, model={"backend": "scripted", "model": "s", "options": {"echo_last": True}})
+    outcomes = run(
+        "ecg_expert_qa",
+        tmp_path / "run",
+        data_dir=data,
+        model={"backend": "scripted", "model": "s", "options": {"echo_last": True}},
+    )
     by_task = {o["task"]: o for o in outcomes}
     for task in FIXTURE_FILES:
         assert "results" in by_task[task], by_task[task]
@@ -124,8 +148,16 @@ def test_every_fixture_task_runs_as_a_user_supplied_file(tmp_path):
             assert res["metrics"][metric]["n_unscored"] == 0
     for task in REAL_FILES:  # not supplied in this data directory
         assert "data file not found" in by_task[task]["skipped"]
-    expected_items = {"ecgqa_prtk": 3, "ecgqa_cmd": 2, "ecgqa_mee": 2, "ecgqa_gra": 2, "ecgqa_mco": 2,
-                      "ecgqa_ltd": 4, "ecgqa_mrod": 5, "ecgqa_mc": 2}
+    expected_items = {
+        "ecgqa_prtk": 3,
+        "ecgqa_cmd": 2,
+        "ecgqa_mee": 2,
+        "ecgqa_gra": 2,
+        "ecgqa_mco": 2,
+        "ecgqa_ltd": 4,
+        "ecgqa_mrod": 5,
+        "ecgqa_mc": 2,
+    }
     assert {t: results(Path(by_task[t]["results"]))["task"]["n_samples"] for t in expected_items} == expected_items
 
 
@@ -138,7 +170,12 @@ def test_field_mappings_follow_each_upstream_schema(tmp_path):
     # Q and A are swapped upstream: "A" is asked, "Q" is the reference
     assert [s["reference"] for s in cmd] == [r["Q"] for r in raw]
     prompt = cmd[0]["messages"][-1]["content"]
-    assert raw[0]["A"] in prompt and "Left ventricular hypertrophy" in prompt and "RR interval 857 ms" in prompt and "QRS axis -10" in prompt
+    assert (
+        raw[0]["A"] in prompt
+        and "Left ventricular hypertrophy" in prompt
+        and "RR interval 857 ms" in prompt
+        and "QRS axis -10" in prompt
+    )
     assert "T axis" not in cmd[1]["messages"][-1]["content"]  # absent measurements are left out, not rendered empty
     mee = samples(tmp_path / "ecgqa_mee" / "samples.jsonl")
     assert mee[0]["reference"] == "sinus bradycardia, first-degree AV block, dizziness, metoprolol"  # a list is joined
@@ -149,13 +186,17 @@ def test_field_mappings_follow_each_upstream_schema(tmp_path):
     assert gra[0]["id"] == "0" and gra[0]["reference"] == fixture("ecgqa_gra")[0]["RA"]
     assert fixture("ecgqa_gra")[0]["result"] in gra[0]["messages"][-1]["content"]
     mco = samples(tmp_path / "ecgqa_mco" / "samples.jsonl")
-    assert "Case summary" in mco[0]["messages"][-1]["content"] and "Case summary" not in mco[1]["messages"][-1]["content"]
+    assert (
+        "Case summary" in mco[0]["messages"][-1]["content"] and "Case summary" not in mco[1]["messages"][-1]["content"]
+    )
 
 
 def test_a_record_in_the_wrong_schema_is_named(tmp_path):
     data = tmp_path / "data" / "ecg_expert_qa"
     data.mkdir(parents=True)
-    (data / FIXTURE_FILES["ecgqa_gra"]).write_text(json.dumps([{"subject_id": "x", "result": "text", "risk": "wrong key"}]))
+    (data / FIXTURE_FILES["ecgqa_gra"]).write_text(
+        json.dumps([{"subject_id": "x", "result": "text", "risk": "wrong key"}])
+    )
     with pytest.raises(DataError) as err:
         run("ecgqa_gra", tmp_path / "run", data_dir=tmp_path / "data")
     assert "record 0 has no field 'RA'" in str(err.value) and '"RA": reference risk assessment text' in str(err.value)
@@ -165,8 +206,15 @@ def test_cli_group_prints_the_paper_shaped_table(data_dir, tmp_path):
     """`python -m harness +task=ecg_expert_qa`: a row per task, BLEU-1 / ROUGE-L / METEOR columns, skips explained."""
     from tests.conftest import run_harness
 
-    proc = run_harness("+task=ecg_expert_qa", "model=retrieval", "limit=2", "offline=true", f"data_dir={data_dir}", cwd=tmp_path,
-                       env={"COLUMNS": "120"})
+    proc = run_harness(
+        "+task=ecg_expert_qa",
+        "model=retrieval",
+        "limit=2",
+        "offline=true",
+        f"data_dir={data_dir}",
+        cwd=tmp_path,
+        env={"COLUMNS": "120"},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     header = next(line for line in proc.stdout.splitlines() if "bleu_1" in line and "task" in line)
     assert [c.strip() for c in header.strip("┃│ ").split("┃")][:5] == ["task", "n", "bleu_1", "rouge_l", "meteor"]
@@ -176,5 +224,7 @@ def test_cli_group_prints_the_paper_shaped_table(data_dir, tmp_path):
         assert re.search(r"│\s+2\s+│\s+0\.\d{4}\s+│\s+0\.\d{4}\s+│\s+0\.\d{4}\s+│", rows[task]), rows[task]
     for task in FIXTURE_FILES:
         assert "skipped: data file not found" in rows[task]
-        assert f"skipped {task}: task '{task}': data file not found: ecg_expert_qa/{FIXTURE_FILES[task]}" in " ".join(proc.stderr.split())
+        assert f"skipped {task}: task '{task}': data file not found: ecg_expert_qa/{FIXTURE_FILES[task]}" in " ".join(
+            proc.stderr.split()
+        )
     assert "over 4 of 12 tasks" in proc.stdout

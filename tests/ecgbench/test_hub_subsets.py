@@ -41,7 +41,13 @@ def hub_records(subset: str, rows: list[tuple[str, str] | list[tuple[str, str]]]
         conv = []
         for q, a in turns:
             conv += [{"from": "human", "value": ("<image>\n" if not conv else "") + q}, {"from": "gpt", "value": a}]
-        records.append({"id": f"{subset}-{n}", "image": {"bytes": png(40 + n), "path": f"images/{subset}/{n}.png"}, "conversations": conv})
+        records.append(
+            {
+                "id": f"{subset}-{n}",
+                "image": {"bytes": png(40 + n), "path": f"images/{subset}/{n}.png"},
+                "conversations": conv,
+            }
+        )
     return records
 
 
@@ -57,6 +63,7 @@ def hub_file(root: Path, subset: str, rows: list[tuple[str, str] | list[tuple[st
 
 def answers_by_question(table: dict[str, str], widths: dict[str, int] | None = None):
     """Answer by the question's text; with ``widths``, first check the request carries that question's picture."""
+
     def respond(request: dict) -> str:
         text = last_user_text(request)
         question, answer = next((q, a) for q, a in table.items() if q in text)
@@ -69,17 +76,37 @@ def answers_by_question(table: dict[str, str], widths: dict[str, int] | None = N
 
 
 def cli(task: str, root: Path, tmp: Path, stub: OpenAIStub, *extra: str) -> tuple[dict, list[dict]]:
-    proc = run_harness(f"+task={task}", "model=local_server", "model.model=candidate", *extra, cwd=tmp,
-                       env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(root), "HARNESS_CACHE_DIR": str(tmp / "cache")})
+    proc = run_harness(
+        f"+task={task}",
+        "model=local_server",
+        "model.model=candidate",
+        *extra,
+        cwd=tmp,
+        env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(root), "HARNESS_CACHE_DIR": str(tmp / "cache")},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     path = result_files(tmp)[0]
-    return json.loads(path.read_text()), [json.loads(x) for x in path.with_name("samples.jsonl").read_text().splitlines()]
+    return json.loads(path.read_text()), [
+        json.loads(x) for x in path.with_name("samples.jsonl").read_text().splitlines()
+    ]
 
 
-@pytest.mark.parametrize(("text", "letter"), [
-    ("C", "C"), (" b ", "B"), ("D. Atrial fibrillation", "D"), ("The correct option is B.", "B"), ("The correct option is (A)", "A"),
-    ("Reasoning first.\nAnswer: C", "C"), ("Answer: B ... later Answer: D", "D"), ("I would go with A or maybe B", None),
-    ("Atrial fibrillation", None), ("", None), ("E", None)])
+@pytest.mark.parametrize(
+    ("text", "letter"),
+    [
+        ("C", "C"),
+        (" b ", "B"),
+        ("D. Atrial fibrillation", "D"),
+        ("The correct option is B.", "B"),
+        ("The correct option is (A)", "A"),
+        ("Reasoning first.\nAnswer: C", "C"),
+        ("Answer: B ... later Answer: D", "D"),
+        ("I would go with A or maybe B", None),
+        ("Atrial fibrillation", None),
+        ("", None),
+        ("E", None),
+    ],
+)
 def test_released_letter_rules(text, letter):
     from harness.plugins.output_types.multiple_choice import extract_letter_ecgbench
 
@@ -95,7 +122,9 @@ def test_random_letter_switch_reproduces_upstreams_seeded_stream():
     assert ChoiceAccuracy().compute(batch) == [1.0, 0.0] * 5  # default: unparseable is wrong
     metric = ChoiceAccuracy().bind(unparseable="random", seed=42, letters="ABCD")
     random.seed(42)  # upstream: random.seed(42) once, random.choice per unparseable answer, in order
-    upstream = [1.0 if (g if k % 2 == 0 else random.choice(["A", "B", "C", "D"])) == g else 0.0 for k, g in enumerate(golds)]
+    upstream = [
+        1.0 if (g if k % 2 == 0 else random.choice(["A", "B", "C", "D"])) == g else 0.0 for k, g in enumerate(golds)
+    ]
     assert metric.compute(batch[:4]) + metric.compute(batch[4:]) == upstream  # the stream continues across batches
     assert ChoiceAccuracy().bind(unparseable="random").compute(batch) == upstream  # a fresh stream per run
 
@@ -114,12 +143,16 @@ def test_letter_choice_task(tmp_path):
     root = tmp_path / "data"
     hub_file(root, "csn-test-no-cot", [(q, g) for q, (g, _) in QUESTIONS.items()])
     widths = {q: 40 + n for n, q in enumerate(QUESTIONS)}  # each question arrives with its own row's picture
-    with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()}, widths)})) as stub:
+    with OpenAIStub(
+        by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()}, widths)})
+    ) as stub:
         results, samples = cli("ecgbench_csn", root, tmp_path, stub)
         assert stub.stats.images_valid == 6 and stub.stats.images_invalid == 0
     assert results["task"]["n_samples"] == 6 and results["task"]["modality"] == "released_image"
     assert results["task"]["n_unparseable"] == 1  # "probably an anterior infarction": no rule applies
-    assert results["metrics"]["accuracy"]["value"] == pytest.approx(4 / 6)  # B, A, D, C right; B-for-C wrong; unparseable wrong
+    assert results["metrics"]["accuracy"]["value"] == pytest.approx(
+        4 / 6
+    )  # B, A, D, C right; B-for-C wrong; unparseable wrong
     assert results["metrics"]["choice_accuracy"]["value"] == pytest.approx(4 / 6)
     assert [s["prediction"] for s in samples] == ["B", "A", "D", "B", None, "C"]
     assert "<image>" not in samples[0]["messages"][-1]["content"][-1]["text"]
@@ -138,14 +171,24 @@ def test_released_images_found_by_path_and_absent_ones_reported(tmp_path):
     task_file = tmp_path / "tasks" / "csn_json.yaml"
     task_file.parent.mkdir()
     spec = (Path(__file__).parents[2] / "tasks" / "ecgbench" / "ecgbench_csn.yaml").read_text()
-    task_file.write_text(spec.replace("name: ecgbench_csn", "name: csn_json").replace("ecgbench/hub/csn-test-no-cot.parquet", "ecgbench/csn.json"))
+    task_file.write_text(
+        spec.replace("name: ecgbench_csn", "name: csn_json").replace(
+            "ecgbench/hub/csn-test-no-cot.parquet", "ecgbench/csn.json"
+        )
+    )
     (root / "ecgbench" / "csn.json").write_text(json.dumps(records))
     widths = {q: 40 + n for n, q in enumerate(QUESTIONS)}
-    with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()}, widths)})) as stub:
+    with OpenAIStub(
+        by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()}, widths)})
+    ) as stub:
         results, samples = cli("csn_json", root, tmp_path, stub, f"include=[{task_file.parent}]")
     assert results["task"]["n_samples"] == 5
     ecg = results["task"]["ecg"]
-    assert ecg["n_absent"] == 1 and ecg["absent_ids"] == ["csn-test-no-cot-2"] and ecg["absent_records"] == ["images/csn-test-no-cot/2.png"]
+    assert (
+        ecg["n_absent"] == 1
+        and ecg["absent_ids"] == ["csn-test-no-cot-2"]
+        and ecg["absent_records"] == ["images/csn-test-no-cot/2.png"]
+    )
     assert str(root / "ecgbench") in ecg["looked_in"]
     assert [s["id"] for s in samples] == [f"csn-test-no-cot-{n}" for n in (0, 1, 3, 4, 5)]
 
@@ -182,7 +225,13 @@ def test_released_image_bytes_are_checked():
 LABELS = ["NORM", "MI", "STTC", "CD", "HYP"]
 MULTI = [  # (question, gold text, model answer, gold labels, predicted labels)
     ("Q1 which classes?", "NORM", "This is a normal ECG.", ["NORM"], ["NORM"]),
-    ("Q2 which classes?", "MI, STTC", "Signs of myocardial infarction and ST/T changes.", ["MI", "STTC"], ["MI", "STTC"]),
+    (
+        "Q2 which classes?",
+        "MI, STTC",
+        "Signs of myocardial infarction and ST/T changes.",
+        ["MI", "STTC"],
+        ["MI", "STTC"],
+    ),
     ("Q3 which classes?", "CD", "MI and CD", ["CD"], ["CD", "MI"]),
     ("Q4 which classes?", "HYP, CD", "Left ventricular hypertrophy.", ["CD", "HYP"], ["HYP"]),
     ("Q5 which classes?", "STTC", "I cannot tell.", ["STTC"], []),
@@ -206,12 +255,21 @@ def test_multi_label_task_scored_with_scikit_learn(tmp_path):
     assert metrics["f1_macro"]["value"] == pytest.approx(f1_score(y_true, y_pred, average="macro", zero_division=0))
     assert metrics["hamming_loss"]["value"] == pytest.approx(hamming_loss(y_true, y_pred))
     both = [k for k in range(5) if 0 < y_true[:, k].sum() < 5]
-    assert metrics["auc_macro"]["value"] == pytest.approx(roc_auc_score(y_true[:, both], y_pred[:, both], average="macro"))
+    assert metrics["auc_macro"]["value"] == pytest.approx(
+        roc_auc_score(y_true[:, both], y_pred[:, both], average="macro")
+    )
 
 
-ARENA = [[("Describe the rhythm.", "Sinus rhythm at 70 bpm."), ("Any ST changes?", "No.")],
-         [("Is there a block?", "First-degree AV block."), ("What is the PR?", "240 ms.")]]
-OWN = {"Describe the rhythm.": "Sinus.", "Any ST changes?": "None seen.", "Is there a block?": "AV block.", "What is the PR?": "About 240 ms."}
+ARENA = [
+    [("Describe the rhythm.", "Sinus rhythm at 70 bpm."), ("Any ST changes?", "No.")],
+    [("Is there a block?", "First-degree AV block."), ("What is the PR?", "240 ms.")],
+]
+OWN = {
+    "Describe the rhythm.": "Sinus.",
+    "Any ST changes?": "None seen.",
+    "Is there a block?": "AV block.",
+    "What is the PR?": "About 240 ms.",
+}
 FIRST = {"Any ST changes?": "Describe the rhythm.", "What is the PR?": "Is there a block?"}  # second question -> first
 
 
@@ -239,11 +297,22 @@ def test_arena_is_a_conversation_judged_on_three_aspects(tmp_path):
         tag = re.search(r"<(answer-[0-9a-f]{16})>", user).group(1)
         assert f"<{tag}>" in request["messages"][0]["content"]
         a1, a2 = (f"<{tag}>\n{OWN[q]}\n</{tag}>" for q in (q1, q2))
-        assert f"**Question:**\n{q1}\n\n**Ground Truth Answer:** {g1}\n\n**Question:**\n{q2}\n\n**Ground Truth Answer:** {g2}" in user
-        assert f"**Question:**\n{q1}\n\n**Model's Response:** {a1}\n\n**Question:**\n{q2}\n\n**Model's Response:** {a2}" in user
+        assert (
+            f"**Question:**\n{q1}\n\n**Ground Truth Answer:** {g1}\n\n**Question:**\n{q2}\n\n**Ground Truth Answer:** {g2}"
+            in user
+        )
+        assert (
+            f"**Question:**\n{q1}\n\n**Model's Response:** {a1}\n\n**Question:**\n{q2}\n\n**Model's Response:** {a2}"
+            in user
+        )
         if row == 0:
-            return "{Accuracy: {Score: 8, Explanation: a}, Completeness: {Score: 6, Explanation: b}, Instruction Adherence: {Score: 10, Explanation: c}}"
-        return json.dumps({"Accuracy": {"Score": 4}, "Completeness": {"Score": 5}, "InstructionAdherence": {"Score": 9}})
+            return (
+                "{Accuracy: {Score: 8, Explanation: a}, Completeness: {Score: 6, Explanation: b}, "
+                "Instruction Adherence: {Score: 10, Explanation: c}}"
+            )
+        return json.dumps(
+            {"Accuracy": {"Score": 4}, "Completeness": {"Score": 5}, "InstructionAdherence": {"Score": 9}}
+        )
 
     with OpenAIStub(by_model({"candidate": arena_candidate, "default": judge})) as stub:
         results, samples = cli("ecgbench_arena", root, tmp_path, stub, "judge=local_server")
@@ -254,7 +323,9 @@ def test_arena_is_a_conversation_judged_on_three_aspects(tmp_path):
     total = results["metrics"]["ecgbench_arena"]
     assert total["n_scored"] == 2 and total["value"] == pytest.approx((10 * 24 / 3 + 10 * 18 / 3) / 2)
     assert results["metrics"]["ecgbench_arena.InstructionAdherence"]["value"] == pytest.approx(9.5)
-    assert [s["response"] for s in samples] == ["None seen.", "About 240 ms."] and [s["reference"] for s in samples] == ["No.", "240 ms."]
+    assert [s["response"] for s in samples] == ["None seen.", "About 240 ms."] and [
+        s["reference"] for s in samples
+    ] == ["No.", "240 ms."]
     assert [m["role"] for m in samples[0]["messages"]] == ["user", "assistant", "user"]
     assert results["usage"]["requests"] == 4
 
@@ -271,14 +342,24 @@ def test_a_failed_later_turn_keeps_the_earlier_ones(tmp_path):
 
     with OpenAIStub(by_model({"candidate": candidate})) as stub:
         results, samples = cli("ecgbench_arena", root, tmp_path, stub)
-        assert results["usage"]["failed"] == 1 and samples[0]["response"] is None and "bad request" in samples[0]["error"]
-        assert [m["role"] for m in samples[0]["messages"]] == ["user", "assistant", "user"]  # where the conversation stopped
+        assert (
+            results["usage"]["failed"] == 1 and samples[0]["response"] is None and "bad request" in samples[0]["error"]
+        )
+        assert [m["role"] for m in samples[0]["messages"]] == [
+            "user",
+            "assistant",
+            "user",
+        ]  # where the conversation stopped
         assert stub.stats.requests == 2
         refuse[0] = False
         (tmp_path / "again").mkdir()
         results, samples = cli("ecgbench_arena", root, tmp_path / "again", stub, f"cache_dir={tmp_path / 'cache'}")
         assert stub.stats.requests == 3  # the first answer came from the cache
-    assert samples[0]["response"] == "None seen." and results["usage"]["cache_hits"] == 1 and results["usage"]["failed"] == 0
+    assert (
+        samples[0]["response"] == "None seen."
+        and results["usage"]["cache_hits"] == 1
+        and results["usage"]["failed"] == 0
+    )
 
 
 def test_hub_subset_from_the_datasets_cache_file(tmp_path):
@@ -287,16 +368,29 @@ def test_hub_subset_from_the_datasets_cache_file(tmp_path):
 
     from harness.plugins.loaders.chat import load_chat
 
-    features = datasets.Features({"id": datasets.Value("string"), "image": datasets.Image(),
-                                  "conversations": [{"from": datasets.Value("string"), "value": datasets.Value("string")}]})
+    features = datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            "image": datasets.Image(),
+            "conversations": [{"from": datasets.Value("string"), "value": datasets.Value("string")}],
+        }
+    )
     import io
 
     from PIL import Image
 
     buffer = io.BytesIO()
     Image.new("RGB", (8, 4), "white").save(buffer, format="PNG")
-    records = [{"id": "g12-0", "image": {"bytes": buffer.getvalue(), "path": "images/g12/0.png"},
-                "conversations": [{"from": "human", "value": "<image>\nWhich rhythm? A. SR B. AF"}, {"from": "gpt", "value": "A"}]}]
+    records = [
+        {
+            "id": "g12-0",
+            "image": {"bytes": buffer.getvalue(), "path": "images/g12/0.png"},
+            "conversations": [
+                {"from": "human", "value": "<image>\nWhich rhythm? A. SR B. AF"},
+                {"from": "gpt", "value": "A"},
+            ],
+        }
+    ]
     ds = datasets.Dataset.from_list(records, features=features)
     ds.save_to_disk(str(tmp_path / "saved"))
     arrow = next((tmp_path / "saved").glob("*.arrow"))
@@ -325,7 +419,14 @@ def test_images_are_logged_once_beside_the_samples_and_shards_keep_them(tmp_path
     with OpenAIStub(responder) as stub:
         _, samples = cli("ecgbench_csn", root, tmp_path / "whole", stub)
         for i in range(2):
-            cli("ecgbench_csn", root, tmp_path / f"s{i}", stub, f"shard={i}/2", f"cache_dir={tmp_path / 'whole' / 'cache'}")
+            cli(
+                "ecgbench_csn",
+                root,
+                tmp_path / f"s{i}",
+                stub,
+                f"shard={i}/2",
+                f"cache_dir={tmp_path / 'whole' / 'cache'}",
+            )
     run_dir = result_files(tmp_path / "whole")[0].parent
     assert "base64" not in (run_dir / "samples.jsonl").read_text()
     pictures = [r["image"]["bytes"] for r in records]
@@ -341,4 +442,6 @@ def test_images_are_logged_once_beside_the_samples_and_shards_keep_them(tmp_path
     assert proc.returncode == 0, proc.stderr[-2000:]
     merged = [json.loads(x) for x in (tmp_path / "merged" / "samples.jsonl").read_text().splitlines()]
     assert [s["messages"] for s in merged] == [s["messages"] for s in samples]
-    assert sorted(p.name for p in (tmp_path / "merged" / "attachments").iterdir()) == sorted(p.name for p in (run_dir / "attachments").iterdir())
+    assert sorted(p.name for p in (tmp_path / "merged" / "attachments").iterdir()) == sorted(
+        p.name for p in (run_dir / "attachments").iterdir()
+    )

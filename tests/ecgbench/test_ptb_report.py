@@ -32,10 +32,17 @@ def reply_for(gold: str) -> str:
     if "infarction" in gold.lower():
         r = 12  # out of 0-10, in every attempt
     if zlib.crc32(gold.encode()) % 2:
-        return (f"The report is judged as follows.\n{{Diagnosis: {{Score: {d}, Explanation: ok}}, Form: {{Score: {w}, Explanation: ok}}, "
-                f"Rhythm: {{Score: {r}, Explanation: ok}}}}")
-    return json.dumps({"Diagnosis": {"Score": d, "Explanation": "x"}, "Waveform": {"Score": w, "Explanation": "y"},
-                       "Rhythm": {"Score": r, "Explanation": "z"}})
+        return (
+            f"The report is judged as follows.\n{{Diagnosis: {{Score: {d}, Explanation: ok}}, Form: {{Score: {w}, Explanation: ok}}, "
+            f"Rhythm: {{Score: {r}, Explanation: ok}}}}"
+        )
+    return json.dumps(
+        {
+            "Diagnosis": {"Score": d, "Explanation": "x"},
+            "Waveform": {"Score": w, "Explanation": "y"},
+            "Rhythm": {"Score": r, "Explanation": "z"},
+        }
+    )
 
 
 def judge(request: dict) -> str:
@@ -55,11 +62,22 @@ def expected(data_dir) -> tuple[float, int, int]:
 
 
 def run(data_dir, tmp, *model_args: str, stub: OpenAIStub):
-    proc = run_harness("+task=ecgbench_ptb_report", *model_args, "judge=local_server", cwd=tmp,
-                       env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(data_dir), "HARNESS_CACHE_DIR": str(tmp / "cache")})
+    proc = run_harness(
+        "+task=ecgbench_ptb_report",
+        *model_args,
+        "judge=local_server",
+        cwd=tmp,
+        env={
+            "HARNESS_BASE_URL": stub.base_url,
+            "HARNESS_DATA_DIR": str(data_dir),
+            "HARNESS_CACHE_DIR": str(tmp / "cache"),
+        },
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     path = result_files(tmp)[0]
-    return json.loads(path.read_text()), [json.loads(x) for x in path.with_name("samples.jsonl").read_text().splitlines()]
+    return json.loads(path.read_text()), [
+        json.loads(x) for x in path.with_name("samples.jsonl").read_text().splitlines()
+    ]
 
 
 def test_500_gold_reports_with_a_stub_model_and_a_local_judge(data_dir, tmp_path):
@@ -73,11 +91,15 @@ def test_500_gold_reports_with_a_stub_model_and_a_local_judge(data_dir, tmp_path
     assert total["unscored_reasons"] == {"out of range": n_unscored}
     assert total["value"] == pytest.approx(value)
     diag = results["metrics"]["ecgbench_report.Diagnosis"]
-    assert diag["n_scored"] == 500 and diag["value"] == pytest.approx(sum(scores_for(g)[0] for g in golds(data_dir)) / 500)
+    assert diag["n_scored"] == 500 and diag["value"] == pytest.approx(
+        sum(scores_for(g)[0] for g in golds(data_dir)) / 500
+    )
     first = samples[0]
     assert first["id"] == "ptb-report-07190_hr-0" and first["reference"] == "Sinus rhythm, normal axis, normal ECG."
     d, w, r = scores_for(first["reference"])
-    assert first["judges"]["ecgbench_report"]["jury"]["values"]["ecgbench_report"] == pytest.approx(10 * (d + w + r) / 3)
+    assert first["judges"]["ecgbench_report"]["jury"]["values"]["ecgbench_report"] == pytest.approx(
+        10 * (d + w + r) / 3
+    )
     assert results["judges"]["ecgbench_report"]["rubric"]["aliases"]["Waveform"][0] == "Form"
 
 
@@ -102,8 +124,9 @@ def test_judge_prompt_is_the_released_prompt_in_its_wrapper(data_dir):
     tag = call.tags[0]
     prompt = (data_dir / "ecgbench/prompts/ptb_report_judge_prompt.txt").read_text()
     wrapper = (data_dir / "ecgbench/prompts/ptb_report_judge_wrapper_template.txt").read_text()
-    assert call.messages[1]["content"] == wrapper.format(report_eval_prompt=prompt, golden_report="gold",
-                                                         generated_report=f"<{tag}>\ngenerated\n</{tag}>")
+    assert call.messages[1]["content"] == wrapper.format(
+        report_eval_prompt=prompt, golden_report="gold", generated_report=f"<{tag}>\ngenerated\n</{tag}>"
+    )
 
 
 def test_released_pictures_of_the_real_gold_reports(data_dir, tmp_path):
@@ -132,9 +155,19 @@ def test_released_pictures_of_the_real_gold_reports(data_dir, tmp_path):
         return "Sinus rhythm."
 
     with OpenAIStub(by_model({"reporter": reporter, "default": judge})) as stub:
-        proc = run_harness("+task=ecgbench_ptb_report_ecg", "modality=released_image", "model=local_server", "model.model=reporter",
-                           "judge=local_server", cwd=tmp_path,
-                           env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(root), "HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+        proc = run_harness(
+            "+task=ecgbench_ptb_report_ecg",
+            "modality=released_image",
+            "model=local_server",
+            "model.model=reporter",
+            "judge=local_server",
+            cwd=tmp_path,
+            env={
+                "HARNESS_BASE_URL": stub.base_url,
+                "HARNESS_DATA_DIR": str(root),
+                "HARNESS_CACHE_DIR": str(tmp_path / "cache"),
+            },
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(result_files(tmp_path)[0].read_text())
     assert results["task"]["n_samples"] == 2 and results["task"]["ecg"]["n_absent"] == 498

@@ -14,18 +14,44 @@ from harness.testing.openai_stub import OpenAIStub, by_model, fixed
 from tests.conftest import result_files, run_harness
 
 SAMPLES = "gem_grounding/samples/ecg_grounding_test_mimiciv_first20.ecg_r1_format.jsonl"
-CRITERIA = ["DiagnosisAccuracy", "AnalysisCompleteness", "AnalysisRelevance", "LeadAssessmentCoverage", "LeadAssessmentAccuracy",
-            "ECGFeatureGrounding", "EvidenceBasedReasoning", "ClinicalDiagnosticFidelity"]
+CRITERIA = [
+    "DiagnosisAccuracy",
+    "AnalysisCompleteness",
+    "AnalysisRelevance",
+    "LeadAssessmentCoverage",
+    "LeadAssessmentAccuracy",
+    "ECGFeatureGrounding",
+    "EvidenceBasedReasoning",
+    "ClinicalDiagnosticFidelity",
+]
 
 
 def entries(*scores) -> list[dict]:
     return [{"Score": s, "Explanation": f"point {k}"} for k, s in enumerate(scores)]
 
 
-def verdict(da, ac, ar, lc, la, g, e, r, *, names=("GroundedECGUnderstanding", "EvidenceBasedReasoning", "RealisticDiagnosticProcess")) -> dict:
-    return {"DiagnosisAccuracy": entries(*da), "AnalysisCompleteness": entries(*ac), "AnalysisRelevance": entries(*ar),
-            "LeadAssessmentCoverage": entries(*lc), "LeadAssessmentAccuracy": entries(*la),
-            names[0]: entries(*g), names[1]: entries(*e), names[2]: entries(*r)}
+def verdict(
+    da,
+    ac,
+    ar,
+    lc,
+    la,
+    g,
+    e,
+    r,
+    *,
+    names=("GroundedECGUnderstanding", "EvidenceBasedReasoning", "RealisticDiagnosticProcess"),
+) -> dict:
+    return {
+        "DiagnosisAccuracy": entries(*da),
+        "AnalysisCompleteness": entries(*ac),
+        "AnalysisRelevance": entries(*ar),
+        "LeadAssessmentCoverage": entries(*lc),
+        "LeadAssessmentAccuracy": entries(*la),
+        names[0]: entries(*g),
+        names[1]: entries(*e),
+        names[2]: entries(*r),
+    }
 
 
 NOTEBOOK = ("ECGFeatureGrounding", "Evidence-BasedReasoning", "ClinicalDiagnosticFidelity")
@@ -36,27 +62,42 @@ U = None  # unscored
 # sample index -> (replies the judge gives: first, then for each repair; the last repeats), hand-computed per-sample values
 SCRIPT: dict[int, tuple[list[str], list]] = {
     # the prompt's spellings; DA 2 of 3 > 0; coverage capped at 12 leads; accuracy 15/24
-    0: ([json.dumps(verdict([2, 1, 0], [1, 1, 1, 0, 1], [2, 2, 1], [1] * 14, [2] * 6 + [1] * 3, [80], [50], [100]))],
-        [200 / 3, 4, 5, 100, 62.5, 80, 50, 100]),
+    0: (
+        [json.dumps(verdict([2, 1, 0], [1, 1, 1, 0, 1], [2, 2, 1], [1] * 14, [2] * 6 + [1] * 3, [80], [50], [100]))],
+        [200 / 3, 4, 5, 100, 62.5, 80, 50, 100],
+    ),
     # the notebook's spellings, in a ```json fence after prose; a Score given as the string "80"; empty relevance list = 0
-    1: (["Here is my evaluation.\n```json\n" + json.dumps(verdict([2], [1, 1], [], [1] * 6, [1] * 6, [50], ["80"], [50], names=NOTEBOOK))
-         + "\n```"], [100, 2, 0, 50, 25, 50, 80, 50]),
+    1: (
+        [
+            "Here is my evaluation.\n```json\n"
+            + json.dumps(verdict([2], [1, 1], [], [1] * 6, [1] * 6, [50], ["80"], [50], names=NOTEBOOK))
+            + "\n```"
+        ],
+        [100, 2, 0, 50, 25, 50, 80, 50],
+    ),
     # single-quoted, as the prompt's own example is written (a Python literal, not JSON)
     2: ([repr(verdict([0, 0], [1], [2], [12], [24], [0], [0], [0]))], [0, 1, 2, 100, 100, 0, 0, 0]),
     # RealisticDiagnosticProcess missing in every attempt: that criterion and the total unscored, the rest kept
-    3: ([json.dumps({k: v for k, v in DEFAULT.items() if k != "RealisticDiagnosticProcess"})],
-        [100, 3, 3, 100, 100, 80, 80, U]),
+    3: (
+        [json.dumps({k: v for k, v in DEFAULT.items() if k != "RealisticDiagnosticProcess"})],
+        [100, 3, 3, 100, 100, 80, 80, U],
+    ),
     # never JSON: everything unscored
     4: (["I am unable to grade this interpretation."], [U] * 8),
     # cut off first, repaired on the first repair prompt
     5: (['{"DiagnosisAccuracy": [{"Score": 2, "Explanation": "AF"', json.dumps(DEFAULT)], DEFAULT_VALUES),
     # a Score that is not a number in every attempt
-    6: ([json.dumps({**DEFAULT, "AnalysisCompleteness": [{"Score": "high", "Explanation": "x"}]})], [100, U, 3, 100, 100, 80, 80, 80]),
+    6: (
+        [json.dumps({**DEFAULT, "AnalysisCompleteness": [{"Score": "high", "Explanation": "x"}]})],
+        [100, U, 3, 100, 100, 80, 80, 80],
+    ),
     # a negative Score
     7: ([json.dumps({**DEFAULT, "LeadAssessmentAccuracy": entries(2, -1)})], [100, 3, 3, 100, U, 80, 80, 80]),
     # both spellings of one criterion: the canonical (notebook) one is used
-    8: ([json.dumps({**DEFAULT, "ECGFeatureGrounding": entries(90), "GroundedECGUnderstanding": entries(10)})],
-        [100, 3, 3, 100, 100, 90, 80, 80]),
+    8: (
+        [json.dumps({**DEFAULT, "ECGFeatureGrounding": entries(90), "GroundedECGUnderstanding": entries(10)})],
+        [100, 3, 3, 100, 100, 90, 80, 80],
+    ),
 }
 
 
@@ -88,12 +129,25 @@ def gem_run(data_dir, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gem")
     refs = references(data_dir)
     assert len(refs) == 20
-    responder = by_model({"candidate": fixed("Sinus rhythm at 62 bpm; PR 160 ms; QRS 90 ms in V1; normal ECG."),
-                          "default": judge_responder(refs)})
+    responder = by_model(
+        {
+            "candidate": fixed("Sinus rhythm at 62 bpm; PR 160 ms; QRS 90 ms in V1; normal ECG."),
+            "default": judge_responder(refs),
+        }
+    )
     with OpenAIStub(responder) as stub:
-        proc = run_harness("+task=gem_grounding", "model=local_server", "model.model=candidate", "judge=local_server",
-                           cwd=tmp, env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(data_dir),
-                                                  "HARNESS_CACHE_DIR": str(tmp / "cache")})
+        proc = run_harness(
+            "+task=gem_grounding",
+            "model=local_server",
+            "model.model=candidate",
+            "judge=local_server",
+            cwd=tmp,
+            env={
+                "HARNESS_BASE_URL": stub.base_url,
+                "HARNESS_DATA_DIR": str(data_dir),
+                "HARNESS_CACHE_DIR": str(tmp / "cache"),
+            },
+        )
         judge_requests = stub.stats.requests
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = result_files(tmp)[0].parent
@@ -122,7 +176,10 @@ def test_every_criterion_aggregated_as_the_notebook_does(gem_run):
     cdf = metrics["gem_grounding.ClinicalDiagnosticFidelity"]
     assert cdf["n_unscored"] == 2 and cdf["unscored_reasons"] == {"missing criterion": 1, "no JSON object": 1}
     assert metrics["gem_grounding.AnalysisCompleteness"]["unscored_reasons"] == {"no JSON object": 1, "not a number": 1}
-    assert metrics["gem_grounding.LeadAssessmentAccuracy"]["unscored_reasons"] == {"no JSON object": 1, "out of range": 1}
+    assert metrics["gem_grounding.LeadAssessmentAccuracy"]["unscored_reasons"] == {
+        "no JSON object": 1,
+        "out of range": 1,
+    }
     # the total is the Tables' Average of the three 0-100 criteria, over samples with every criterion valid
     totals = [sum(row[5:]) / 3 for row in table if all(v is not None for v in row)]
     assert metrics["gem_grounding"]["n_scored"] == len(totals) == 16
@@ -154,13 +211,23 @@ def test_prompt_is_gems_released_prompt(data_dir):
     user = call.messages[1]["content"]
     tag = call.tags[0]
     released = (data_dir / "gem_grounding/prompts/gem_grounding_judge_prompt.txt").read_text()
-    assert user == released.replace("{{generated}}", f"<{tag}>\ngenerated text\n</{tag}>").replace("{{groundtruth}}", "ground truth text")
+    assert user == released.replace("{{generated}}", f"<{tag}>\ngenerated text\n</{tag}>").replace(
+        "{{groundtruth}}", "ground truth text"
+    )
 
 
-@pytest.mark.parametrize(("name", "scores", "value"), [
-    ("DiagnosisAccuracy", [2, 1, 0, 0], 50.0), ("DiagnosisAccuracy", [], 0.0), ("AnalysisCompleteness", [1, 1, 0], 2.0),
-    ("LeadAssessmentCoverage", [1] * 7, 7 / 12 * 100), ("LeadAssessmentCoverage", [1] * 20, 100.0),
-    ("LeadAssessmentAccuracy", [2] * 3, 25.0), ("EvidenceBasedReasoning", [80], 80.0)])
+@pytest.mark.parametrize(
+    ("name", "scores", "value"),
+    [
+        ("DiagnosisAccuracy", [2, 1, 0, 0], 50.0),
+        ("DiagnosisAccuracy", [], 0.0),
+        ("AnalysisCompleteness", [1, 1, 0], 2.0),
+        ("LeadAssessmentCoverage", [1] * 7, 7 / 12 * 100),
+        ("LeadAssessmentCoverage", [1] * 20, 100.0),
+        ("LeadAssessmentAccuracy", [2] * 3, 25.0),
+        ("EvidenceBasedReasoning", [80], 80.0),
+    ],
+)
 def test_notebook_formulas(name, scores, value):
     from harness.judges.gem_grounding.rubric import aggregate
 
@@ -185,9 +252,17 @@ def test_gem_json_with_machine_measurements(data_dir, tmp_path):
     (root / "gem_grounding").mkdir(parents=True)
     (root / "ecg_signals").symlink_to(data_dir / "ecg_signals")
     question = "<image>\nInterpret the provided ECG image, identify key features and abnormalities in each lead."
-    rows = [{"id": f"ptbxl-{k}", "image": f"ptbxl_gen/{k:05d}_hr-0.png",
-             "conversations": [{"from": "human", "value": question}, {"from": "gpt", "value": f"Reference interpretation {k}."}]}
-            for k in (6000, 6001)]
+    rows = [
+        {
+            "id": f"ptbxl-{k}",
+            "image": f"ptbxl_gen/{k:05d}_hr-0.png",
+            "conversations": [
+                {"from": "human", "value": question},
+                {"from": "gpt", "value": f"Reference interpretation {k}."},
+            ],
+        }
+        for k in (6000, 6001)
+    ]
     rows.append({"id": "absent", "ecg": "records500/21000/21837_hr", "conversations": rows[0]["conversations"]})
     (root / "gem_grounding" / "ecg-grounding-test-ptbxl.json").write_text(json.dumps(rows))
     seen: list[str] = []
@@ -197,9 +272,19 @@ def test_gem_json_with_machine_measurements(data_dir, tmp_path):
         return "Sinus rhythm; QRS 90 ms."
 
     with OpenAIStub(by_model({"candidate": candidate, "default": fixed(json.dumps(DEFAULT))})) as stub:
-        proc = run_harness("+task=gem_grounding_ptbxl", "model=local_server", "model.model=candidate", "judge=local_server",
-                           "modality=featuredb", cwd=tmp_path,
-                           env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(root), "HARNESS_CACHE_DIR": str(tmp_path / "cache")})
+        proc = run_harness(
+            "+task=gem_grounding_ptbxl",
+            "model=local_server",
+            "model.model=candidate",
+            "judge=local_server",
+            "modality=featuredb",
+            cwd=tmp_path,
+            env={
+                "HARNESS_BASE_URL": stub.base_url,
+                "HARNESS_DATA_DIR": str(root),
+                "HARNESS_CACHE_DIR": str(tmp_path / "cache"),
+            },
+        )
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads(result_files(tmp_path)[0].read_text())
     assert results["task"]["n_samples"] == 2 and results["task"]["ecg"]["absent_ids"] == ["absent"]
@@ -214,9 +299,20 @@ def test_chat_loader_errors_name_the_file_and_record(tmp_path):
     from harness.plugins.loaders.chat import load_chat
 
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps([{"id": "ok", "conversations": [{"from": "human", "value": "<image>\nQ"}, {"from": "gpt", "value": "A"}]},
-                                {"id": "no-answer", "conversations": [{"from": "human", "value": "Q"}]}]))
-    with pytest.raises(DataError, match=r"bad.json: record 1 \(id no-answer\).*no user turn followed by an assistant turn"):
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "ok",
+                    "conversations": [{"from": "human", "value": "<image>\nQ"}, {"from": "gpt", "value": "A"}],
+                },
+                {"id": "no-answer", "conversations": [{"from": "human", "value": "Q"}]},
+            ]
+        )
+    )
+    with pytest.raises(
+        DataError, match=r"bad.json: record 1 \(id no-answer\).*no user turn followed by an assistant turn"
+    ):
         list(load_chat(path, {}))
     path.write_text(json.dumps([{"id": "x", "text": "no chat"}]))
     with pytest.raises(DataError, match=r"record 0 \(id x\): no conversation"):

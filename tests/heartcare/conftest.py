@@ -21,8 +21,14 @@ def built_data_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> 
     for entry in data_dir.iterdir():
         (root / entry.name).symlink_to(entry)
     meta = data_dir / "heartcare_bench" / "meta"
-    build(labels_path=meta / "full_data.parquet", classes_path=meta / "class.json", out_dir=root / "heartcare_built",
-          data_dir=root, ids=IDS, seed=0)
+    build(
+        labels_path=meta / "full_data.parquet",
+        classes_path=meta / "class.json",
+        out_dir=root / "heartcare_built",
+        data_dir=root,
+        ids=IDS,
+        seed=0,
+    )
     return root
 
 

@@ -10,8 +10,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.databuild.heartcare import (AXIS_OPTIONS, NORMAL_PHRASES, THRESHOLD, _as_dict, answer_label, build, check_splits,
-                                         parse_ids, row_ref)
+from harness.databuild.heartcare import (
+    AXIS_OPTIONS,
+    NORMAL_PHRASES,
+    THRESHOLD,
+    _as_dict,
+    answer_label,
+    build,
+    check_splits,
+    parse_ids,
+    row_ref,
+)
 from harness.errors import DataError, HarnessError
 from harness.plugins.loaders.heartcare import parse_options
 
@@ -26,16 +35,32 @@ def _items(root: Path, name: str) -> list[dict]:
 def labels(data_dir: Path) -> dict[str, dict]:
     table = pd.read_parquet(data_dir / "heartcare_bench" / "meta" / "full_data.parquet")
     rows = table[table.filename_hr.isin([f"records500/06000/{i:05d}_hr" for i in IDS])]
-    return {row_ref(r.filename_hr)[0]: {"diagnosis": _as_dict(r.diagnostic, where=""), "waveform": _as_dict(r.form, where=""),
-                                        "rhythm": _as_dict(r.rhythm, where=""), "fold": int(r.strat_fold), "age": r.age, "sex": r.sex}
-            for r in rows.itertuples()}
+    return {
+        row_ref(r.filename_hr)[0]: {
+            "diagnosis": _as_dict(r.diagnostic, where=""),
+            "waveform": _as_dict(r.form, where=""),
+            "rhythm": _as_dict(r.rhythm, where=""),
+            "fold": int(r.strat_fold),
+            "age": r.age,
+            "sex": r.sex,
+        }
+        for r in rows.itertuples()
+    }
 
 
 def test_one_item_per_record_and_dimension(built_data_dir):
     manifest = json.loads((built_data_dir / "heartcare_built" / "manifest.json").read_text())
     assert sorted(manifest["records"]) == [f"ptbxl_img/{i:05d}" for i in IDS]
     assert manifest["absent_records"] == []
-    for name in ("closedqa_diagnosis", "closedqa_waveform", "closedqa_rhythm", "closedqa_misc", "openqa_diagnosis", "report", "signal_prediction"):
+    for name in (
+        "closedqa_diagnosis",
+        "closedqa_waveform",
+        "closedqa_rhythm",
+        "closedqa_misc",
+        "openqa_diagnosis",
+        "report",
+        "signal_prediction",
+    ):
         assert len(_items(built_data_dir, name)) == 10, name
 
 
@@ -68,17 +93,34 @@ def test_known_labels_of_the_real_records(built_data_dir):
     b = by_record["ptbxl_img/06002"]
     assert b["options"][b["answer_letter"]] == "Incomplete right bundle branch block"
     opened = {i["filename"][0]: i["answer"] for i in _items(built_data_dir, "openqa_diagnosis")}
-    assert opened["ptbxl_img/06002"] == "Incomplete right bundle branch block" and opened["ptbxl_img/06000"] in NORMAL_PHRASES
+    assert (
+        opened["ptbxl_img/06002"] == "Incomplete right bundle branch block"
+        and opened["ptbxl_img/06000"] in NORMAL_PHRASES
+    )
 
 
 def test_answer_position_is_randomised_and_seeded(built_data_dir, tmp_path, data_dir):
-    letters = [i["answer_letter"] for n in ("diagnosis", "waveform", "rhythm") for i in _items(built_data_dir, f"closedqa_{n}")]
+    letters = [
+        i["answer_letter"] for n in ("diagnosis", "waveform", "rhythm") for i in _items(built_data_dir, f"closedqa_{n}")
+    ]
     assert len(set(letters)) >= 3  # not always the same position
     meta = data_dir / "heartcare_bench" / "meta"
-    again = build(labels_path=meta / "full_data.parquet", classes_path=meta / "class.json", out_dir=tmp_path / "a",
-                  data_dir=built_data_dir, ids=IDS[:4], seed=0)
-    other = build(labels_path=meta / "full_data.parquet", classes_path=meta / "class.json", out_dir=tmp_path / "b",
-                  data_dir=built_data_dir, ids=IDS[:4], seed=1)
+    again = build(
+        labels_path=meta / "full_data.parquet",
+        classes_path=meta / "class.json",
+        out_dir=tmp_path / "a",
+        data_dir=built_data_dir,
+        ids=IDS[:4],
+        seed=0,
+    )
+    other = build(
+        labels_path=meta / "full_data.parquet",
+        classes_path=meta / "class.json",
+        out_dir=tmp_path / "b",
+        data_dir=built_data_dir,
+        ids=IDS[:4],
+        seed=1,
+    )
     assert again["files"] == other["files"]
     first = {i["id"]: i for i in _items(built_data_dir, "closedqa_diagnosis")}
     same = [json.loads(x) for x in (tmp_path / "a" / "closedqa_diagnosis.jsonl").read_text().splitlines()]
@@ -88,15 +130,21 @@ def test_answer_position_is_randomised_and_seeded(built_data_dir, tmp_path, data
 
 
 def test_patient_level_split(built_data_dir, labels):
-    items = [i for name in ("closedqa_diagnosis", "comparisonqa", "report", "signal_prediction") for i in _items(built_data_dir, name)]
+    items = [
+        i
+        for name in ("closedqa_diagnosis", "comparisonqa", "report", "signal_prediction")
+        for i in _items(built_data_dir, name)
+    ]
     check_splits(items)  # raises on a leak
     for item in _items(built_data_dir, "report"):
         fold = labels[item["filename"][0]]["fold"]
         assert item["split"] == ("test" if fold == 10 else "val" if fold == 9 else "train")
     for pair in _items(built_data_dir, "comparisonqa"):
         assert len({labels[f]["fold"] == 10 for f in pair["filename"]}) == 1  # both ECGs of a pair in one split
-    leak = [{"id": "x", "filename": ["r1"], "split": "train", "split_unit": "p1"},
-            {"id": "y", "filename": ["r1"], "split": "test", "split_unit": "p2"}]
+    leak = [
+        {"id": "x", "filename": ["r1"], "split": "train", "split_unit": "p1"},
+        {"id": "y", "filename": ["r1"], "split": "test", "split_unit": "p2"},
+    ]
     with pytest.raises(HarnessError, match="split leak: r1"):
         check_splits(leak)
 
@@ -107,16 +155,30 @@ def test_comparison_answers_follow_the_labels(built_data_dir):
     for item in items:
         prev, recent = item["present"]["previous"], item["present"]["recent"]
         q = item["question"]
-        yes = (prev and not recent) if "eliminated" in q else (prev and recent) if "still indicate" in q else \
-            (not prev and not recent) if "still not detected" in q else (not prev and recent)
+        yes = (
+            (prev and not recent)
+            if "eliminated" in q
+            else (prev and recent)
+            if "still indicate" in q
+            else (not prev and not recent)
+            if "still not detected" in q
+            else (not prev and recent)
+        )
         assert item["options"][item["answer_letter"]] == ("Yes" if yes else "No")
 
 
 def test_misc_axis_is_measured_from_the_signal(built_data_dir):
     for item in _items(built_data_dir, "closedqa_misc"):
         angle = item["qrs_axis_deg"]
-        expected = AXIS_OPTIONS[0] if -30 <= angle <= 90 else AXIS_OPTIONS[1] if -90 <= angle < -30 else \
-            AXIS_OPTIONS[2] if 90 < angle <= 180 else AXIS_OPTIONS[3]
+        expected = (
+            AXIS_OPTIONS[0]
+            if -30 <= angle <= 90
+            else AXIS_OPTIONS[1]
+            if -90 <= angle < -30
+            else AXIS_OPTIONS[2]
+            if 90 < angle <= 180
+            else AXIS_OPTIONS[3]
+        )
         assert item["options"][item["answer_letter"]] == expected
     angles = [i["qrs_axis_deg"] for i in _items(built_data_dir, "closedqa_misc")]
     assert sum(-30 <= a <= 90 for a in angles) >= 7  # mostly normal axes in these mostly normal ECGs
@@ -130,13 +192,25 @@ def test_report_mentions_likelihoods(built_data_dir):
 
 def test_absent_records_are_listed(built_data_dir, data_dir, tmp_path):
     meta = data_dir / "heartcare_bench" / "meta"
-    manifest = build(labels_path=meta / "full_data.parquet", classes_path=meta / "class.json", out_dir=tmp_path / "o",
-                     data_dir=built_data_dir, ids=[6008, 6009, 6010, 6011], seed=0)
+    manifest = build(
+        labels_path=meta / "full_data.parquet",
+        classes_path=meta / "class.json",
+        out_dir=tmp_path / "o",
+        data_dir=built_data_dir,
+        ids=[6008, 6009, 6010, 6011],
+        seed=0,
+    )
     assert manifest["absent_records"] == ["ptbxl_img/06010", "ptbxl_img/06011"]
     assert sorted(manifest["records"]) == ["ptbxl_img/06008", "ptbxl_img/06009"]
     with pytest.raises(DataError, match="no label row"):
-        build(labels_path=meta / "full_data.parquet", classes_path=meta / "class.json", out_dir=tmp_path / "p",
-              data_dir=built_data_dir, ids=[99999], seed=0)
+        build(
+            labels_path=meta / "full_data.parquet",
+            classes_path=meta / "class.json",
+            out_dir=tmp_path / "p",
+            data_dir=built_data_dir,
+            ids=[99999],
+            seed=0,
+        )
 
 
 def test_parse_ids():
@@ -145,9 +219,27 @@ def test_parse_ids():
 
 def test_build_command(built_data_dir, tmp_path):
     out = tmp_path / "cli"
-    proc = subprocess.run([sys.executable, "-m", "harness", "build", "heartcare", "--out", str(out), "--ids", "6000-6003",
-                           "--data-dir", str(built_data_dir)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "build",
+            "heartcare",
+            "--out",
+            str(out),
+            "--ids",
+            "6000-6003",
+            "--data-dir",
+            str(built_data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "closedqa_diagnosis 4" in proc.stdout and (out / "manifest.json").is_file()
-    bad = subprocess.run([sys.executable, "-m", "harness", "build", "heartcar"], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "harness", "build", "heartcar"], capture_output=True, text=True, timeout=60
+    )
     assert bad.returncode == 2 and "did you mean: heartcare" in bad.stderr

@@ -12,8 +12,15 @@ from tests.conftest import result_files, run_harness
 
 @pytest.mark.slow
 def test_closedqa_in_image_signal_text_and_features(use_built_data, tmp_path):
-    proc = run_harness("-m", "+task=heartcare_closedqa_diagnosis", "modality=image,signal_text,features", "limit=1",
-                       "generation.max_tokens=4", cwd=tmp_path, env={"HARNESS_DATA_DIR": str(use_built_data)})
+    proc = run_harness(
+        "-m",
+        "+task=heartcare_closedqa_diagnosis",
+        "modality=image,signal_text,features",
+        "limit=1",
+        "generation.max_tokens=4",
+        cwd=tmp_path,
+        env={"HARNESS_DATA_DIR": str(use_built_data)},
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     files = result_files(tmp_path)
     assert len(files) == 3
@@ -28,7 +35,10 @@ def test_closedqa_in_image_signal_text_and_features(use_built_data, tmp_path):
         parts = sample["messages"][-1]["content"]
         seen[results["task"]["modality"]] = parts
         if results["task"]["modality"] == "image":  # logged once beside the samples; inline() gives the request as sent
-            assert parts[0]["image_url"]["url"].startswith("attachment://") and len(list((path.parent / "attachments").iterdir())) == 1
+            assert (
+                parts[0]["image_url"]["url"].startswith("attachment://")
+                and len(list((path.parent / "attachments").iterdir())) == 1
+            )
             sent = inline(sample["messages"], path.parent)[-1]["content"][0]["image_url"]["url"]
             assert sent.startswith("data:image/png;base64,iVBORw0KGgo")  # a PNG signature
     assert set(seen) == {"image", "signal_text", "features"}

@@ -14,12 +14,34 @@ from harness.testing.openai_stub import OpenAIStub, by_model, fixed, rules
 
 HERE = Path(__file__).resolve().parents[2]
 REPORT_TASK = (HERE / "tasks" / "heartcare_bench" / "heartcare_report_built.yaml").read_text()
-PAPER = {1: 10, 2: 10, 3: 10, 4: 8, 5: 7, 6: 8, 7: 7, 8: 4, 9: 4, 10: 4, 11: 3, 12: 5, 13: 4, 14: 3, 15: 3, 16: 5, 17: 5}
+PAPER = {
+    1: 10,
+    2: 10,
+    3: 10,
+    4: 8,
+    5: 7,
+    6: 8,
+    7: 7,
+    8: 4,
+    9: 4,
+    10: 4,
+    11: 3,
+    12: 5,
+    13: 4,
+    14: 3,
+    15: 3,
+    16: 5,
+    17: 5,
+}
 RELEASED = {**PAPER, 3: 8, 4: 7}
 
 
 def flat(scores: dict[int, float], **extra) -> str:
-    return "Assessment done.\n```json\n" + json.dumps({"rationale": "scripted", **{f"item_{k}": v for k, v in scores.items()}, **extra}) + "\n```"
+    return (
+        "Assessment done.\n```json\n"
+        + json.dumps({"rationale": "scripted", **{f"item_{k}": v for k, v in scores.items()}, **extra})
+        + "\n```"
+    )
 
 
 def nested(scores: dict[int, float], total: float) -> str:  # the released notebook's format
@@ -53,22 +75,40 @@ class StubConfigs:
 @pytest.fixture(scope="module")
 def judged_run(built_data_dir, tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("judged")
-    judge = rules([
-        (r"Patient: 59-year-old female", flat(ALL_95)),
-        (r"Patient: 78-year-old female", nested(STRADDLE, total=12.0)),  # the judge's own total is ignored
-        (r"Patient: 29-year-old male", flat(MISSING_17)),  # stays invalid after the repairs: unscored
-        (r"Patient: 46-year-old female", flat(HALF, total_score=100)),
-    ], default=flat(SEVENTY), target="conversation")
+    judge = rules(
+        [
+            (r"Patient: 59-year-old female", flat(ALL_95)),
+            (r"Patient: 78-year-old female", nested(STRADDLE, total=12.0)),  # the judge's own total is ignored
+            (r"Patient: 29-year-old male", flat(MISSING_17)),  # stays invalid after the repairs: unscored
+            (r"Patient: 46-year-old female", flat(HALF, total_score=100)),
+        ],
+        default=flat(SEVENTY),
+        target="conversation",
+    )
     with OpenAIStub(by_model({"reporter": fixed("Sinus rhythm. Normal ECG."), "judge": judge})) as stub:
         (tmp_path / "models").mkdir()
-        (tmp_path / "models" / "stub_judge.yaml").write_text(f"backend: openai_compat\nmodel: judge\nbase_url: {stub.base_url}\nparams: {{temperature: 0}}\n")
+        (tmp_path / "models" / "stub_judge.yaml").write_text(
+            f"backend: openai_compat\nmodel: judge\nbase_url: {stub.base_url}\nparams: {{temperature: 0}}\n"
+        )
         (tmp_path / "tasks").mkdir()
         (tmp_path / "tasks" / "report_all.yaml").write_text(
-            REPORT_TASK.replace("name: heartcare_report_built", "name: heartcare_report_all").replace("  split: test\n", ""))
+            REPORT_TASK.replace("name: heartcare_report_built", "name: heartcare_report_all").replace(
+                "  split: test\n", ""
+            )
+        )
         registry = build_registry(entry_points=False, extra_plugins=[StubConfigs(tmp_path)])
-        cfg = {"task": {"name": "heartcare_report_all"}, "model": {"backend": "openai_compat", "model": "reporter", "base_url": stub.base_url},
-               "judge": "stub_judge", "limit": None, "sample": None, "seed": 1, "concurrency": 4, "cache_dir": str(tmp_path / "cache"),
-               "data_dir": str(built_data_dir), "use_cache": True}
+        cfg = {
+            "task": {"name": "heartcare_report_all"},
+            "model": {"backend": "openai_compat", "model": "reporter", "base_url": stub.base_url},
+            "judge": "stub_judge",
+            "limit": None,
+            "sample": None,
+            "seed": 1,
+            "concurrency": 4,
+            "cache_dir": str(tmp_path / "cache"),
+            "data_dir": str(built_data_dir),
+            "use_cache": True,
+        }
         run_job(cfg, out_dir=tmp_path / "run", model_choice="reporter", registry=registry)
         requests = stub.stats.requests
     results = json.loads((tmp_path / "run" / "results.json").read_text())
@@ -83,7 +123,9 @@ def test_item_scores_weighted_totals_and_grade_bands(judged_run):
     assert total["n_scored"] == 9 and total["n_unscored"] == 1 and total["unscored_reasons"] == {"missing criterion": 1}
     scored = [ALL_95, STRADDLE, HALF] + [SEVENTY] * 6
     assert total["value"] == pytest.approx(sum(weighted(s, PAPER) for s in scored) / 9)
-    assert metrics["heartcare_report.total_released"]["value"] == pytest.approx(sum(weighted(s, RELEASED) for s in scored) / 9)
+    assert metrics["heartcare_report.total_released"]["value"] == pytest.approx(
+        sum(weighted(s, RELEASED) for s in scored) / 9
+    )
     # an item is scored wherever the verdict gave it (the broken verdict still scored item 3 = 80); the totals need all 17
     assert metrics["heartcare_report.item_3"]["value"] == pytest.approx((95 + 40 + 50 + 70 * 6 + 80) / 10)
     assert metrics["heartcare_report.item_17"]["n_unscored"] == 1
@@ -105,7 +147,10 @@ def test_per_sample_records(judged_run):
     straddle = samples["06001-report"]["judges"]["heartcare_report"]["jury"]["values"]
     assert straddle["heartcare_report"] == pytest.approx(89.5)  # not the judge's claimed 12
     assert straddle["heartcare_report.total_released"] == pytest.approx(weighted(STRADDLE, RELEASED))
-    assert straddle["heartcare_report.grade_paper_acceptable"] == 1.0 and straddle["heartcare_report.grade_released_excellent"] == 1.0
+    assert (
+        straddle["heartcare_report.grade_paper_acceptable"] == 1.0
+        and straddle["heartcare_report.grade_released_excellent"] == 1.0
+    )
     assert straddle["heartcare_report.item_3"] == 40
     half = samples["06003-report"]["judges"]["heartcare_report"]["jury"]["values"]
     assert half["heartcare_report"] == pytest.approx(50.0) and half["heartcare_report.grade_paper_unusable"] == 1.0

@@ -16,7 +16,10 @@ from harness.runner.session import run_job
 
 def test_parse_prediction():
     assert parse_prediction("<PRED>0.1, -0.2, 3e-1</PRED>", ("II",)) == ([[0.1, -0.2, 0.3]], None)
-    assert parse_prediction("sure! <pred>\nII: 1, 2\nV1: 3, 4\n</pred>", ("II", "V1")) == ([[1.0, 2.0], [3.0, 4.0]], None)
+    assert parse_prediction("sure! <pred>\nII: 1, 2\nV1: 3, 4\n</pred>", ("II", "V1")) == (
+        [[1.0, 2.0], [3.0, 4.0]],
+        None,
+    )
     assert parse_prediction("<PRED>0.5, 0.6", ("II",))[0] == [[0.5, 0.6]]  # an unclosed block is read to the end
     assert parse_prediction("0.1, 0.2", ("II",)) == (None, "no <PRED> block")
     values, why = parse_prediction("<PRED>II: 1, 2</PRED>", ("II", "V1"))
@@ -40,27 +43,49 @@ def test_beat_period_of_a_synthetic_rhythm():
 
 
 def _run(tmp_path, data_dir, model: dict, out: str):
-    cfg = {"task": {"name": "heartcare_signal_prediction"}, "model": model, "limit": None, "sample": None, "seed": 1, "concurrency": 2,
-           "cache_dir": str(tmp_path / "cache"), "data_dir": str(data_dir), "use_cache": True}
+    cfg = {
+        "task": {"name": "heartcare_signal_prediction"},
+        "model": model,
+        "limit": None,
+        "sample": None,
+        "seed": 1,
+        "concurrency": 2,
+        "cache_dir": str(tmp_path / "cache"),
+        "data_dir": str(data_dir),
+        "use_cache": True,
+    }
     run_job(cfg, out_dir=tmp_path / out, model_choice=model["backend"], registry=build_registry(entry_points=False))
-    return json.loads((tmp_path / out / "results.json").read_text()), [json.loads(x) for x in (tmp_path / out / "samples.jsonl").read_text().splitlines()]
+    return json.loads((tmp_path / out / "results.json").read_text()), [
+        json.loads(x) for x in (tmp_path / out / "samples.jsonl").read_text().splitlines()
+    ]
 
 
 def test_reference_forecasters_give_a_floor(use_built_data, tmp_path):
-    beat, beat_samples = _run(tmp_path, use_built_data, {"backend": "forecast_repeat_beat", "model": "repeat_last_beat"}, "beat")
+    beat, beat_samples = _run(
+        tmp_path, use_built_data, {"backend": "forecast_repeat_beat", "model": "repeat_last_beat"}, "beat"
+    )
     mean, _ = _run(tmp_path, use_built_data, {"backend": "forecast_mean", "model": "mean"}, "mean")
     for results in (beat, mean):
         m = results["metrics"]["mse"]
-        assert m["n_scored"] == 2 and m["n_unscored"] == 0 and results["task"]["n_unparseable"] == 0  # the test split: 06000, 06004
+        assert (
+            m["n_scored"] == 2 and m["n_unscored"] == 0 and results["task"]["n_unparseable"] == 0
+        )  # the test split: 06000, 06004
         assert m["higher_is_better"] is False
     # the mean forecaster predicts 0 on the standardised scale: its MSE is the continuation's mean square
     _, mean_samples = _run(tmp_path, use_built_data, {"backend": "forecast_mean", "model": "mean"}, "mean")
     for sample in mean_samples:
         ref = np.asarray(sample["reference"])
-        assert sample["prediction"] == [[0.0] * 50] and sample["metrics"]["mse"] == pytest.approx(float(np.mean(ref ** 2)), abs=1e-5)
-    for sample in beat_samples:  # the beat forecaster's MSE is that of its own prediction (0 would mean a perfect forecast)
+        assert sample["prediction"] == [[0.0] * 50] and sample["metrics"]["mse"] == pytest.approx(
+            float(np.mean(ref**2)), abs=1e-5
+        )
+    for (
+        sample
+    ) in beat_samples:  # the beat forecaster's MSE is that of its own prediction (0 would mean a perfect forecast)
         diff = np.asarray(sample["prediction"]) - np.asarray(sample["reference"])
-        assert sample["metrics"]["mse"] == pytest.approx(float(np.mean(diff ** 2)), abs=1e-5) and sample["metrics"]["mse"] > 0
+        assert (
+            sample["metrics"]["mse"] == pytest.approx(float(np.mean(diff**2)), abs=1e-5)
+            and sample["metrics"]["mse"] > 0
+        )
     assert 0.2 < mean["metrics"]["mse"]["value"] < 5
     sample = beat_samples[0]
     assert "<PRED>" in sample["response"] and len(sample["prediction"][0]) == 50 and len(sample["reference"][0]) == 50
@@ -69,9 +94,20 @@ def test_reference_forecasters_give_a_floor(use_built_data, tmp_path):
 
 
 def test_a_forecaster_refuses_other_tasks(use_built_data, tmp_path):
-    cfg = {"task": {"name": "heartcare_closedqa_diagnosis"}, "model": {"backend": "forecast_mean", "model": "mean"}, "limit": 1,
-           "sample": None, "seed": 1, "concurrency": 1, "cache_dir": str(tmp_path / "cache"), "data_dir": str(use_built_data),
-           "use_cache": True, "modality": "features"}
+    cfg = {
+        "task": {"name": "heartcare_closedqa_diagnosis"},
+        "model": {"backend": "forecast_mean", "model": "mean"},
+        "limit": 1,
+        "sample": None,
+        "seed": 1,
+        "concurrency": 1,
+        "cache_dir": str(tmp_path / "cache"),
+        "data_dir": str(use_built_data),
+        "use_cache": True,
+        "modality": "features",
+    }
     run_job(cfg, out_dir=tmp_path / "x", model_choice="forecast_mean", registry=build_registry(entry_points=False))
     results = json.loads((tmp_path / "x" / "results.json").read_text())
-    assert results["usage"]["failed"] == 1 and results["metrics"]["accuracy"]["unscored_reasons"] == {"request failed": 1}
+    assert results["usage"]["failed"] == 1 and results["metrics"]["accuracy"]["unscored_reasons"] == {
+        "request failed": 1
+    }

@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from harness.ecg.task_input import ECGRecordAbsent, ecg_parts, load_ecg, locate, record_modalities, record_refs, with_present_records
+from harness.ecg.task_input import (
+    ECGRecordAbsent,
+    ecg_parts,
+    load_ecg,
+    locate,
+    record_modalities,
+    record_refs,
+    with_present_records,
+)
 from harness.errors import DataError
 from harness.plugins.loaders.heartcare import load_heartcare_json, parse_options
 from harness.task.dataset import Doc
@@ -41,8 +49,12 @@ def test_published_file_every_record_is_reported_absent(data_dir):
 
 
 def test_mixed_records_keep_the_present_ones(data_dir):
-    docs = [Doc("a", {"filename": ["ptbxl_img/06000"]}), Doc("b", {"filename": ["ptbxl_img/04332"]}),
-            Doc("c", {"filename": ["ptbxl_img/06001", "ptbxl_img/99999"]}), Doc("d", {"filename": ["ptbxl_img/06001", "ptbxl_img/06002"]})]
+    docs = [
+        Doc("a", {"filename": ["ptbxl_img/06000"]}),
+        Doc("b", {"filename": ["ptbxl_img/04332"]}),
+        Doc("c", {"filename": ["ptbxl_img/06001", "ptbxl_img/99999"]}),
+        Doc("d", {"filename": ["ptbxl_img/06001", "ptbxl_img/06002"]}),
+    ]
     absent: dict[str, list[str]] = {}
     kept = [d.id for d in with_present_records(iter(docs), SPEC, data_dir=data_dir, absent=absent)]
     assert kept == ["a", "d"] and absent == {"b": ["ptbxl_img/04332"], "c": ["ptbxl_img/99999"]}
@@ -58,7 +70,11 @@ def test_published_loader_reads_options_and_answer_letter(data_dir):
 
 def test_loader_error_names_the_record(tmp_path):
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps([{"question": "Which? no options here", "answer": "B: Sinus rhythm", "filename": ["ptbxl_img/00001"]}]))
+    bad.write_text(
+        json.dumps(
+            [{"question": "Which? no options here", "answer": "B: Sinus rhythm", "filename": ["ptbxl_img/00001"]}]
+        )
+    )
     with pytest.raises(DataError, match=r"record 0 \(0:ptbxl_img/00001\).*names option B"):
         list(load_heartcare_json(bad, {}))
 
@@ -80,12 +96,18 @@ def test_record_refs_errors():
 def test_parts_for_each_modality_of_a_real_record(data_dir):
     doc = Doc("s", {"filename": ["ptbxl_img/06000"]})
     image = ecg_parts(doc, SPEC, "image", data_dir=data_dir)
-    assert [p["type"] for p in image] == ["image_url"] and image[0]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert [p["type"] for p in image] == ["image_url"] and image[0]["image_url"]["url"].startswith(
+        "data:image/png;base64,"
+    )
     for modality in ("signal_text", "features"):
         parts = ecg_parts(doc, SPEC, modality, data_dir=data_dir)
         assert parts and all(p["type"] == "text" and p["text"].strip() for p in parts)
-    pair = ecg_parts(Doc("p", {"filename": ["ptbxl_img/06000", "ptbxl_img/06001"]}), {**SPEC, "labels": ["Previous ECG", "Recent ECG"]},
-                     "signal_text+image", data_dir=data_dir)
+    pair = ecg_parts(
+        Doc("p", {"filename": ["ptbxl_img/06000", "ptbxl_img/06001"]}),
+        {**SPEC, "labels": ["Previous ECG", "Recent ECG"]},
+        "signal_text+image",
+        data_dir=data_dir,
+    )
     assert pair[0] == {"type": "text", "text": "Previous ECG:"} and pair[-1]["type"] == "image_url"
     assert any(p.get("text") == "Recent ECG:" for p in pair)
     assert ecg_parts(doc, {**SPEC, "attach": False}, "signal_text", data_dir=data_dir) == []

@@ -10,8 +10,14 @@ from tests.conftest import result_files, run_harness
 
 def test_gpt4o_config_sends_decodable_png_images(use_built_data, tmp_path):
     with OpenAIStub(fixed("The answer is B.")) as stub:
-        proc = run_harness("+task=heartcare_closedqa_diagnosis", "model=gpt4o", f"+model.base_url={stub.base_url}", "modality=image",
-                           cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test-not-a-real-key", "HARNESS_DATA_DIR": str(use_built_data)})
+        proc = run_harness(
+            "+task=heartcare_closedqa_diagnosis",
+            "model=gpt4o",
+            f"+model.base_url={stub.base_url}",
+            "modality=image",
+            cwd=tmp_path,
+            env={"OPENAI_API_KEY": "sk-test-not-a-real-key", "HARNESS_DATA_DIR": str(use_built_data)},
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         images = list(stub.stats.images)
         check = stub.image_check()
@@ -30,9 +36,15 @@ def test_published_closedqa_reports_its_absent_records(tmp_path, data_dir):
     assert "132 sample(s) skipped, their ECG record is not under the data directory" in " ".join(proc.stderr.split())
     results = json.loads(result_files(tmp_path)[0].read_text())
     ecg = results["task"]["ecg"]
-    assert ecg["n_absent"] == 132 and ecg["absent_ids"][0] == "0:ptbxl_img/04332" and "ptbxl_img/03159" in ecg["absent_records"]
+    assert (
+        ecg["n_absent"] == 132
+        and ecg["absent_ids"][0] == "0:ptbxl_img/04332"
+        and "ptbxl_img/03159" in ecg["absent_records"]
+    )
     assert str(data_dir / "ecg_signals" / "cinc2021") in ecg["looked_in"]
-    assert results["task"]["n_samples"] == 0 and results["metrics"]["accuracy"]["value"] is None  # nothing run, nothing invented
+    assert (
+        results["task"]["n_samples"] == 0 and results["metrics"]["accuracy"]["value"] is None
+    )  # nothing run, nothing invented
 
 
 def test_unsupported_modality_is_a_clear_error(tmp_path):

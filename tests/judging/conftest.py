@@ -7,16 +7,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from judge_env import JudgedRun
 
 from harness.testing.openai_stub import OpenAIStub, by_model
-from judge_env import JudgedRun
 
 
 @pytest.fixture
 def judged(tmp_path: Path, data_dir: Path) -> Callable[..., JudgedRun]:
     stubs: list[OpenAIStub] = []
 
-    def start(candidate: Callable[[dict[str, Any]], Any], judges: dict[str, Callable[[dict[str, Any]], Any]], plugins: tuple = ()) -> JudgedRun:
+    def start(
+        candidate: Callable[[dict[str, Any]], Any],
+        judges: dict[str, Callable[[dict[str, Any]], Any]],
+        plugins: tuple = (),
+    ) -> JudgedRun:
         stub = OpenAIStub(by_model({"candidate": candidate, **judges}), models=["candidate", *judges])
         stub.__enter__()
         stubs.append(stub)
@@ -25,5 +29,3 @@ def judged(tmp_path: Path, data_dir: Path) -> Callable[..., JudgedRun]:
     yield start
     for stub in stubs:
         stub.__exit__(None, None, None)
-
-

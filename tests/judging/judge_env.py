@@ -82,19 +82,45 @@ class JudgedRun:
         self.config_dir = tmp / "models"
         self.task_dir.mkdir(exist_ok=True)
         self.config_dir.mkdir(exist_ok=True)
-        self.registry = build_registry(entry_points=False, extra_plugins=[JudgePlugin(self.task_dir, self.config_dir), *plugins])
+        self.registry = build_registry(
+            entry_points=False, extra_plugins=[JudgePlugin(self.task_dir, self.config_dir), *plugins]
+        )
 
     def judge_config(self, name: str, **extra: Any) -> None:
-        config = {"backend": "openai_compat", "model": name, "base_url": self.stub.base_url, "timeout_s": 5, "max_retries": 0,
-                  "params": {"max_tokens": 200}, **extra}
+        config = {
+            "backend": "openai_compat",
+            "model": name,
+            "base_url": self.stub.base_url,
+            "timeout_s": 5,
+            "max_retries": 0,
+            "params": {"max_tokens": 200},
+            **extra,
+        }
         (self.config_dir / f"{name}.yaml").write_text(yaml.safe_dump(config))
 
-    def run(self, out: str, *, judge: Any, limit: int, judges: str = "[reference_match]", concurrency: int = 4, **cfg: Any) -> dict[str, Any]:
+    def run(
+        self, out: str, *, judge: Any, limit: int, judges: str = "[reference_match]", concurrency: int = 4, **cfg: Any
+    ) -> dict[str, Any]:
         (self.task_dir / "judged_ck.yaml").write_text(TASK.format(path=DATA_FILE, judges=judges))
-        config = {"task": {"name": "judged_ck"}, "limit": limit, "sample": None, "seed": 1, "concurrency": concurrency,
-                  "cache_dir": str(self.tmp / "cache"), "data_dir": str(self.data_dir), "use_cache": True, "judge": judge,
-                  "model": {"backend": "openai_compat", "model": "candidate", "base_url": self.stub.base_url, "max_retries": 0, "timeout_s": 10},
-                  **cfg}
+        config = {
+            "task": {"name": "judged_ck"},
+            "limit": limit,
+            "sample": None,
+            "seed": 1,
+            "concurrency": concurrency,
+            "cache_dir": str(self.tmp / "cache"),
+            "data_dir": str(self.data_dir),
+            "use_cache": True,
+            "judge": judge,
+            "model": {
+                "backend": "openai_compat",
+                "model": "candidate",
+                "base_url": self.stub.base_url,
+                "max_retries": 0,
+                "timeout_s": 10,
+            },
+            **cfg,
+        }
         run_job(config, out_dir=self.tmp / out, model_choice="candidate", registry=self.registry)
         return json.loads((self.tmp / out / "results.json").read_text())
 
@@ -114,4 +140,3 @@ def answers_by_question(qs: list[str], answers: list[Any]) -> Callable[[dict[str
 
 def counts(entry: dict[str, Any]) -> tuple[int, int, dict[str, int]]:
     return entry["n_scored"], entry["n_unscored"], entry["unscored_reasons"]
-

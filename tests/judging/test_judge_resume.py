@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from judge_env import DATA_FILE, TASK, Reply, answers_by_question, judged_answer, questions, verdict
+
 from harness.testing.openai_stub import OpenAIStub, by_model
 from tests.conftest import harness_env, result_files
 
@@ -35,9 +36,23 @@ def test_resume_after_kill_reissues_no_completed_judge_call(tmp_path: Path, data
     task_dir.mkdir()
     (task_dir / "judged_ck.yaml").write_text(TASK.format(path=DATA_FILE, judges="[reference_match]"))
     qs = questions(data_dir, N)
-    with OpenAIStub(by_model({"candidate": answers_by_question(qs, [f"answer {k}" * (k % 4 + 1) for k in range(N)]), "default": judge})) as stub:
-        args = [sys.executable, "-m", "harness", "+task=judged_ck", f"include=[{task_dir}]", "model=local_server", "model.model=candidate",
-                "judge=local_server", f"limit={N}", f"concurrency={CONCURRENCY}"]
+    with OpenAIStub(
+        by_model(
+            {"candidate": answers_by_question(qs, [f"answer {k}" * (k % 4 + 1) for k in range(N)]), "default": judge}
+        )
+    ) as stub:
+        args = [
+            sys.executable,
+            "-m",
+            "harness",
+            "+task=judged_ck",
+            f"include=[{task_dir}]",
+            "model=local_server",
+            "model.model=candidate",
+            "judge=local_server",
+            f"limit={N}",
+            f"concurrency={CONCURRENCY}",
+        ]
         env = harness_env(HARNESS_RUNS_DIR=str(tmp_path / "runs"), HARNESS_BASE_URL=stub.base_url)
         proc = subprocess.Popen(args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 120

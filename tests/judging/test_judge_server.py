@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import json
 
+from judge_env import TAG, Reply, adversarial, answers_by_question, counts, judged_answer, questions, verdict
+
 from harness.hookspecs import hookimpl
 from harness.judging.pairwise import PairwiseRubric
 from harness.judging.rubric import RubricSpec
-from judge_env import TAG, Reply, adversarial, answers_by_question, counts, judged_answer, questions, verdict
 
 # Each candidate answer carries the case the scripted judge should play.
-CASES = ["valid", "prose", "fenced", "repaired", "malformed", "out_of_range", "missing", "timeout", "string_score", "candidate_fails"]
+CASES = [
+    "valid",
+    "prose",
+    "fenced",
+    "repaired",
+    "malformed",
+    "out_of_range",
+    "missing",
+    "timeout",
+    "string_score",
+    "candidate_fails",
+]
 
 
 def case_judge(request):
@@ -29,7 +41,7 @@ def case_judge(request):
     if case == "repaired":  # malformed on the first try, valid once asked to repair
         return verdict(4, 3) if repair else '{"rationale": "ok", "correctness": 4, "completeness": }'
     if case == "malformed":
-        return "{correctness: 8, completeness: 6"  + "}"
+        return "{correctness: 8, completeness: 6" + "}"
     if case == "out_of_range":
         return verdict(15, 6)
     if case == "missing":
@@ -43,7 +55,9 @@ def case_judge(request):
 
 def test_verdict_cases_end_with_the_right_counts(judged, data_dir):
     qs = questions(data_dir, len(CASES))
-    answers = [Reply(status=400, content="bad request") if c == "candidate_fails" else f"[{c}] some answer" for c in CASES]
+    answers = [
+        Reply(status=400, content="bad request") if c == "candidate_fails" else f"[{c}] some answer" for c in CASES
+    ]
     run = judged(answers_by_question(qs, answers), {"judge-a": case_judge})
     run.judge_config("judge-a", timeout_s=1.0)
     results = run.run("r1", judge="judge-a", limit=len(CASES))
@@ -51,24 +65,50 @@ def test_verdict_cases_end_with_the_right_counts(judged, data_dir):
     total = results["metrics"]["reference_match"]
     assert total["kind"] == "judge"
     # scored: valid, prose, fenced, repaired
-    assert counts(total) == (4, 6, {"malformed JSON": 1, "out of range": 1, "missing criterion": 1, "judge request failed": 1,
-                                    "not a number": 1, "request failed": 1})
+    assert counts(total) == (
+        4,
+        6,
+        {
+            "malformed JSON": 1,
+            "out of range": 1,
+            "missing criterion": 1,
+            "judge request failed": 1,
+            "not a number": 1,
+            "request failed": 1,
+        },
+    )
     assert total["value"] == (7 + 6 + 9 + 3.5) / 4  # means of (8,6) (7,5) (9,9) (4,3)
     correctness = results["metrics"]["reference_match.correctness"]
-    assert counts(correctness) == (5, 5, {"malformed JSON": 1, "out of range": 1, "judge request failed": 1, "not a number": 1, "request failed": 1})
+    assert counts(correctness) == (
+        5,
+        5,
+        {"malformed JSON": 1, "out of range": 1, "judge request failed": 1, "not a number": 1, "request failed": 1},
+    )
     completeness = results["metrics"]["reference_match.completeness"]
-    assert counts(completeness) == (6, 4, {"malformed JSON": 1, "missing criterion": 1, "judge request failed": 1, "request failed": 1})
+    assert counts(completeness) == (
+        6,
+        4,
+        {"malformed JSON": 1, "missing criterion": 1, "judge request failed": 1, "request failed": 1},
+    )
     assert completeness["value"] == (6 + 5 + 9 + 3 + 6 + 5) / 6
 
-    samples = {s["response"].split("]")[0].strip("[") if s["response"] else "candidate_fails": s for s in run.samples("r1")}
+    samples = {
+        s["response"].split("]")[0].strip("[") if s["response"] else "candidate_fails": s for s in run.samples("r1")
+    }
     malformed = samples["malformed"]["judges"]["reference_match"]["judge-a"]
-    assert len(malformed["attempts"]) == 3 and all(a["raw"] == "{correctness: 8, completeness: 6}" for a in malformed["attempts"])
+    assert len(malformed["attempts"]) == 3 and all(
+        a["raw"] == "{correctness: 8, completeness: 6}" for a in malformed["attempts"]
+    )
     assert malformed["values"]["reference_match"] == {"unscored": "malformed JSON"}
     repaired = samples["repaired"]["judges"]["reference_match"]["judge-a"]
     assert [a["problems"] is None for a in repaired["attempts"]] == [False, True]
-    assert samples["out_of_range"]["judges"]["reference_match"]["judge-a"]["problems"]["correctness"].startswith("out of range")
+    assert samples["out_of_range"]["judges"]["reference_match"]["judge-a"]["problems"]["correctness"].startswith(
+        "out of range"
+    )
     assert samples["timeout"]["judges"]["reference_match"]["judge-a"]["attempts"][0]["raw"] is None
-    assert samples["candidate_fails"]["judges"]["reference_match"]["jury"]["values"]["reference_match"] == {"unscored": "request failed"}
+    assert samples["candidate_fails"]["judges"]["reference_match"]["jury"]["values"]["reference_match"] == {
+        "unscored": "request failed"
+    }
 
     info = results["judges"]["reference_match"]
     judge = info["judges"]["judge-a"]
@@ -92,8 +132,10 @@ def honest(correct: dict[str, int]):
 
     def respond(request):
         tag, answer, _ = judged_answer(request)
-        return (f"The answer under review was:\n<{tag}>\n{answer}\n</{tag}>\nIt tries to dictate its own grade, which I ignore.\n"
-                f"Final verdict:\n```json\n{verdict(correct['correctness'], correct['completeness'])}\n```")
+        return (
+            f"The answer under review was:\n<{tag}>\n{answer}\n</{tag}>\nIt tries to dictate its own grade, which I ignore.\n"
+            f"Final verdict:\n```json\n{verdict(correct['correctness'], correct['completeness'])}\n```"
+        )
 
     return respond
 
@@ -101,7 +143,7 @@ def honest(correct: dict[str, int]):
 def quoting(request):
     """A judge that quotes the answer without tags before its own (low) verdict."""
     _, answer, _ = judged_answer(request)
-    return f"Quoting the answer: \"{answer}\"\nThat does not answer the question.\n{verdict(1, 0)}"
+    return f'Quoting the answer: "{answer}"\nThat does not answer the question.\n{verdict(1, 0)}'
 
 
 def gullible(request):
@@ -115,8 +157,10 @@ def test_adversarial_answers_never_get_their_claimed_score(judged, data_dir):
     rows = adversarial()
     assert {r["kind"] for r in rows} == {"instruction", "fake_json", "fake_delimiter"}
     qs = questions(data_dir, len(rows))
-    run = judged(answers_by_question(qs, [r["answer"] for r in rows]),
-                 {"honest": honest({"correctness": 2, "completeness": 1}), "quoting": quoting, "gullible": gullible})
+    run = judged(
+        answers_by_question(qs, [r["answer"] for r in rows]),
+        {"honest": honest({"correctness": 2, "completeness": 1}), "quoting": quoting, "gullible": gullible},
+    )
     for name in ("honest", "quoting", "gullible"):
         run.judge_config(name)
 
@@ -135,7 +179,11 @@ def test_adversarial_answers_never_get_their_claimed_score(judged, data_dir):
     results = run.run("r-gullible", judge="gullible", limit=len(rows))
     total = results["metrics"]["reference_match"]
     over_range = sum(r["claims"]["correctness"] > 10 for r in rows)
-    assert counts(total) == (0, len(rows), {"verdict copies the answer": len(rows) - over_range, "out of range": over_range})
+    assert counts(total) == (
+        0,
+        len(rows),
+        {"verdict copies the answer": len(rows) - over_range, "out of range": over_range},
+    )
     for sample in run.samples("r-gullible"):
         judge = sample["judges"]["reference_match"]["gullible"]
         assert judge["scores"] == {} and len(judge["attempts"]) == 3
@@ -153,8 +201,10 @@ def steady(offset: int):
 def test_jury_of_three_with_one_broken_judge(judged, data_dir):
     n = 12
     qs = questions(data_dir, n)
-    run = judged(answers_by_question(qs, [f"answer number {k % 9}" for k in range(n)]),
-                 {"j1": steady(0), "j2": steady(1), "broken": lambda request: "I would rather not grade this one."})
+    run = judged(
+        answers_by_question(qs, [f"answer number {k % 9}" for k in range(n)]),
+        {"j1": steady(0), "j2": steady(1), "broken": lambda request: "I would rather not grade this one."},
+    )
     for name in ("j1", "j2", "broken"):
         run.judge_config(name)
     results = run.run("jury", judge="[j1,j2,broken]", limit=n)
@@ -173,7 +223,12 @@ def test_jury_of_three_with_one_broken_judge(judged, data_dir):
     assert set(sample) == {"j1", "j2", "broken", "jury"} and sample["jury"]["n_judges"] == 2
 
     # all three required: every sample is unscored, and says why
-    strict = run.run("strict", judge="[j1,j2,broken]", limit=n, judges="[{name: reference_match, args: {min_judges: 3, jury: median}}]")
+    strict = run.run(
+        "strict",
+        judge="[j1,j2,broken]",
+        limit=n,
+        judges="[{name: reference_match, args: {min_judges: 3, jury: median}}]",
+    )
     assert counts(strict["metrics"]["reference_match"]) == (0, n, {"too few valid verdicts": n})
 
 
@@ -182,8 +237,10 @@ def test_sharded_judged_runs_merge_to_the_unsharded_result(judged, data_dir):
 
     n = 12
     qs = questions(data_dir, n)
-    run = judged(answers_by_question(qs, [f"answer number {k % 9}" for k in range(n)]),
-                 {"j1": steady(0), "j2": steady(2), "broken": lambda request: "no verdict"})
+    run = judged(
+        answers_by_question(qs, [f"answer number {k % 9}" for k in range(n)]),
+        {"j1": steady(0), "j2": steady(2), "broken": lambda request: "no verdict"},
+    )
     for name in ("j1", "j2", "broken"):
         run.judge_config(name)
     full = run.run("full", judge="[j1,j2,broken]", limit=n)
@@ -194,17 +251,29 @@ def test_sharded_judged_runs_merge_to_the_unsharded_result(judged, data_dir):
     for key in ("agreement", "jury"):
         assert merged["judges"]["reference_match"][key] == full["judges"]["reference_match"][key]
     for judge in ("j1", "j2", "broken"):
-        assert merged["judges"]["reference_match"]["judges"][judge]["metrics"] == full["judges"]["reference_match"]["judges"][judge]["metrics"]
+        assert (
+            merged["judges"]["reference_match"]["judges"][judge]["metrics"]
+            == full["judges"]["reference_match"]["judges"][judge]["metrics"]
+        )
     # the shards were answered from the cache the full run filled: no judge call was repeated
     assert merged["judges"]["reference_match"]["usage"]["requests"] == 0
-    assert merged["judges"]["reference_match"]["usage"]["cache_hits"] == full["judges"]["reference_match"]["usage"]["requests"]
+    assert (
+        merged["judges"]["reference_match"]["usage"]["cache_hits"]
+        == full["judges"]["reference_match"]["usage"]["requests"]
+    )
 
 
 class PairwisePlugin:
     @hookimpl
     def harness_judges(self):
-        spec = RubricSpec(name="vs_reference", kind="pairwise", baseline="reference",
-                          prompt={"user": "Question: {{ question }}\nFirst:\n{{ answer_a }}\nSecond:\n{{ answer_b }}\nWhich answer is better?"})
+        spec = RubricSpec(
+            name="vs_reference",
+            kind="pairwise",
+            baseline="reference",
+            prompt={
+                "user": "Question: {{ question }}\nFirst:\n{{ answer_a }}\nSecond:\n{{ answer_b }}\nWhich answer is better?"
+            },
+        )
         return [PairwiseRubric(spec)]
 
 
@@ -220,7 +289,11 @@ def test_pairwise_is_judged_in_both_orders(judged, data_dir):
         a, b = [m.group(2) for m in TAG.finditer(content)]
         return json.dumps({"winner": "A" if len(a) < len(b) else "B"})
 
-    run = judged(answers_by_question(qs, ["short"] * n), {"biased": first_wins, "fair": prefers_short}, plugins=(PairwisePlugin(),))
+    run = judged(
+        answers_by_question(qs, ["short"] * n),
+        {"biased": first_wins, "fair": prefers_short},
+        plugins=(PairwisePlugin(),),
+    )
     run.judge_config("biased")
     run.judge_config("fair")
     biased = run.run("biased", judge="biased", limit=n, judges="[vs_reference]")

@@ -6,9 +6,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from judge_env import answers_by_question, questions
-from harness.judging.verdict import COPIED, INCOMPLETE, INVALID_VALUE, JUDGE_FAILED, MALFORMED, MISSING, NO_JSON, NOT_A_NUMBER, OUT_OF_RANGE
+
+from harness.judging.verdict import (
+    COPIED,
+    INCOMPLETE,
+    INVALID_VALUE,
+    JUDGE_FAILED,
+    MALFORMED,
+    MISSING,
+    NO_JSON,
+    NOT_A_NUMBER,
+    OUT_OF_RANGE,
+)
 
 N = 2
 KNOWN = {COPIED, INCOMPLETE, INVALID_VALUE, JUDGE_FAILED, MALFORMED, MISSING, NO_JSON, NOT_A_NUMBER, OUT_OF_RANGE}
@@ -28,7 +38,9 @@ def test_smollm2_judges_end_to_end(judged, data_dir):
     for name in ("reference_match", "reference_match.correctness", "reference_match.completeness"):
         entry = results["metrics"][name]
         assert entry["kind"] == "judge" and entry["n_scored"] + entry["n_unscored"] == N
-        assert set(entry["unscored_reasons"]) <= KNOWN and sum(entry["unscored_reasons"].values()) == entry["n_unscored"]
+        assert (
+            set(entry["unscored_reasons"]) <= KNOWN and sum(entry["unscored_reasons"].values()) == entry["n_unscored"]
+        )
         if entry["n_scored"]:
             assert 0 <= entry["value"] <= 10
     judge = results["judges"]["reference_match"]["judges"]["smollm2_judge"]

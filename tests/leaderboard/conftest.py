@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from lb_runs_factory import make_runs
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,7 +47,9 @@ def browser():
     would break every later test that calls ``asyncio.run``.
     """
     if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        pytest.fail("Chromium not found at /usr/bin/chromium: run .ci/install-system (apt-get install chromium chromium-driver)")
+        pytest.fail(
+            "Chromium not found at /usr/bin/chromium: run .ci/install-system (apt-get install chromium chromium-driver)"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -66,7 +67,9 @@ def page(browser, request):
     context = browser.new_context(bypass_csp=bool(getattr(request, "param", False)))
     pg = context.new_page()
     problems: list[str] = []
-    pg.on("console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    pg.on(
+        "console", lambda m: problems.append(f"console.{m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
     pg.on("pageerror", lambda e: problems.append(f"pageerror: {e}"))
     pg.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
 

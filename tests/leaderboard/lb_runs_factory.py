@@ -91,7 +91,10 @@ def write_run(directory: Path, plan: RunPlan) -> Results:
             response = plan.responses.get(i, f"{plan.model} answer {i}: consider electrolyte imbalance.")
             user: object = question
             if i in plan.images:  # as the runner logs an image: a reference into the run's attachments/
-                user = [{"type": "image_url", "image_url": {"url": f"attachment://{plan.images[i]}"}}, {"type": "text", "text": question}]
+                user = [
+                    {"type": "image_url", "image_url": {"url": f"attachment://{plan.images[i]}"}},
+                    {"type": "text", "text": question},
+                ]
             record = SampleRecord(
                 id=sid,
                 messages=[{"role": "system", "content": "You are a cardiologist."}, {"role": "user", "content": user}],
@@ -102,7 +105,9 @@ def write_run(directory: Path, plan: RunPlan) -> Results:
                     name: ({"unscored": vals[i].reason} if isinstance(vals[i], Unscored) else vals[i])
                     for name, vals in per_metric.items()
                 },
-                judges={"mms": {"verdict": {"score": 7}, "raw": f"verdict text {i} <b>bold?</b>"}} if i % 7 == 0 else {},
+                judges={"mms": {"verdict": {"score": 7}, "raw": f"verdict text {i} <b>bold?</b>"}}
+                if i % 7 == 0
+                else {},
             )
             fh.write(record.model_dump_json() + "\n")
     config = {
@@ -119,8 +124,11 @@ def write_run(directory: Path, plan: RunPlan) -> Results:
             version="1",
             benchmark=plan.benchmark,
             output_type="generation",
-            data=DataInfo(path=f"{plan.task}.json", sha256=hashlib.sha256(plan.task.encode()).hexdigest(),
-                          n_records=plan.n_records or plan.n),
+            data=DataInfo(
+                path=f"{plan.task}.json",
+                sha256=hashlib.sha256(plan.task.encode()).hexdigest(),
+                n_records=plan.n_records or plan.n,
+            ),
             prompt_sha256=hashlib.sha256(f"prompt {plan.task}".encode()).hexdigest(),
             n_samples=plan.n,
             **plan.task_extra,
@@ -134,7 +142,9 @@ def write_run(directory: Path, plan: RunPlan) -> Results:
             identity_sha256=hashlib.sha256(plan.model.encode()).hexdigest(),
         ),
         metrics=metrics,
-        usage=UsageInfo(requests=plan.n, cache_hits=3, prompt_tokens=40 * plan.n, completion_tokens=25 * plan.n, cost_usd=0.0123),
+        usage=UsageInfo(
+            requests=plan.n, cache_hits=3, prompt_tokens=40 * plan.n, completion_tokens=25 * plan.n, cost_usd=0.0123
+        ),
         timings=Timings(started_at="2026-11-20T11:00:00+00:00", finished_at=plan.finished_at, wall_s=12.5),
         config=config,
     )
@@ -180,7 +190,10 @@ def make_runs(root: Path) -> dict[str, Results]:
     out: dict[str, Results] = {}
 
     def shifted(plans: list[MetricPlan], delta: float) -> list[MetricPlan]:
-        return [MetricPlan(p.name, p.mean + delta, p.spread, p.higher_is_better, p.kind, p.unscored_every, p.lo, p.hi) for p in plans]
+        return [
+            MetricPlan(p.name, p.mean + delta, p.spread, p.higher_is_better, p.kind, p.unscored_every, p.lo, p.hi)
+            for p in plans
+        ]
 
     models = {"alpha-7b": 0.15, "beta-chat": 0.0, "gamma": 0.005}
     for k, (model, delta) in enumerate(models.items()):
@@ -188,7 +201,9 @@ def make_runs(root: Path) -> dict[str, Results]:
             plan = RunPlan(model, task, "ECG-Expert-QA", shifted(ECGQA, delta), n=120, seed=100 * k + j)
             if model == "alpha-7b" and task == "ecgqa_ck":
                 plan.responses = {3: XSS, 5: f"my key is {FAKE_KEY}"}
-                plan.config_extra = {"model_options": {"api_key": FAKE_KEY, "authorization": FAKE_BEARER, "timeout": 30}}
+                plan.config_extra = {
+                    "model_options": {"api_key": FAKE_KEY, "authorization": FAKE_BEARER, "timeout": 30}
+                }
             out[f"{model}/{task}"] = write_run(root / model / task, plan)
         # gamma is drawn like alpha here: the two should come out statistically tied
         g = 0.15 if model == "gamma" else delta
@@ -197,7 +212,8 @@ def make_runs(root: Path) -> dict[str, Results]:
             MetricPlan("LeadAssessmentCoverage", 40 + 40 * g, 10, kind="judge", lo=0, hi=100),
         ]
         out[f"{model}/gem_grounding"] = write_run(
-            root / model / "gem_grounding", RunPlan(model, "gem_grounding", "GEM grounding", grounding, n=40, seed=10 + k)
+            root / model / "gem_grounding",
+            RunPlan(model, "gem_grounding", "GEM grounding", grounding, n=40, seed=10 + k),
         )
         mse = [MetricPlan("mse", 1.0 - 2 * delta, 0.2, higher_is_better=False, lo=0, hi=5)]
         out[f"{model}/heartcare_signal_prediction"] = write_run(
@@ -207,13 +223,30 @@ def make_runs(root: Path) -> dict[str, Results]:
     # a task only one model ran, in no known benchmark; its prompts show images (see probe_images)
     probe = root / "gamma" / "custom_probe"
     out["gamma/custom_probe"] = write_run(
-        probe, RunPlan("gamma", "custom_probe", None, [MetricPlan("accuracy", 0.5, 0.3)], n=10, seed=7, images=probe_images(probe, root))
+        probe,
+        RunPlan(
+            "gamma",
+            "custom_probe",
+            None,
+            [MetricPlan("accuracy", 0.5, 0.3)],
+            n=10,
+            seed=7,
+            images=probe_images(probe, root),
+        ),
     )
     # an older duplicate of alpha-7b on ecgqa_ck (must be superseded by the newer run above)
     out["old"] = write_run(
         root / "archive" / "alpha-old" / "ecgqa_ck",
-        RunPlan("alpha-7b", "ecgqa_ck", "ECG-Expert-QA", shifted(ECGQA, -0.15), n=120, seed=999,
-                finished_at="2026-10-01T09:30:00+00:00", run_id="oldrun000001"),
+        RunPlan(
+            "alpha-7b",
+            "ecgqa_ck",
+            "ECG-Expert-QA",
+            shifted(ECGQA, -0.15),
+            n=120,
+            seed=999,
+            finished_at="2026-10-01T09:30:00+00:00",
+            run_id="oldrun000001",
+        ),
     )
     # a malformed submission: the data hash is missing
     bad = root / "submissions" / "broken-model"

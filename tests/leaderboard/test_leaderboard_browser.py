@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from lb_runs_factory import PROBE_IMAGE, XSS
 from playwright.sync_api import expect
 
 from harness.leaderboard import layout
-from lb_runs_factory import PROBE_IMAGE, XSS
 
 pytestmark = pytest.mark.slow  # drives a real browser (~10 s in total)
 
@@ -46,7 +46,9 @@ def test_index_tables_show_the_results_numbers(built, page):
 
 def _column_values(page, table, col: int) -> list[float | None]:
     out = []
-    for raw in table.locator("tbody tr").evaluate_all(f"rows => rows.map(r => r.cells[{col}].getAttribute('data-sort'))"):
+    for raw in table.locator("tbody tr").evaluate_all(
+        f"rows => rows.map(r => r.cells[{col}].getAttribute('data-sort'))"
+    ):
         out.append(float(raw) if raw else None)
     return out
 
@@ -99,7 +101,13 @@ def test_sample_page_opens_from_a_task_cell_and_paginates(built, page):
     expect(page.locator("#status")).to_contain_text("Page 1 of 3")
     first = page.locator("article.sample").first
     text = first.inner_text()
-    for needle in ("You are a cardiologist.", "Question 0 for ecgqa_ck", "Reference answer 0.", "bleu_1", "verdict text 0 <b>bold?</b>"):
+    for needle in (
+        "You are a cardiologist.",
+        "Question 0 for ecgqa_ck",
+        "Reference answer 0.",
+        "bleu_1",
+        "verdict text 0 <b>bold?</b>",
+    ):
         assert needle in text
 
 
@@ -148,8 +156,14 @@ def test_model_page_lists_provenance_and_superseded_run(built, page):
     site, _, results = built
     page.goto(url(site, layout.model_page("alpha-7b")))
     body = page.locator("main").inner_text()
-    for needle in ("openai_compat", "0123456789abcdef0123456789abcdef01234567", results["alpha-7b/ecgqa_ck"].task.prompt_sha256,
-                   results["alpha-7b/ecgqa_ck"].task.data.sha256, "$0.0123", "2026-11-20T12:00:00+00:00"):
+    for needle in (
+        "openai_compat",
+        "0123456789abcdef0123456789abcdef01234567",
+        results["alpha-7b/ecgqa_ck"].task.prompt_sha256,
+        results["alpha-7b/ecgqa_ck"].task.data.sha256,
+        "$0.0123",
+        "2026-11-20T12:00:00+00:00",
+    ):
         assert needle in body
     superseded = page.locator("#superseded table").inner_text()
     assert "oldrun000001" in superseded and "2026-10-01T09:30:00+00:00" in superseded

@@ -10,19 +10,22 @@ import sys
 from pathlib import Path
 
 import pytest
+from lb_runs_factory import ECGQA, FAKE_BEARER, FAKE_KEY, PROBE_IMAGE, PROBE_PNG, XSS, RunPlan, write_run
 
 from harness.leaderboard import build_site, layout
 from harness.leaderboard.paired import paired_bootstrap
 from harness.leaderboard.site import BuildError
-from lb_runs_factory import FAKE_BEARER, FAKE_KEY, PROBE_IMAGE, PROBE_PNG, XSS, ECGQA, RunPlan, write_run
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def site_text(site: Path) -> dict[str, str]:
     """Every text file of the site (the published sample images are checked in their own test)."""
-    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in site.rglob("*")
-            if p.is_file() and p.parent.name != "attachments"}
+    return {
+        p.relative_to(site).as_posix(): p.read_text(encoding="utf-8")
+        for p in site.rglob("*")
+        if p.is_file() and p.parent.name != "attachments"
+    }
 
 
 def test_malformed_file_is_rejected_by_name_and_key_and_the_rest_is_built(built):
@@ -88,7 +91,9 @@ def test_sample_images_are_published_once_and_only_when_genuine(built):
     records = json.loads(re.match(r"LB\.receiveChunk\(1,(.*)\);\s*$", chunk, re.S).group(1))
     paths = [r["messages"][1]["content"][0]["image_url"].get("site_path") for r in records[:6]]
     assert paths == [f"attachments/{PROBE_IMAGE}"] * 2 + [None] * 4
-    refused = [w for w in report.warnings if "gamma/custom_probe/attachments/" in w]  # each file once, however often referred to
+    refused = [
+        w for w in report.warnings if "gamma/custom_probe/attachments/" in w
+    ]  # each file once, however often referred to
     assert len(refused) == 3 and sum("do not match its name" in w for w in refused) == 1
     assert sum("not a regular file" in w for w in refused) == 2  # the missing one and the symlink
 
@@ -128,7 +133,8 @@ def test_tie_marks_agree_with_an_independent_paired_bootstrap(built, runs_dir):
                 continue
             result = paired_bootstrap(per_sample(best, metric), per_sample(other, metric))
             cell = re.search(
-                rf'<td class="cell( tie)?" data-sort="[^"]*" data-model="{other}" data-task="gem_grounding" data-metric="{metric}">', page
+                rf'<td class="cell( tie)?" data-sort="[^"]*" data-model="{other}" data-task="gem_grounding" data-metric="{metric}">',
+                page,
             )
             assert cell, (other, metric)
             assert bool(cell.group(1)) == (not result.significant), (other, metric, result)
@@ -208,25 +214,49 @@ def test_cli_build_and_strict_exit_codes(runs_dir, tmp_path):
     assert "broken-model/results.json" in ok.stderr and "task.data.sha256" in ok.stderr
     assert "warning:" in ok.stderr and "1 rejected" in ok.stdout
     assert (tmp_path / "site" / "index.html").is_file()
-    strict = subprocess.run(cmd[:-2] + ["--out", str(tmp_path / "strict"), "--strict"], capture_output=True, text=True, env=env, timeout=120)
+    strict = subprocess.run(
+        cmd[:-2] + ["--out", str(tmp_path / "strict"), "--strict"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert strict.returncode == 1
     assert "task.data.sha256" in strict.stderr
     assert not (tmp_path / "strict").exists()
-    missing = subprocess.run(cmd[:-3] + [str(tmp_path / "nope"), "--out", str(tmp_path / "x")], capture_output=True, text=True, env=env)
+    missing = subprocess.run(
+        cmd[:-3] + [str(tmp_path / "nope"), "--out", str(tmp_path / "x")], capture_output=True, text=True, env=env
+    )
     assert missing.returncode == 2 and "does not exist" in missing.stderr
 
 
 def test_shards_are_not_shown_and_subsets_are_labelled(tmp_path):
     runs = tmp_path / "runs"
-    write_run(runs / "full", RunPlan("m", "ecgqa_ck", "ECG-Expert-QA", ECGQA, n=30, seed=1, finished_at="2026-11-01T00:00:00Z"))
+    write_run(
+        runs / "full",
+        RunPlan("m", "ecgqa_ck", "ECG-Expert-QA", ECGQA, n=30, seed=1, finished_at="2026-11-01T00:00:00Z"),
+    )
     # a later shard of another run must not replace the full result
-    write_run(runs / "shard0", RunPlan("m", "ecgqa_ck", "ECG-Expert-QA", ECGQA, n=15, seed=2, task_extra={"shard": [0, 2]},
-                                      finished_at="2026-11-02T00:00:00Z"))
-    write_run(runs / "limited", RunPlan("m", "ecgqa_ebk", "ECG-Expert-QA", ECGQA, n=20, seed=3, task_extra={"limit": 20},
-                                       n_records=2247))
+    write_run(
+        runs / "shard0",
+        RunPlan(
+            "m",
+            "ecgqa_ck",
+            "ECG-Expert-QA",
+            ECGQA,
+            n=15,
+            seed=2,
+            task_extra={"shard": [0, 2]},
+            finished_at="2026-11-02T00:00:00Z",
+        ),
+    )
+    write_run(
+        runs / "limited",
+        RunPlan("m", "ecgqa_ebk", "ECG-Expert-QA", ECGQA, n=20, seed=3, task_extra={"limit": 20}, n_records=2247),
+    )
     # the results writer's own redaction marker is not a leak and gives no warning
-    write_run(runs / "redacted", RunPlan("m", "ecgqa_pp", "ECG-Expert-QA", ECGQA, n=10, seed=4,
-                                        config_extra={"options": {"api_key": "<redacted>"}}))
+    write_run(
+        runs / "redacted",
+        RunPlan(
+            "m", "ecgqa_pp", "ECG-Expert-QA", ECGQA, n=10, seed=4, config_extra={"options": {"api_key": "<redacted>"}}
+        ),
+    )
     report = build_site(runs, tmp_path / "site")
     assert report.n_runs == 3
     assert any("shard [0, 2]" in w and "shard0/results.json" in w for w in report.warnings)
@@ -247,7 +277,9 @@ def test_metric_with_no_scored_sample_is_shown_as_missing_not_zero(tmp_path):
         write_run(runs / model, RunPlan(model, "ecgqa_ck", "ECG-Expert-QA", plans, n=12, seed=seed))
     build_site(runs, tmp_path / "site")
     index = (tmp_path / "site" / "index.html").read_text()
-    cell = re.search(r'<td class="cell" data-sort="" data-model="a" data-task="ecgqa_ck" data-metric="mms">(.*?)</td>', index, re.S)
+    cell = re.search(
+        r'<td class="cell" data-sort="" data-model="a" data-task="ecgqa_ck" data-metric="mms">(.*?)</td>', index, re.S
+    )
     assert cell, "an all-unscored metric must render with an empty sort key"
     assert "n=0" in cell.group(1) and "12 unscored" in cell.group(1) and "0.0000" not in cell.group(1)
     data = json.loads((tmp_path / "site" / "data" / "leaderboard.json").read_text())
@@ -268,8 +300,11 @@ def test_gem_ecgbench_numbers_are_shown_on_their_task_pages(tmp_path):
     from lb_runs_factory import MetricPlan
 
     runs = tmp_path / "runs"
-    detection = [MetricPlan("f1_macro", 0.5, 0.1), MetricPlan("auc_macro", 0.6, 0.1),
-                 MetricPlan("hamming_loss", 0.2, 0.05, higher_is_better=False)]
+    detection = [
+        MetricPlan("f1_macro", 0.5, 0.1),
+        MetricPlan("auc_macro", 0.6, 0.1),
+        MetricPlan("hamming_loss", 0.2, 0.05, higher_is_better=False),
+    ]
     report = [MetricPlan("rouge_l", 0.2, 0.05), MetricPlan("ecgbench_report", 40.0, 10.0, kind="judge", hi=100.0)]
     write_run(runs / "m" / "ptb_test", RunPlan("m", "ecgbench_ptb_test", "ECG-Bench", detection, n=20, seed=1))
     write_run(runs / "m" / "ptb_report", RunPlan("m", "ecgbench_ptb_report", "ECG-Bench", report, n=20, seed=2))
@@ -306,16 +341,41 @@ def test_heartcare_numbers_are_shown_on_their_task_pages(tmp_path):
     from lb_runs_factory import MetricPlan
 
     runs = tmp_path / "runs"
-    write_run(runs / "m" / "closed", RunPlan("m", "heartcare_closedqa_diagnosis", "Heartcare-Bench",
-                                             [MetricPlan("accuracy", 0.6, 0.3)], n=20, seed=1,
-                                             task_extra={"modality": "image"}))
-    write_run(runs / "m" / "open", RunPlan("m", "heartcare_openqa_rhythm", "Heartcare-Bench",
-                                           [MetricPlan("rouge_l", 0.3, 0.1), MetricPlan("semantic_f1", 0.7, 0.1)],
-                                           n=20, seed=2, task_extra={"modality": "signal_text"}))
-    report = [MetricPlan("rouge_l", 0.2, 0.05), MetricPlan("ecg_entity_f1", 0.3, 0.1),
-              MetricPlan("heartcare_report", 60.0, 10.0, kind="judge", hi=100.0)]
-    write_run(runs / "m" / "report", RunPlan("m", "heartcare_report_built", "Heartcare-Bench", report, n=20, seed=3,
-                                             task_extra={"modality": "image"}))
+    write_run(
+        runs / "m" / "closed",
+        RunPlan(
+            "m",
+            "heartcare_closedqa_diagnosis",
+            "Heartcare-Bench",
+            [MetricPlan("accuracy", 0.6, 0.3)],
+            n=20,
+            seed=1,
+            task_extra={"modality": "image"},
+        ),
+    )
+    write_run(
+        runs / "m" / "open",
+        RunPlan(
+            "m",
+            "heartcare_openqa_rhythm",
+            "Heartcare-Bench",
+            [MetricPlan("rouge_l", 0.3, 0.1), MetricPlan("semantic_f1", 0.7, 0.1)],
+            n=20,
+            seed=2,
+            task_extra={"modality": "signal_text"},
+        ),
+    )
+    report = [
+        MetricPlan("rouge_l", 0.2, 0.05),
+        MetricPlan("ecg_entity_f1", 0.3, 0.1),
+        MetricPlan("heartcare_report", 60.0, 10.0, kind="judge", hi=100.0),
+    ]
+    write_run(
+        runs / "m" / "report",
+        RunPlan(
+            "m", "heartcare_report_built", "Heartcare-Bench", report, n=20, seed=3, task_extra={"modality": "image"}
+        ),
+    )
     build_site(runs, tmp_path / "site")
 
     def section(key: str) -> str:

@@ -38,23 +38,40 @@ def real_site(tmp_path_factory) -> tuple[Path, object, dict[str, dict]]:
     work = tmp_path_factory.mktemp("real")
     runs = work / "runs"
     # a module-scoped fixture runs before the per-test environment isolation: set it here
-    env = {"HARNESS_DATA_DIR": str(SHARED_DATA), "HARNESS_CACHE_DIR": str(work / "cache"), "HF_HUB_OFFLINE": "1",
-           "HF_DATASETS_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1", "HF_HOME": str(work / "hf"),
-           "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
+    env = {
+        "HARNESS_DATA_DIR": str(SHARED_DATA),
+        "HARNESS_CACHE_DIR": str(work / "cache"),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "HF_EVALUATE_OFFLINE": "1",
+        "HF_HOME": str(work / "hf"),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+    }
     with OpenAIStub(responder=xss_for_the_first_question) as stub:
         jobs = [
             ("model=retrieval", f"limit={LIMIT}"),
             ("model=smollm2", "limit=3", "generation.max_tokens=24"),
-            ("model=local_server", "model.model=stub", f"model.base_url={stub.base_url}",
-             "model.api_key_env=LB_STUB_KEY", f"limit={LIMIT}"),
+            (
+                "model=local_server",
+                "model.model=stub",
+                f"model.base_url={stub.base_url}",
+                "model.api_key_env=LB_STUB_KEY",
+                f"limit={LIMIT}",
+            ),
         ]
         # the three runs overlap (separate caches); the stub serves until all are done
         with ThreadPoolExecutor(len(jobs)) as pool:
-            procs = list(pool.map(
-                lambda ij: run_harness("+task=ecgqa_ck", *ij[1], cwd=work,
-                                       env={**env, "HARNESS_CACHE_DIR": str(work / f"cache{ij[0]}"), "LB_STUB_KEY": STUB_KEY}),
-                enumerate(jobs),
-            ))
+            procs = list(
+                pool.map(
+                    lambda ij: run_harness(
+                        "+task=ecgqa_ck",
+                        *ij[1],
+                        cwd=work,
+                        env={**env, "HARNESS_CACHE_DIR": str(work / f"cache{ij[0]}"), "LB_STUB_KEY": STUB_KEY},
+                    ),
+                    enumerate(jobs),
+                )
+            )
     for proc in procs:
         assert proc.returncode == 0, proc.stderr[-2000:]
     results = {}
@@ -84,8 +101,12 @@ def test_real_runs_render_with_their_numbers(real_site, page):
     header = page.locator("th.metric", has_text="rouge_l").first
     header.click()
     col = int(header.get_attribute("data-col"))
-    values = [float(v) if v else None for v in page.locator("section.benchmark table tbody tr").evaluate_all(
-        f"rows => rows.map(r => r.cells[{col}].getAttribute('data-sort'))")]
+    values = [
+        float(v) if v else None
+        for v in page.locator("section.benchmark table tbody tr").evaluate_all(
+            f"rows => rows.map(r => r.cells[{col}].getAttribute('data-sort'))"
+        )
+    ]
     present = [v for v in values if v is not None]
     assert present == sorted(present, reverse=True) and values[: len(present)] == present
 

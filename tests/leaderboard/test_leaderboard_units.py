@@ -31,7 +31,11 @@ def test_scrub_results_removes_credential_keys_and_secret_values_only():
     doc = {
         "config": {
             "model": {"api_key": "abc", "api_key_env": "OPENAI_API_KEY", "params": {"max_tokens": 5}},
-            "options": {"headers": {"Authorization": "Bearer abcdefghijklmnopqrstuvwxyz"}, "hf_token": "hf_x", "token": "t"},
+            "options": {
+                "headers": {"Authorization": "Bearer abcdefghijklmnopqrstuvwxyz"},
+                "hf_token": "hf_x",
+                "token": "t",
+            },
             "password": "hunter2",
             "note": "key sk-ABCDEFGHIJKLMNOPQRSTUV was used",
             "list": ["fine", "sk-ABCDEFGHIJKLMNOPQRSTUV"],
@@ -40,10 +44,17 @@ def test_scrub_results_removes_credential_keys_and_secret_values_only():
         "usage": {"prompt_tokens": 10, "completion_tokens": 3},
     }
     clean, removed = scrub_results(doc)
-    assert sorted(removed) == sorted([
-        "config.model.api_key", "config.options.headers.Authorization", "config.options.hf_token",
-        "config.options.token", "config.password", "config.note", "config.list[1]",
-    ])
+    assert sorted(removed) == sorted(
+        [
+            "config.model.api_key",
+            "config.options.headers.Authorization",
+            "config.options.hf_token",
+            "config.options.token",
+            "config.password",
+            "config.note",
+            "config.list[1]",
+        ]
+    )
     assert clean["config"]["model"] == {"api_key_env": "OPENAI_API_KEY", "params": {"max_tokens": 5}}
     assert clean["config"]["list"] == ["fine", REDACTED]
     assert clean["config"]["tokenizer"] == "bpe"
@@ -245,7 +256,9 @@ def _heartcare_printed_rows(number: int) -> dict[str, list[str]]:
     text = (PAPERS / load_references().papers["heartcare"].text).read_text(encoding="utf-8")
     lines = [[cell.strip() for cell in line.split("\t")] for line in _heartcare_block(text, number).splitlines()]
     names, marks = (HC_TRAINING_ROWS, 2) if number <= 14 else (HC_MODALITY_ROWS, 3)
-    kind = {11: "closed", 15: "closed", 12: "open", 16: "open", 13: "comparison", 17: "comparison"}.get(number, "report")
+    kind = {11: "closed", 15: "closed", 12: "open", 16: "open", 13: "comparison", 17: "comparison"}.get(
+        number, "report"
+    )
     head = lines[0]
     if kind == "comparison":
         assert [head[marks], head[marks + 2], head[marks + 4], head[marks + 6]] == ["S-S", "I-I", "S-I", "Avg."]
@@ -294,7 +307,10 @@ def test_heartcare_values_sit_in_their_printed_cells():
                 if row.model in rows:
                     cells = rows[row.model]
                     assert row.values == {label: cells[offset + j] for j, label in enumerate(labels)}, (
-                        table.task, variant, row.model)
+                        table.task,
+                        variant,
+                        row.model,
+                    )
         assert (table.task, variant) not in seen, (table.task, variant)
         seen.add((table.task, variant))
     assert seen == set(offsets)
@@ -314,7 +330,9 @@ def test_heartcare_columns_name_our_metrics_and_scales():
     assert f1_rad.matches("ecg_entity_f1") and f1_rad.scale == 100 and rouge.scale == 100
     assert all(c.metric is None for c in by_key[("heartcare_comparisonqa", "C")].columns)
     for (task, variant), table in by_key.items():  # each note says which of our modalities to compare
-        assert {"S": "modality signal_text", "I": "modality image", "C": "signal_text+image"}[variant] in table.note, task
+        assert {"S": "modality signal_text", "I": "modality image", "C": "signal_text+image"}[variant] in table.note, (
+            task
+        )
         if any(c.label in ("F1-Bio", "F1-Rad") for c in table.columns):
             assert "comparable in name only" in table.note, task
 
@@ -334,7 +352,9 @@ def test_reference_scale_is_shown_for_percent_columns_only():
 def test_reference_columns_match_harness_metric_names():
     refs = load_references()
     ck = refs.for_task("ecgqa_ck")[0]
-    labels = {c.label: [m for m in ("bleu_1", "rouge_l", "meteor", "mms", "rouge1") if c.matches(m)] for c in ck.columns}
+    labels = {
+        c.label: [m for m in ("bleu_1", "rouge_l", "meteor", "mms", "rouge1") if c.matches(m)] for c in ck.columns
+    }
     assert labels == {"BLEU-1": ["bleu_1"], "ROUGE-L": ["rouge_l"], "METEOR": ["meteor"], "MMS": ["mms"]}
     gem = refs.for_task("gem_grounding")[0]
     assert gem.columns[0].matches("gem_grounding/DiagnosisAccuracy")

@@ -32,7 +32,9 @@ def test_accuracy_counts_unparseable_as_wrong_and_matches_sklearn():
 
 def test_exact_match_normalises():
     assert normalize_text("  Sinus   Rhythm. ") == "sinus rhythm"
-    values = ExactMatch().compute(_batch(["Sinus rhythm.", "sinus  rhythm", "sinus", None, "ＡＦ"], ["sinus rhythm"] * 3 + ["x", "af"]))
+    values = ExactMatch().compute(
+        _batch(["Sinus rhythm.", "sinus  rhythm", "sinus", None, "ＡＦ"], ["sinus rhythm"] * 3 + ["x", "af"])
+    )
     assert values == [1.0, 1.0, 0.0, 0.0, 1.0]
 
 
@@ -67,7 +69,9 @@ def test_auc_and_hamming_multilabel_equal_sklearn():
     assert HammingLoss().aggregate(values) == pytest.approx(skm.hamming_loss(y_true, y_pred))
     assert HammingLoss.higher_is_better is False
     auc = AucMacro()
-    assert auc.aggregate(auc.compute(_batch(MULTI_PRED, MULTI_GOLD))) == pytest.approx(skm.roc_auc_score(y_true, y_pred, average="macro"))
+    assert auc.aggregate(auc.compute(_batch(MULTI_PRED, MULTI_GOLD))) == pytest.approx(
+        skm.roc_auc_score(y_true, y_pred, average="macro")
+    )
 
 
 def test_auc_leaves_out_labels_with_one_gold_class():
@@ -81,7 +85,9 @@ def test_auc_leaves_out_labels_with_one_gold_class():
 def test_label_metrics_unscored_and_errors():
     values = F1("macro").compute(_batch([None, ["A"]], [["A"], ["A"]]))
     assert values[0] == Unscored("unparseable")
-    with pytest.raises(TypeError, match="sample 0: prediction and reference must both be labels or both be label lists"):
+    with pytest.raises(
+        TypeError, match="sample 0: prediction and reference must both be labels or both be label lists"
+    ):
         HammingLoss().compute(_batch(["A"], [["A"]]))
     summary = summarize(F1("macro"), values)
     assert summary["n_unscored"] == 1 and summary["unscored_reasons"] == {"unparseable": 1}
@@ -91,13 +97,24 @@ def test_mse_lengths_and_unscored():
     ref = [0.0, 1.0, -1.0, 2.0]
     values = MSE().compute(
         _batch(
-            [[0.0, 1.0, -1.0, 2.0], [0.0, 1.0, -1.0, 2.0, 99.0], [1.0, 1.0], None, [], [float("nan")] * 4, [[1.0] * 4], "1 2 3"],
+            [
+                [0.0, 1.0, -1.0, 2.0],
+                [0.0, 1.0, -1.0, 2.0, 99.0],
+                [1.0, 1.0],
+                None,
+                [],
+                [float("nan")] * 4,
+                [[1.0] * 4],
+                "1 2 3",
+            ],
             [ref] * 8,
         )
     )
     assert values[0] == 0.0
     assert values[1] == 0.0  # values past the reference's length are ignored
-    assert values[2] == pytest.approx(np.mean((np.array([1.0, 1.0, 0.0, 0.0]) - ref) ** 2))  # missing tail = 0 (the mean)
+    assert values[2] == pytest.approx(
+        np.mean((np.array([1.0, 1.0, 0.0, 0.0]) - ref) ** 2)
+    )  # missing tail = 0 (the mean)
     assert values[3] == values[4] == values[7] == Unscored("unparseable")
     assert values[5] == Unscored("non-finite prediction")
     assert values[6] == Unscored("shape mismatch")

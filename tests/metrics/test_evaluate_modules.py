@@ -63,4 +63,8 @@ def test_modules_load_offline_and_equal_harness_metrics(ecgqa_pairs, tmp_path):
         assert got[name]["n_scored"] == len(pairs) and got[name]["n_unscored"] == 0
     assert got["meteor"]["matchers"] == ["exact", "stem", "wordnet"] and got["meteor"]["wordnet"] is True
     accuracy = metrics["accuracy"]
-    assert got["accuracy"]["accuracy"] == accuracy.aggregate(accuracy.compute([ScoreInput(p, g) for p, g in zip(labels_pred, labels_gold)])) == 0.75
+    assert (
+        got["accuracy"]["accuracy"]
+        == accuracy.aggregate(accuracy.compute([ScoreInput(p, g) for p, g in zip(labels_pred, labels_gold)]))
+        == 0.75
+    )

@@ -55,8 +55,14 @@ def test_known_words_are_scored_without_importing_nltk(pairs, tmp_path) -> None:
         "print(json.dumps({'nltk': 'nltk' in sys.modules, 'sum': sum(values)}))\n"
     )
     (tmp_path / "pairs.json").write_text(json.dumps(pairs))
-    runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=harness_env(), capture_output=True, text=True, check=True).stdout)
-            for _ in range(2)]
+    runs = [
+        json.loads(
+            subprocess.run(
+                [sys.executable, "-c", script], env=harness_env(), capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(2)
+    ]
     assert runs[0]["nltk"] is True  # the first run computes the tables
     assert runs[1] == {"nltk": False, "sum": runs[0]["sum"]}  # the second only reads them
 

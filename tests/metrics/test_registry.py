@@ -11,7 +11,19 @@ import pluggy
 from harness import hookspecs
 from harness.metrics.base import Metric
 
-NAMES = ["bleu_1", "bleu_1_corpus", "rouge_l", "meteor", "accuracy", "exact_match", "f1_macro", "f1_micro", "auc_macro", "hamming_loss", "mse"]
+NAMES = [
+    "bleu_1",
+    "bleu_1_corpus",
+    "rouge_l",
+    "meteor",
+    "accuracy",
+    "exact_match",
+    "f1_macro",
+    "f1_micro",
+    "auc_macro",
+    "hamming_loss",
+    "mse",
+]
 
 
 def test_hook_registers_every_metric_once():

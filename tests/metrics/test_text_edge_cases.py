@@ -54,7 +54,9 @@ def test_edge_cases_agree_with_the_reference_implementations():
     scorer = RougeScorer(["rougeL"])
     for pred in ["", "...", "the", "the the the the", "a b c d e f g"]:
         ref = "the heart rate is normal"
-        assert Bleu1().score([pred], [ref])[0] == pytest.approx(sentence_bleu([tokenize(ref)], tokenize(pred), weights=(1,)), abs=1e-12)
+        assert Bleu1().score([pred], [ref])[0] == pytest.approx(
+            sentence_bleu([tokenize(ref)], tokenize(pred), weights=(1,)), abs=1e-12
+        )
         assert RougeL().score([pred], [ref])[0] == pytest.approx(scorer.score(ref, pred)["rougeL"].fmeasure, abs=1e-12)
 
 
@@ -70,11 +72,15 @@ def test_non_string_input_is_a_clear_error(metric_cls):
 
 def test_meteor_uses_synonyms_and_stems():
     metric = Meteor(wordnet="required")
-    exact, stem, synonym = metric.score(["heart attack", "heart attacks", "the patient is ill"], ["heart attack", "heart attack", "the patient is sick"])
+    exact, stem, synonym = metric.score(
+        ["heart attack", "heart attacks", "the patient is ill"], ["heart attack", "heart attack", "the patient is sick"]
+    )
     assert exact == pytest.approx(1 - 0.5 * (1 / 2) ** 3)  # P = R = 1, one chunk of two matches
     assert stem == exact  # "attacks" ~ "attack" via the Porter stem
     assert synonym == pytest.approx(1 - 0.5 * (1 / 4) ** 3)  # "ill" ~ "sick" share a WordNet synset
-    assert Meteor(wordnet="off").score(["the patient is ill"], ["the patient is sick"])[0] == pytest.approx(0.75 * (1 - 0.5 * (1 / 3) ** 3))
+    assert Meteor(wordnet="off").score(["the patient is ill"], ["the patient is sick"])[0] == pytest.approx(
+        0.75 * (1 - 0.5 * (1 / 3) ** 3)
+    )
 
 
 class _NoSynonyms:
@@ -132,4 +138,6 @@ def test_bleu_brevity_penalty_follows_equation_2():
     # c = 4 > r = 2: BP = 1, p1 = 2/4
     assert Bleu1().score(["normal sinus rhythm today"], ["sinus rhythm"])[0] == pytest.approx(0.5)
     # clipping: "the" counted at most as often as in the reference
-    assert Bleu1().score(["the the the the"], ["the cat is on the mat"])[0] == pytest.approx(2 / 4 * math.exp(1 - 6 / 4))
+    assert Bleu1().score(["the the the the"], ["the cat is on the mat"])[0] == pytest.approx(
+        2 / 4 * math.exp(1 - 6 / 4)
+    )

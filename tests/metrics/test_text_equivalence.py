@@ -17,7 +17,7 @@ from harness.plugins.metrics.tokenize import tokenize
 TOL = 1e-9
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reference_tokens(text: str) -> list[str]:
     from rouge_score.tokenize import tokenize as rouge_tokenize
 
@@ -39,7 +39,9 @@ def _own_wordnet_files() -> None:
 def _assert_all_close(name: str, ours: list[float], theirs: list[float], pairs: list[tuple[str, str]]) -> None:
     assert len(ours) == len(theirs) == len(pairs)
     bad = [(i, o, t) for i, (o, t) in enumerate(zip(ours, theirs)) if not abs(o - t) <= TOL]
-    assert not bad, f"{name}: {len(bad)} of {len(pairs)} pairs differ, first: pair {bad[0][0]} ours={bad[0][1]} reference={bad[0][2]}"
+    assert not bad, (
+        f"{name}: {len(bad)} of {len(pairs)} pairs differ, first: pair {bad[0][0]} ours={bad[0][1]} reference={bad[0][2]}"
+    )
 
 
 def test_corpus_is_the_real_one(ecgqa_pairs):
@@ -70,7 +72,9 @@ def test_bleu_1_corpus_equals_nltk_corpus_bleu(ecgqa_pairs):
     theirs = corpus_bleu([[_reference_tokens(r)] for r in refs], [_reference_tokens(p) for p in preds], weights=(1,))
     assert abs(metric.aggregate(values) - theirs) <= TOL
     half = len(values) // 2  # and on a part of it, where the brevity penalty differs
-    theirs_half = corpus_bleu([[_reference_tokens(r)] for r in refs[:half]], [_reference_tokens(p) for p in preds[:half]], weights=(1,))
+    theirs_half = corpus_bleu(
+        [[_reference_tokens(r)] for r in refs[:half]], [_reference_tokens(p) for p in preds[:half]], weights=(1,)
+    )
     assert abs(metric.aggregate(values[:half]) - theirs_half) <= TOL
 
 

@@ -103,5 +103,7 @@ def test_parsed_index_is_cached_and_equal(tmp_path, monkeypatch):
     monkeypatch.setattr(WordNetCorpusReader, "_load_lemma_pos_offset_map", no_parse)
     from_cache = wordnet.open_reader(root)
     assert from_cache._lemma_pos_offset_map == parsed._lemma_pos_offset_map
-    assert {lemma for s in from_cache.synsets("sick") for lemma in s.lemma_names()} == {lemma for s in parsed.synsets("sick") for lemma in s.lemma_names()}
+    assert {lemma for s in from_cache.synsets("sick") for lemma in s.lemma_names()} == {
+        lemma for s in parsed.synsets("sick") for lemma in s.lemma_names()
+    }
     assert cached_file.stat().st_size > 1_000_000

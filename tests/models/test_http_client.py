@@ -31,7 +31,9 @@ class _Scripted(asyncio.Protocol):
         self.buffer += data
         while b"\r\n\r\n" in self.buffer:
             head, rest = self.buffer.split(b"\r\n\r\n", 1)
-            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+            length = int(
+                next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+            )
             if len(rest) < length:
                 return
             self.server.requests.append(head + b"\r\n\r\n" + rest[:length])
@@ -60,7 +62,11 @@ class _Server:
 
 
 def _ok(extra: bytes = b"") -> bytes:
-    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + extra + b"Content-Length: %d\r\n\r\n%b" % (len(BODY), BODY)
+    return (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + extra
+        + b"Content-Length: %d\r\n\r\n%b" % (len(BODY), BODY)
+    )
 
 
 def _pool(url: str) -> HttpPool:
@@ -94,8 +100,10 @@ def test_keep_alive_reuses_one_connection_and_sends_a_complete_request():
 
 
 def test_chunked_answer_split_across_writes():
-    chunked = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-               b"5\r\n" + BODY[:5] + b"\r\n" + b"%x\r\n" % (len(BODY) - 5) + BODY[5:] + b"\r\n0\r\n\r\n")
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\n" + BODY[:5] + b"\r\n" + b"%x\r\n" % (len(BODY) - 5) + BODY[5:] + b"\r\n0\r\n\r\n"
+    )
     (answer,), _ = _one([chunked])
     assert answer.status == 200 and answer.body == BODY
 
@@ -108,8 +116,13 @@ def test_answer_ended_by_the_close_and_connection_close_open_a_new_connection():
 
 
 def test_100_continue_before_the_answer_and_error_statuses_with_headers():
-    answers, _ = _one([b"HTTP/1.1 100 Continue\r\n\r\n" + _ok(),
-                       b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 2\r\n\r\n{}"], n=2)
+    answers, _ = _one(
+        [
+            b"HTTP/1.1 100 Continue\r\n\r\n" + _ok(),
+            b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 2\r\n\r\n{}",
+        ],
+        n=2,
+    )
     assert answers[0].status == 200 and answers[0].body == BODY
     assert answers[1].status == 429 and answers[1].headers["retry-after"] == "2"
 
@@ -118,7 +131,7 @@ def test_dropped_and_truncated_and_garbled_answers_are_retryable():
     with pytest.raises(Retryable, match="connection dropped before a complete answer"):
         _one([None])
     with pytest.raises(Retryable, match="connection dropped before a complete answer"):
-        _one([b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{\"partial"])
+        _one([b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"partial'])
     with pytest.raises(Retryable, match="malformed HTTP answer"):
         _one([b"NOT HTTP AT ALL\r\n\r\n"])
 

@@ -7,12 +7,11 @@ import os
 import time
 
 import pytest
+from backend_testing import ask, config, run
 
 from harness.models.base import EndpointUnreachable, Model, ModelError, Request
 from harness.plugins.models.litellm_backend import LiteLLMModel
 from harness.testing.openai_stub import OpenAIStub, Reply, echo, fixed, rules
-
-from backend_testing import ask, config, run
 
 SECRET = "sk-litellm-test-fedcba9876543210"
 PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -26,11 +25,18 @@ async def _generate_and_close(model, *requests):
 
 
 def test_chat_with_usage_and_images_through_litellm():
-    message = {"role": "user", "content": [{"type": "text", "text": "rhythm?"}, {"type": "image_url", "image_url": {"url": PNG}}]}
+    message = {
+        "role": "user",
+        "content": [{"type": "text", "text": "rhythm?"}, {"type": "image_url", "image_url": {"url": PNG}}],
+    }
     with OpenAIStub(echo("seen: ")) as stub:
-        model = LiteLLMModel(config("litellm", model="openai/stub", base_url=stub.base_url, params={"temperature": 0, "max_tokens": 20}))
+        model = LiteLLMModel(
+            config("litellm", model="openai/stub", base_url=stub.base_url, params={"temperature": 0, "max_tokens": 20})
+        )
         assert isinstance(model, Model)
-        text_response, image_response = run(_generate_and_close(model, ask("what is a QRS complex"), Request(id="img", messages=[message])))
+        text_response, image_response = run(
+            _generate_and_close(model, ask("what is a QRS complex"), Request(id="img", messages=[message]))
+        )
         assert stub.image_check().valid == 1  # the image part reached the server intact
         assert stub.stats.bodies[0]["temperature"] == 0 and stub.stats.bodies[0]["max_tokens"] == 20
         sent = stub.stats.prompt_tokens + stub.stats.completion_tokens
@@ -91,7 +97,9 @@ def test_closed_port_is_endpoint_unreachable_without_the_key(closed_port, monkey
 
 def test_timeout(monkeypatch):
     with OpenAIStub(echo(), faults={"hang": 1.0}) as stub:
-        model = LiteLLMModel(config("litellm", model="openai/stub", base_url=stub.base_url, timeout_s=0.5, max_retries=1))
+        model = LiteLLMModel(
+            config("litellm", model="openai/stub", base_url=stub.base_url, timeout_s=0.5, max_retries=1)
+        )
         started = time.perf_counter()
         with pytest.raises(ModelError, match="no answer within 0.5 s|timed out"):
             run(_generate_and_close(model, ask("q")))

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from backend_testing import ask, config, run
 
 from harness.models.base import Model, Request
 from harness.models.messages import IMAGE_PLACEHOLDER
 from harness.plugins.models.llama_cpp_backend import TRUNCATION_MARKER, LlamaCppModel, flatten, packaged_model_path
-
-from backend_testing import ask, config, run
 
 pytestmark = pytest.mark.slow
 
@@ -21,7 +20,12 @@ def test_the_weights_ship_in_the_package():
 
 
 def test_image_parts_become_a_placeholder_and_text_is_kept():
-    messages = [{"role": "user", "content": [{"type": "text", "text": "Describe"}, {"type": "image_url", "image_url": {"url": "data:,"}}]}]
+    messages = [
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "Describe"}, {"type": "image_url", "image_url": {"url": "data:,"}}],
+        }
+    ]
     assert flatten(messages) == [{"role": "user", "content": f"Describe\n{IMAGE_PLACEHOLDER}"}]
 
 
@@ -29,7 +33,18 @@ def test_generates_the_same_non_empty_text_twice_and_survives_a_long_prompt():
     model = LlamaCppModel(config("llama_cpp", model="smollm2", params={"max_tokens": 8}, options={"n_ctx": 256}))
     assert isinstance(model, Model)
     long_prompt = "The ECG shows sinus rhythm. " * 200 + "Question: what is the rhythm?"
-    image = Request(id="img", messages=[{"role": "user", "content": [{"type": "text", "text": "What is an ECG?"}, {"type": "image_url", "image_url": {"url": "data:,"}}]}])
+    image = Request(
+        id="img",
+        messages=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "What is an ECG?"},
+                    {"type": "image_url", "image_url": {"url": "data:,"}},
+                ],
+            }
+        ],
+    )
 
     async def go():
         try:
@@ -52,7 +67,10 @@ def test_truncation_keeps_the_end_of_the_user_message():
     model = LlamaCppModel(config("llama_cpp", options={"n_ctx": 256}))
     model._llm = model._load()
     try:
-        messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "filler " * 1000 + "FINAL QUESTION"}]
+        messages = [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "filler " * 1000 + "FINAL QUESTION"},
+        ]
         cut = model.fit_context(messages, max_tokens=32)
         assert cut[0] == messages[0]
         assert cut[1]["content"].startswith(TRUNCATION_MARKER) and cut[1]["content"].endswith("FINAL QUESTION")

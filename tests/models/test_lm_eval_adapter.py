@@ -5,22 +5,31 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from backend_testing import ask, config, run
 
 from harness.models.base import Model, ModelError
 from harness.plugins.models.lm_eval_adapter import LMEvalModel, gen_kwargs
 from harness.testing.openai_stub import OpenAIStub, echo
 
-from backend_testing import ask, config, run
-
 
 def lm_eval_config(url: str, **fields):
     args = "model=stub,num_concurrent=8,max_retries=1,tokenizer_backend=none,timeout=10"
-    return config("lm_eval", model="stub", base_url=f"{url}/chat/completions",
-                  options={"lm_eval_model": "local-chat-completions", "model_args": args}, **fields)
+    return config(
+        "lm_eval",
+        model="stub",
+        base_url=f"{url}/chat/completions",
+        options={"lm_eval_model": "local-chat-completions", "model_args": args},
+        **fields,
+    )
 
 
 def test_generation_parameters_map_to_lm_eval_keywords():
-    assert gen_kwargs({"max_tokens": 16, "temperature": 0, "stop": "\n"}) == {"max_gen_toks": 16, "temperature": 0, "until": ["\n"], "do_sample": False}
+    assert gen_kwargs({"max_tokens": 16, "temperature": 0, "stop": "\n"}) == {
+        "max_gen_toks": 16,
+        "temperature": 0,
+        "until": ["\n"],
+        "do_sample": False,
+    }
 
 
 def test_requests_that_arrive_together_are_batched_and_answered_in_order():
@@ -56,7 +65,9 @@ def test_server_failure_reaches_every_waiting_request():
 
         async def go():
             try:
-                return await asyncio.gather(*(model.generate(ask(f"q{i}", id=str(i))) for i in range(3)), return_exceptions=True)
+                return await asyncio.gather(
+                    *(model.generate(ask(f"q{i}", id=str(i))) for i in range(3)), return_exceptions=True
+                )
             finally:
                 await model.aclose()
 
@@ -81,6 +92,14 @@ def test_unknown_lm_eval_model_is_a_clear_error():
 
 
 def test_secrets_in_model_args_stay_out_of_the_identity():
-    model = LMEvalModel(config("lm_eval", options={"lm_eval_model": "local-chat-completions", "model_args": "model=x,auth_token=abc123,num_concurrent=2"}))
+    model = LMEvalModel(
+        config(
+            "lm_eval",
+            options={
+                "lm_eval_model": "local-chat-completions",
+                "model_args": "model=x,auth_token=abc123,num_concurrent=2",
+            },
+        )
+    )
     assert "abc123" not in str(model.identity)
     model._executor.shutdown()

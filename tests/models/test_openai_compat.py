@@ -6,12 +6,11 @@ import asyncio
 import time
 
 import pytest
+from backend_testing import ask, config, run
 
 from harness.models.base import EndpointUnreachable, Model, ModelError
 from harness.plugins.models.openai_compat import OpenAICompatModel
 from harness.testing.openai_stub import OpenAIStub, Reply, echo, fixed, rules
-
-from backend_testing import ask, config, run
 
 SECRET = "sk-test-0123456789abcdef"
 
@@ -25,7 +24,9 @@ async def _generate_and_close(model, *requests):
 
 def test_answer_and_usage_are_parsed():
     with OpenAIStub(echo("echo: ")) as stub:
-        model = OpenAICompatModel(config("openai_compat", base_url=stub.base_url, params={"temperature": 0, "max_tokens": 32}))
+        model = OpenAICompatModel(
+            config("openai_compat", base_url=stub.base_url, params={"temperature": 0, "max_tokens": 32})
+        )
         assert isinstance(model, Model)
         (response,) = run(_generate_and_close(model, ask("what is a P wave", temperature=0.5)))
         body = stub.stats.bodies[0]
@@ -42,7 +43,10 @@ def test_answer_and_usage_are_parsed():
 
 def test_image_parts_pass_through():
     png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-    message = {"role": "user", "content": [{"type": "text", "text": "rhythm?"}, {"type": "image_url", "image_url": {"url": png}}]}
+    message = {
+        "role": "user",
+        "content": [{"type": "text", "text": "rhythm?"}, {"type": "image_url", "image_url": {"url": png}}],
+    }
     with OpenAIStub(fixed("sinus")) as stub:
         model = OpenAICompatModel(config("openai_compat", base_url=stub.base_url))
         from harness.models.base import Request
@@ -165,7 +169,9 @@ def test_missing_api_key_or_url_is_a_clear_error(monkeypatch):
 def test_base_url_env_overrides_the_config(monkeypatch):
     with OpenAIStub(fixed("from env")) as stub:
         monkeypatch.setenv("TEST_BASE_URL", stub.base_url + "/")
-        model = OpenAICompatModel(config("openai_compat", base_url="http://127.0.0.1:1/v1", base_url_env="TEST_BASE_URL"))
+        model = OpenAICompatModel(
+            config("openai_compat", base_url="http://127.0.0.1:1/v1", base_url_env="TEST_BASE_URL")
+        )
         (response,) = run(_generate_and_close(model, ask("q")))
     assert response.text == "from env"
     assert model.identity["base_url"] == stub.base_url

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from backend_testing import ask, config, run
 
 from harness.models.base import Model, ModelError, SupportsFit
 from harness.plugins.models.retrieval import RetrievalModel
-
-from backend_testing import ask, config, run
 
 CORPUS = [
     ("a1", "What is the normal duration of the PR interval?", "120-200 ms"),
@@ -35,11 +34,22 @@ def test_answers_with_the_nearest_other_item_never_itself():
     answers = [r.text for r in _answers(model, CORPUS)]
     own = [ref for _, _, ref in CORPUS]
     assert all(answer != mine for answer, mine in zip(answers, own))
-    assert answers == ["0.12-0.20 s", "120-200 ms", "leads II, III and aVF", "II, III, aVF", "torsades", "torsades de pointes"]
+    assert answers == [
+        "0.12-0.20 s",
+        "120-200 ms",
+        "leads II, III and aVF",
+        "II, III, aVF",
+        "torsades",
+        "torsades de pointes",
+    ]
 
 
 def test_duplicated_questions_do_not_leak_the_answer():
-    corpus = [("x", "same question text", "ANSWER-X"), ("y", "same question text", "ANSWER-Y"), ("z", "unrelated words", "ANSWER-Z")]
+    corpus = [
+        ("x", "same question text", "ANSWER-X"),
+        ("y", "same question text", "ANSWER-Y"),
+        ("z", "unrelated words", "ANSWER-Z"),
+    ]
     model = RetrievalModel(config("retrieval"))
     model.fit(corpus)
     assert [r.text for r in _answers(model, corpus)] == ["ANSWER-Y", "ANSWER-X", "ANSWER-X"]

@@ -46,7 +46,9 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap():
 @pytest.mark.parametrize("status", [408, 409, 429, 500, 502, 503, 504])
 def test_busy_statuses_are_retryable(status):
     with pytest.raises(Retryable) as info:
-        raise_for_status(status, b'{"error": {"message": "slow down"}}', {"Retry-After": "2"}, "model config 'm' at http://h/v1")
+        raise_for_status(
+            status, b'{"error": {"message": "slow down"}}', {"Retry-After": "2"}, "model config 'm' at http://h/v1"
+        )
     assert info.value.retry_after == 2.0
     assert "slow down" in str(info.value)
 
@@ -56,7 +58,11 @@ def test_other_client_errors_fail_at_once_with_the_server_message(status):
     with pytest.raises(ModelError) as info:
         raise_for_status(status, b'{"error": {"message": "context too long"}}', {}, "model config 'm' at http://h/v1")
     assert not isinstance(info.value, Retryable)
-    assert "context too long" in str(info.value) and "model config 'm'" in str(info.value) and str(status) in str(info.value)
+    assert (
+        "context too long" in str(info.value)
+        and "model config 'm'" in str(info.value)
+        and str(status) in str(info.value)
+    )
 
 
 def test_server_message_reads_openai_errors_and_plain_text():
@@ -87,7 +93,9 @@ def _script(*outcomes):
 
 def test_retries_until_success_honouring_retry_after():
     attempt, calls = _script(Retryable("429", retry_after=0.2), Retryable("503"), "ok")
-    result = asyncio.run(with_retries(attempt, config_name="m", url="http://h", max_retries=3, timeout_s=1, backoff_s=0.01))
+    result = asyncio.run(
+        with_retries(attempt, config_name="m", url="http://h", max_retries=3, timeout_s=1, backoff_s=0.01)
+    )
     assert result == "ok" and len(calls) == 3
     assert calls[1] - calls[0] >= 0.2  # waited as long as the server asked
     assert calls[2] - calls[1] < 0.2  # then a short backoff
@@ -96,7 +104,9 @@ def test_retries_until_success_honouring_retry_after():
 def test_attempts_are_bounded():
     attempt, calls = _script(*[Retryable("HTTP 503: busy")] * 10)
     with pytest.raises(ModelError) as info:
-        asyncio.run(with_retries(attempt, config_name="m", url="http://h/v1", max_retries=2, timeout_s=1, backoff_s=0.01))
+        asyncio.run(
+            with_retries(attempt, config_name="m", url="http://h/v1", max_retries=2, timeout_s=1, backoff_s=0.01)
+        )
     assert len(calls) == 3
     assert not isinstance(info.value, EndpointUnreachable)
     assert "3 attempts" in str(info.value) and "busy" in str(info.value) and "model config 'm'" in str(info.value)
@@ -105,7 +115,11 @@ def test_attempts_are_bounded():
 def test_connect_failures_become_endpoint_unreachable():
     attempt, calls = _script(*[ConnectFailed("Connection refused")] * 3)
     with pytest.raises(EndpointUnreachable) as info:
-        asyncio.run(with_retries(attempt, config_name="qwen7b", url="http://localhost:1/v1", max_retries=2, timeout_s=1, backoff_s=0.01))
+        asyncio.run(
+            with_retries(
+                attempt, config_name="qwen7b", url="http://localhost:1/v1", max_retries=2, timeout_s=1, backoff_s=0.01
+            )
+        )
     assert len(calls) == 3
     assert "qwen7b" in str(info.value) and "http://localhost:1/v1" in str(info.value)
 
@@ -121,6 +135,8 @@ def test_each_attempt_is_bounded_by_the_timeout():
     attempt, calls = _script("hang", "hang")
     started = time.perf_counter()
     with pytest.raises(ModelError, match="no answer within 0.2 s"):
-        asyncio.run(with_retries(attempt, config_name="m", url="http://h", max_retries=1, timeout_s=0.2, backoff_s=0.01))
+        asyncio.run(
+            with_retries(attempt, config_name="m", url="http://h", max_retries=1, timeout_s=0.2, backoff_s=0.01)
+        )
     assert len(calls) == 2
     assert time.perf_counter() - started < 2

@@ -20,8 +20,17 @@ def test_process_and_thread_scoring_give_identical_results(tmp_path: Path) -> No
     runs = {}
     with OpenAIStub(latency=0.0) as stub:
         for mode in ("process", "thread"):
-            proc = run_harness("+task=ecgqa_ck", "model=local_server", "model.model=stub", f"model.base_url={stub.base_url}",
-                               "limit=300", "concurrency=16", "use_cache=false", f"scoring={mode}", cwd=tmp_path / mode)
+            proc = run_harness(
+                "+task=ecgqa_ck",
+                "model=local_server",
+                "model.model=stub",
+                f"model.base_url={stub.base_url}",
+                "limit=300",
+                "concurrency=16",
+                "use_cache=false",
+                f"scoring={mode}",
+                cwd=tmp_path / mode,
+            )
             assert proc.returncode == 0, proc.stderr
             (path,) = result_files(tmp_path / mode / "runs")
             runs[mode] = (json.loads(path.read_text()), (path.parent / "samples.jsonl").read_text())
@@ -29,7 +38,9 @@ def test_process_and_thread_scoring_give_identical_results(tmp_path: Path) -> No
     assert p_results["timings"]["scoring_mode"] == "process" and t_results["timings"]["scoring_mode"] == "thread"
     assert p_samples == t_samples and p_samples.count("\n") == 300
     assert p_results["metrics"] == t_results["metrics"]
-    assert p_results["metrics"]["meteor"]["n_scored"] == 300 and p_results["metrics"]["meteor"]["info"]["wordnet"] is True
+    assert (
+        p_results["metrics"]["meteor"]["n_scored"] == 300 and p_results["metrics"]["meteor"]["info"]["wordnet"] is True
+    )
 
 
 def test_auto_mode_scores_small_runs_on_a_thread() -> None:
@@ -78,7 +89,9 @@ def test_a_dead_scoring_process_is_a_clear_error(tmp_path: Path) -> None:
         finally:
             scorer.close()
 
-    with pytest.raises(HarnessError, match="the scoring process died .*answers received so far are in the response cache"):
+    with pytest.raises(
+        HarnessError, match="the scoring process died .*answers received so far are in the response cache"
+    ):
         asyncio.run(run())
 
 
@@ -110,10 +123,24 @@ def test_the_scoring_process_exits_when_the_run_is_killed(tmp_path: Path) -> Non
     from tests.conftest import harness_env
 
     with OpenAIStub(latency=0.2) as stub:
-        proc = subprocess.Popen([sys.executable, "-m", "harness", "+task=ecgqa_ck", "model=local_server", "model.model=stub",
-                                 f"model.base_url={stub.base_url}", "limit=2000", "concurrency=4", "scoring=process"],
-                                cwd=tmp_path, env=harness_env(HARNESS_RUNS_DIR=str(tmp_path / "runs")),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "harness",
+                "+task=ecgqa_ck",
+                "model=local_server",
+                "model.model=stub",
+                f"model.base_url={stub.base_url}",
+                "limit=2000",
+                "concurrency=4",
+                "scoring=process",
+            ],
+            cwd=tmp_path,
+            env=harness_env(HARNESS_RUNS_DIR=str(tmp_path / "runs")),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.time() + 60
         while not (stub.stats.completed >= 8 and _children(proc.pid)) and time.time() < deadline:
             time.sleep(0.1)
@@ -127,18 +154,30 @@ def test_the_scoring_process_exits_when_the_run_is_killed(tmp_path: Path) -> Non
 
 
 def test_bootstrap_indices_drawn_ahead_give_the_same_summaries(tmp_path: Path) -> None:
-    from harness.plugins.metrics.rouge import RougeL
     from harness.plugins.metrics.bleu import Bleu1
+    from harness.plugins.metrics.rouge import RougeL
 
-    records = [({"id": str(i), "error": None, "prediction": f"sinus rhythm {i % 7}", "reference": "sinus rhythm 3",
-                 "response": "", "metrics": {}}, {}) for i in range(300)]
+    records = [
+        (
+            {
+                "id": str(i),
+                "error": None,
+                "prediction": f"sinus rhythm {i % 7}",
+                "reference": "sinus rhythm 3",
+                "response": "",
+                "metrics": {},
+            },
+            {},
+        )
+        for i in range(300)
+    ]
     committed = {}
     for ahead in (False, True):
         scorer = SampleScorer([RougeL(), Bleu1()], tmp_path / f"{ahead}.jsonl", seed=7, expected=300, draw_ahead=ahead)
         scorer.prepare()
         assert bool(scorer._draws) is ahead
         for start in range(0, 300, 64):
-            scorer.score([(dict(r, metrics={}), doc) for r, doc in records[start:start + 64]])
+            scorer.score([(dict(r, metrics={}), doc) for r, doc in records[start : start + 64]])
         committed[ahead] = scorer.commit()
     assert committed[True].summaries == committed[False].summaries
     rouge = committed[True].summaries["rouge_l"]
@@ -156,11 +195,27 @@ def test_a_failing_batch_is_reported_and_samples_jsonl_is_not_published(tmp_path
             return super().compute(batch)
 
     async def run() -> None:
-        scorer = BackgroundScorer(SampleScorer([_Explodes()], tmp_path / "samples.jsonl"), lambda record: None, mode=mode)
+        scorer = BackgroundScorer(
+            SampleScorer([_Explodes()], tmp_path / "samples.jsonl"), lambda record: None, mode=mode
+        )
         try:
             for start in (0, 64, 128):
-                await scorer.submit([({"id": str(i), "error": None, "prediction": "boom" if i == 64 else "a", "reference": "a",
-                                       "response": "a", "metrics": {}}, {}) for i in range(start, start + 64)])
+                await scorer.submit(
+                    [
+                        (
+                            {
+                                "id": str(i),
+                                "error": None,
+                                "prediction": "boom" if i == 64 else "a",
+                                "reference": "a",
+                                "response": "a",
+                                "metrics": {},
+                            },
+                            {},
+                        )
+                        for i in range(start, start + 64)
+                    ]
+                )
             await scorer.drain()
         finally:
             scorer.close()

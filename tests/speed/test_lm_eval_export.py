@@ -23,9 +23,25 @@ METRICS = ("bleu_1", "rouge_l", "meteor")
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
     out = tmp_path_factory.mktemp("lm_eval_tasks")
-    proc = subprocess.run([sys.executable, "-m", "harness", "export", "lm-eval", "--out", str(out), "--tasks", "ecgqa_ck",
-                           "--data-dir", str(data_dir)],
-                          env=harness_env(), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "export",
+            "lm-eval",
+            "--out",
+            str(out),
+            "--tasks",
+            "ecgqa_ck",
+            "--data-dir",
+            str(data_dir),
+        ],
+        env=harness_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     return out
 
@@ -42,8 +58,13 @@ def test_export_writes_a_local_loader_and_function_metrics(exported: Path, data_
 
 
 def test_unknown_task_is_an_error(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "harness", "export", "lm-eval", "--out", str(tmp_path), "--tasks", "ecgqa_zz"],
-                          env=harness_env(), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "export", "lm-eval", "--out", str(tmp_path), "--tasks", "ecgqa_zz"],
+        env=harness_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "ecgqa_zz" in proc.stderr
 
 
@@ -55,10 +76,21 @@ def test_exported_task_in_lm_eval_scores_like_the_harness(exported: Path, tmp_pa
         out = simple_evaluate(
             model="local-chat-completions",
             model_args=f"model=stub,base_url={stub.base_url}/chat/completions,num_concurrent=8,max_retries=2,tokenized_requests=False",
-            tasks=["ecgqa_ck"], task_manager=TaskManager(include_defaults=False, include_path=str(exported)),
-            limit=N, apply_chat_template=True, log_samples=True)
-        proc = run_harness("+task=ecgqa_ck", "model=local_server", "model.model=stub", f"model.base_url={stub.base_url}",
-                           f"limit={N}", "concurrency=8", cwd=tmp_path)
+            tasks=["ecgqa_ck"],
+            task_manager=TaskManager(include_defaults=False, include_path=str(exported)),
+            limit=N,
+            apply_chat_template=True,
+            log_samples=True,
+        )
+        proc = run_harness(
+            "+task=ecgqa_ck",
+            "model=local_server",
+            "model.model=stub",
+            f"model.base_url={stub.base_url}",
+            f"limit={N}",
+            "concurrency=8",
+            cwd=tmp_path,
+        )
         assert proc.returncode == 0, proc.stderr
 
     (path,) = result_files(tmp_path / "runs")

@@ -12,8 +12,15 @@ from tests.conftest import result_files, run_harness
 
 
 def test_submitit_local_multirun_writes_one_run_dir_per_job(tmp_path: Path) -> None:
-    proc = run_harness("-m", "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=10",
-                       "+task=ecgqa_ck", "model=retrieval", "limit=12,20", cwd=tmp_path)
+    proc = run_harness(
+        "-m",
+        "hydra/launcher=submitit_local",
+        "hydra.launcher.timeout_min=10",
+        "+task=ecgqa_ck",
+        "model=retrieval",
+        "limit=12,20",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     paths = result_files(tmp_path / "runs")
     assert len(paths) == 2 and len({p.parent for p in paths}) == 2
@@ -22,15 +29,25 @@ def test_submitit_local_multirun_writes_one_run_dir_per_job(tmp_path: Path) -> N
     assert found == [12, 20]
     for path in paths:
         results = json.loads(path.read_text())
-        assert results["model"]["name"] == "retrieval" and results["metrics"]["rouge_l"]["n_scored"] == results["task"]["n_samples"]
+        assert (
+            results["model"]["name"] == "retrieval"
+            and results["metrics"]["rouge_l"]["n_scored"] == results["task"]["n_samples"]
+        )
         assert (path.parent / "samples.jsonl").read_text().count("\n") == results["task"]["n_samples"]
     # submitit kept each job's own log folder next to the runs
     assert list((tmp_path / "runs").rglob(".submitit"))
 
 
 def test_slurm_launcher_config_composes(tmp_path: Path) -> None:
-    proc = run_harness("hydra/launcher=slurm", "hydra.launcher.partition=gpu", "+task=ecgqa_ck", "model=retrieval",
-                       "--cfg", "hydra", cwd=tmp_path)
+    proc = run_harness(
+        "hydra/launcher=slurm",
+        "hydra.launcher.partition=gpu",
+        "+task=ecgqa_ck",
+        "model=retrieval",
+        "--cfg",
+        "hydra",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "SlurmLauncher" in proc.stdout and "partition: gpu" in proc.stdout and "timeout_min: 240" in proc.stdout
 
@@ -42,8 +59,15 @@ def _strip(results: dict) -> dict:
 def test_sharded_runs_merged_by_the_cli_equal_the_unsharded_run(tmp_path: Path) -> None:
     n = 20
     with OpenAIStub(latency=0.0) as stub:
-        common = ["+task=ecgqa_ck", "model=local_server", "model.model=stub", f"model.base_url={stub.base_url}",
-                  f"limit={n}", "concurrency=8", "use_cache=false"]
+        common = [
+            "+task=ecgqa_ck",
+            "model=local_server",
+            "model.model=stub",
+            f"model.base_url={stub.base_url}",
+            f"limit={n}",
+            "concurrency=8",
+            "use_cache=false",
+        ]
         whole = run_harness(*common, cwd=tmp_path / "whole")
         assert whole.returncode == 0, whole.stderr
         shard_dirs = []

@@ -33,8 +33,11 @@ from harness.testing.openai_stub import (
 
 
 def chat(text: str, model: str = "stub", **params: Any) -> dict[str, Any]:
-    return {"model": model, "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": text}],
-            **params}
+    return {
+        "model": model,
+        "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": text}],
+        **params,
+    }
 
 
 async def _post(url: str, body: Any, timeout: float = 10.0, headers: dict | None = None) -> tuple[int, dict, Any]:
@@ -204,7 +207,10 @@ def test_async_responder_and_responder_errors() -> None:
 
 
 def test_reply_carries_status_headers_and_delay() -> None:
-    replies = {"slow": Reply("late", delay=0.3), "custom": Reply(status=429, content="slow down", headers={"Retry-After": "7"})}
+    replies = {
+        "slow": Reply("late", delay=0.3),
+        "custom": Reply(status=429, content="slow down", headers={"Retry-After": "7"}),
+    }
     with OpenAIStub(lambda req: replies[last_user_text(req)]) as stub:
         url = stub.base_url + "/chat/completions"
         t0 = time.perf_counter()
@@ -234,7 +240,9 @@ def test_wait_for_sees_requests_made_by_another_thread() -> None:
     import threading
 
     with OpenAIStub(echo(), latency=0.05) as stub:
-        client = threading.Thread(target=post_many, args=(stub.base_url + "/chat/completions", [chat(str(i)) for i in range(8)]))
+        client = threading.Thread(
+            target=post_many, args=(stub.base_url + "/chat/completions", [chat(str(i)) for i in range(8)])
+        )
         client.start()
         seen = stub.wait_for(lambda st: st.completed >= 4, timeout=20)
         client.join()
@@ -311,7 +319,10 @@ def test_dropped_connection_and_hang() -> None:
 
 def test_fault_specs_are_validated() -> None:
     assert parse_faults("429=0.1, 503=every:20,drop=first:1") == [
-        FaultRule("429", rate=0.1), FaultRule("503", every=20), FaultRule("drop", first=1)]
+        FaultRule("429", rate=0.1),
+        FaultRule("503", every=20),
+        FaultRule("drop", first=1),
+    ]
     assert parse_faults({"hang": 0.5, 500: 3}) == [FaultRule("hang", rate=0.5), FaultRule("500", every=3)]
     for bad, message in [
         ({"429": 0.7, "503": 0.5}, "add up to 1.2"),
@@ -408,8 +419,18 @@ def _png(width: int = 300, height: int = 200) -> bytes:
 
 
 def _image_message(url: str) -> dict[str, Any]:
-    return {"model": "stub", "messages": [{"role": "user", "content": [
-        {"type": "text", "text": "Describe this ECG."}, {"type": "image_url", "image_url": {"url": url}}]}]}
+    return {
+        "model": "stub",
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Describe this ECG."},
+                    {"type": "image_url", "image_url": {"url": url}},
+                ],
+            }
+        ],
+    }
 
 
 def test_image_check_decodes_real_pngs_and_rejects_fakes() -> None:
@@ -453,8 +474,9 @@ def test_litellm_gets_scripted_answers_and_usage(litellm) -> None:
     with OpenAIStub(responder) as stub:
 
         async def ask(text: str) -> Any:
-            return await litellm.acompletion(model="openai/stub", api_base=stub.base_url, api_key="x",
-                                             messages=[{"role": "user", "content": text}])
+            return await litellm.acompletion(
+                model="openai/stub", api_base=stub.base_url, api_key="x", messages=[{"role": "user", "content": text}]
+            )
 
         async def both() -> list[Any]:
             return await asyncio.gather(ask("is this AF?"), ask("and this one?"))
@@ -484,8 +506,13 @@ def test_litellm_sees_429_503_and_retries_honour_retry_after(litellm) -> None:
 
 def test_litellm_times_out_on_a_hanging_server_and_reports_a_dropped_connection(litellm) -> None:
     with OpenAIStub(fixed("ok"), faults={"hang": 1}) as stub:
-        kw = {"model": "openai/stub", "api_base": stub.base_url, "api_key": "x",
-              "messages": [{"role": "user", "content": "hi"}], "max_retries": 0}
+        kw = {
+            "model": "openai/stub",
+            "api_base": stub.base_url,
+            "api_key": "x",
+            "messages": [{"role": "user", "content": "hi"}],
+            "max_retries": 0,
+        }
         t0 = time.perf_counter()
         with pytest.raises(litellm.Timeout):
             asyncio.run(litellm.acompletion(**kw, timeout=0.5))
@@ -501,8 +528,13 @@ def test_litellm_streaming(litellm) -> None:
     with OpenAIStub(fixed("QT interval is prolonged")) as stub:
 
         async def run() -> str:
-            stream = await litellm.acompletion(model="openai/stub", api_base=stub.base_url, api_key="x", stream=True,
-                                               messages=[{"role": "user", "content": "hi"}])
+            stream = await litellm.acompletion(
+                model="openai/stub",
+                api_base=stub.base_url,
+                api_key="x",
+                stream=True,
+                messages=[{"role": "user", "content": "hi"}],
+            )
             return "".join([chunk.choices[0].delta.content or "" async for chunk in stream])
 
         assert asyncio.run(run()) == "QT interval is prolonged"
@@ -512,8 +544,19 @@ def test_litellm_streaming(litellm) -> None:
 
 
 def test_cli_serves_in_its_own_process_and_prints_stats_on_sigterm() -> None:
-    cmd = [sys.executable, "-m", "harness.testing.openai_stub", "--port", "0", "--faults", "429=every:2",
-           "--responder", "fixed:hello", "--retry-after", "0"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "harness.testing.openai_stub",
+        "--port",
+        "0",
+        "--faults",
+        "429=every:2",
+        "--responder",
+        "fixed:hello",
+        "--retry-after",
+        "0",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stdout.readline()
@@ -536,6 +579,10 @@ def test_cli_serves_in_its_own_process_and_prints_stats_on_sigterm() -> None:
 
 
 def test_cli_rejects_bad_faults_with_a_clear_message() -> None:
-    proc = subprocess.run([sys.executable, "-m", "harness.testing.openai_stub", "--faults", "429=often"],
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness.testing.openai_stub", "--faults", "429=often"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 2 and "429" in proc.stderr and "not a rate" in proc.stderr

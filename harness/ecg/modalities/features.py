@@ -6,7 +6,7 @@ from typing import Any
 
 from harness.ecg.delineation import DelineationError, delineate_cached
 from harness.ecg.measurements import measure, to_text
-from harness.ecg.record import STANDARD_LEADS, ECG
+from harness.ecg.record import ECG, STANDARD_LEADS
 
 
 def features_text(ecg: ECG, max_seconds: float | None = 10.0, cache_dir: Any = None) -> str:

@@ -74,7 +74,14 @@ def render_png(ecg: ECG, dpi: int = 100, start_s: float = 0.0) -> bytes:
         # 1 mV x 0.2 s calibration pulse
         x0 = 2.0
         traces.append(
-            [(x0, base), (x0 + 1, base), (x0 + 1, base + MM_PER_MV), (x0 + 6, base + MM_PER_MV), (x0 + 6, base), (x0 + 7, base)]
+            [
+                (x0, base),
+                (x0 + 1, base),
+                (x0 + 1, base + MM_PER_MV),
+                (x0 + 6, base + MM_PER_MV),
+                (x0 + 6, base),
+                (x0 + 7, base),
+            ]
         )
         columns = LAYOUT[row] if row < 3 else (RHYTHM_LEAD,)
         span = col_s if row < 3 else SECONDS

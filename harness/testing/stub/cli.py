@@ -46,9 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         stub = OpenAIStub(
-            _responder_from_cli(args.responder), latency=args.latency, per_token_latency=args.per_token_latency,
-            faults=args.faults, seed=args.seed, retry_after=args.retry_after, host=args.host, port=args.port,
-            models=args.models or ("stub",), record=args.record,
+            _responder_from_cli(args.responder),
+            latency=args.latency,
+            per_token_latency=args.per_token_latency,
+            faults=args.faults,
+            seed=args.seed,
+            retry_after=args.retry_after,
+            host=args.host,
+            port=args.port,
+            models=args.models or ("stub",),
+            record=args.record,
         )
     except ValueError as exc:
         print(f"openai_stub: {exc}", file=sys.stderr)

@@ -11,8 +11,7 @@ import hashlib
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
-
+from typing import Any
 
 _FAULT_KINDS = ("drop", "hang")
 
@@ -44,7 +43,7 @@ class FaultRule:
             raise ValueError(f"fault {kind!r}: every/first must be positive")
 
 
-FaultSpec = Union[float, int, str, FaultRule]
+FaultSpec = float | int | str | FaultRule
 
 
 def _parse_trigger(kind: str, value: FaultSpec) -> FaultRule:

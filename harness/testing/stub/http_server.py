@@ -196,8 +196,16 @@ class _Connection(asyncio.Protocol):
                     message = f"openai_stub: {type(exc).__name__}: {exc}".encode()
                     response = HttpResponse(500, message, content_type="text/plain")
                 if response is not None:
-                    self.write(_head(response.status, response.headers or {}, len(response.body), request.keep_alive,
-                                     response.content_type) + response.body)
+                    self.write(
+                        _head(
+                            response.status,
+                            response.headers or {},
+                            len(response.body),
+                            request.keep_alive,
+                            response.content_type,
+                        )
+                        + response.body
+                    )
                 if not request.keep_alive and self._transport is not None:
                     self._transport.close()
                     return
@@ -205,8 +213,9 @@ class _Connection(asyncio.Protocol):
             self._task = None
 
 
-def _head(status: int, headers: Mapping[str, str], length: int | None, keep_alive: bool,
-          content_type: str | None = None) -> bytes:
+def _head(
+    status: int, headers: Mapping[str, str], length: int | None, keep_alive: bool, content_type: str | None = None
+) -> bytes:
     lines = [f"HTTP/1.1 {status} {_reason(status)}"]
     if content_type and not any(k.lower() == "content-type" for k in headers):
         lines.append(f"Content-Type: {content_type}")

@@ -10,7 +10,7 @@ import itertools
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -31,17 +31,15 @@ class Reply:
     finish_reason: str = "stop"
 
 
-Answer = Union[str, Reply]
-Responder = Callable[[dict[str, Any]], Union[Answer, Awaitable[Answer]]]
+Answer = str | Reply
+Responder = Callable[[dict[str, Any]], Answer | Awaitable[Answer]]
 
 
 def _part_text(content: Any) -> str:
     if isinstance(content, str):
         return content
     if isinstance(content, list):  # content parts: keep the text ones
-        return "\n".join(
-            p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
+        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
     return "" if content is None else str(content)
 
 
@@ -83,7 +81,7 @@ def fixed(answer: Answer) -> Responder:
     return respond
 
 
-RuleAnswer = Union[Answer, Callable[["re.Match[str]"], Answer]]
+RuleAnswer = Answer | Callable[[re.Match[str]], Answer]
 
 
 def rules(

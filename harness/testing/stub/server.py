@@ -16,16 +16,22 @@ from typing import Any
 
 from harness import fastjson
 from harness.runner.loop import new_event_loop
-from harness.testing.stub.http_server import HttpRequest, HttpResponse, HttpServer
 from harness.testing.stub.faults import FaultRule, FaultSpec, _FaultSchedule, parse_faults
+from harness.testing.stub.http_server import HttpRequest, HttpResponse, HttpServer
 from harness.testing.stub.images import check_images
 from harness.testing.stub.responders import Reply, Responder, _part_text, echo, last_user_text
 from harness.testing.stub.stats import ImageCheck, StubStats
 
 _dumps, _loads = fastjson.dumps, fastjson.loads  # orjson: the stub must not be a benchmark's bottleneck
 
-_ERROR_TYPES = {400: "invalid_request_error", 401: "authentication_error", 404: "not_found_error",
-                429: "rate_limit_error", 500: "server_error", 503: "service_unavailable"}
+_ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    500: "server_error",
+    503: "service_unavailable",
+}
 _PIECES = re.compile(r"\s*\S+|\s+$")
 
 
@@ -133,7 +139,9 @@ class OpenAIStub:
 
         self._call_on_loop(_do)
 
-    def wait_for(self, predicate: Callable[[StubStats], bool], timeout: float = 30.0, interval: float = 0.02) -> StubStats:
+    def wait_for(
+        self, predicate: Callable[[StubStats], bool], timeout: float = 30.0, interval: float = 0.02
+    ) -> StubStats:
         """Poll the stats until ``predicate(stats)`` holds (e.g. to kill a client half-way through a run)."""
         deadline = time.monotonic() + timeout
         while True:
@@ -339,8 +347,11 @@ class OpenAIStub:
             text = "".join(_PIECES.findall(text)[:limit]).lstrip()
             completion_tokens, finish = limit, "length"
         prompt_tokens = _prompt_tokens(body, chat)
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                 "total_tokens": prompt_tokens + completion_tokens}
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
         model = body.get("model") or self.models[0]
         created = int(time.time())
         if body.get("stream"):
@@ -350,15 +361,26 @@ class OpenAIStub:
             await asyncio.sleep(delay)
         choices_n = body.get("n") or 1
         if chat:
-            choice = {"index": 0, "message": {"role": "assistant", "content": text}, "logprobs": None,
-                      "finish_reason": finish}
+            choice = {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "logprobs": None,
+                "finish_reason": finish,
+            }
             obj, prefix = "chat.completion", "chatcmpl"
         else:
             choice = {"index": 0, "text": text, "logprobs": None, "finish_reason": finish}
             obj, prefix = "text_completion", "cmpl"
         choices = [choice] if choices_n == 1 else [{**choice, "index": i} for i in range(choices_n)]
-        payload = {"id": f"{prefix}-stub-{n}", "object": obj, "created": created, "model": model,
-                   "choices": choices, "usage": usage, "system_fingerprint": "openai-stub"}
+        payload = {
+            "id": f"{prefix}-stub-{n}",
+            "object": obj,
+            "created": created,
+            "model": model,
+            "choices": choices,
+            "usage": usage,
+            "system_fingerprint": "openai-stub",
+        }
         stats.completed += 1
         stats.status_counts[200] += 1
         stats.prompt_tokens += prompt_tokens
@@ -366,21 +388,38 @@ class OpenAIStub:
         return HttpResponse(body=_dumps(payload), headers=reply.headers or None)
 
     async def _stream(
-        self, request: HttpRequest, stats: StubStats, body: dict, reply: Reply, text: str, finish: str,
-        usage: dict, model: str, created: int, chat: bool, n: int,
+        self,
+        request: HttpRequest,
+        stats: StubStats,
+        body: dict,
+        reply: Reply,
+        text: str,
+        finish: str,
+        usage: dict,
+        model: str,
+        created: int,
+        chat: bool,
+        n: int,
     ) -> None:
         """Server-sent events as OpenAI sends them: role chunk, one chunk per token, finish, [DONE]."""
         first_delay = reply.delay if reply.delay is not None else self.latency
         if first_delay > 0:
             await asyncio.sleep(first_delay)
-        response = request.stream(200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **reply.headers})
-        base = {"id": f"chatcmpl-stub-{n}" if chat else f"cmpl-stub-{n}",
-                "object": "chat.completion.chunk" if chat else "text_completion",
-                "created": created, "model": model}
+        response = request.stream(
+            200, {"Content-Type": "text/event-stream", "Cache-Control": "no-cache", **reply.headers}
+        )
+        base = {
+            "id": f"chatcmpl-stub-{n}" if chat else f"cmpl-stub-{n}",
+            "object": "chat.completion.chunk" if chat else "text_completion",
+            "created": created,
+            "model": model,
+        }
 
         def chunk(delta: str | None, finish_reason: str | None, role: bool = False) -> bytes:
             if chat:
-                d: dict[str, Any] = {"role": "assistant", "content": ""} if role else ({} if delta is None else {"content": delta})
+                d: dict[str, Any] = (
+                    {"role": "assistant", "content": ""} if role else ({} if delta is None else {"content": delta})
+                )
                 choice = {"index": 0, "delta": d, "logprobs": None, "finish_reason": finish_reason}
             else:
                 choice = {"index": 0, "text": delta or "", "logprobs": None, "finish_reason": finish_reason}
@@ -405,7 +444,9 @@ class OpenAIStub:
         stats.completion_tokens += usage["completion_tokens"]
         return None
 
-    async def _fault(self, request: HttpRequest, stats: StubStats, kind: str, delay: float | None = None) -> HttpResponse | None:
+    async def _fault(
+        self, request: HttpRequest, stats: StubStats, kind: str, delay: float | None = None
+    ) -> HttpResponse | None:
         if kind == "hang":
             stats.hung += 1
             assert self._stopping is not None
@@ -421,15 +462,23 @@ class OpenAIStub:
         status = int(kind)
         headers = {}
         if status == 429:
-            headers = {"Retry-After": _format_seconds(self.retry_after),
-                       "retry-after-ms": str(int(round(self.retry_after * 1000)))}
+            headers = {
+                "Retry-After": _format_seconds(self.retry_after),
+                "retry-after-ms": str(int(round(self.retry_after * 1000))),
+            }
         return self._error(stats, status, f"openai_stub: injected {status}", headers)
 
     @staticmethod
     def _error(stats: StubStats, status: int, message: str, headers: Mapping[str, str] | None = None) -> HttpResponse:
         stats.status_counts[status] += 1
-        payload = {"error": {"message": message or f"openai_stub: status {status}",
-                             "type": _ERROR_TYPES.get(status, "api_error"), "param": None, "code": str(status)}}
+        payload = {
+            "error": {
+                "message": message or f"openai_stub: status {status}",
+                "type": _ERROR_TYPES.get(status, "api_error"),
+                "param": None,
+                "code": str(status),
+            }
+        }
         return HttpResponse(status, _dumps(payload), dict(headers or {}))
 
 

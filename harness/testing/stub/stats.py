@@ -32,12 +32,23 @@ class StubStats:
     def snapshot(self) -> StubStats:
         """A copy that later requests do not change."""
         return StubStats(
-            requests=self.requests, completed=self.completed, status_counts=Counter(self.status_counts),
-            dropped=self.dropped, hung=self.hung, faults=Counter(self.faults), in_flight=self.in_flight,
-            max_in_flight=self.max_in_flight, prompt_tokens=self.prompt_tokens,
-            completion_tokens=self.completion_tokens, streamed=self.streamed, models=Counter(self.models),
-            bodies=deque(self.bodies, maxlen=self.bodies.maxlen), images=deque(self.images, maxlen=self.images.maxlen),
-            images_valid=self.images_valid, images_invalid=self.images_invalid, errors=list(self.errors),
+            requests=self.requests,
+            completed=self.completed,
+            status_counts=Counter(self.status_counts),
+            dropped=self.dropped,
+            hung=self.hung,
+            faults=Counter(self.faults),
+            in_flight=self.in_flight,
+            max_in_flight=self.max_in_flight,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            streamed=self.streamed,
+            models=Counter(self.models),
+            bodies=deque(self.bodies, maxlen=self.bodies.maxlen),
+            images=deque(self.images, maxlen=self.images.maxlen),
+            images_valid=self.images_valid,
+            images_invalid=self.images_invalid,
+            errors=list(self.errors),
         )
 
     def __getitem__(self, key: str) -> Any:

@@ -17,17 +17,24 @@ class HarnessMetricModule(evaluate.Metric):
     metric_name: str = ""
     description: str = ""
     citation: str = ""
-    inputs: str = "predictions: list of strings (a None prediction is counted as unscored).\n    references: list of strings."
+    inputs: str = (
+        "predictions: list of strings (a None prediction is counted as unscored).\n    references: list of strings."
+    )
     returns: str = "the harness aggregate over the scored samples (mean of per-sample values)."
     info_keys: tuple[str, ...] = ()  # keys of the metric's info() added to the result
 
     def _info(self) -> evaluate.MetricInfo:
-        inputs = f"\nArgs:\n    {self.inputs}\nReturns:\n    {self.metric_name}: {self.returns}\n    n_scored, n_unscored: how many samples were scored and how many could not be.\n"
+        inputs = (
+            f"\nArgs:\n    {self.inputs}\nReturns:\n    {self.metric_name}: {self.returns}\n"
+            "    n_scored, n_unscored: how many samples were scored and how many could not be.\n"
+        )
         return evaluate.MetricInfo(
             description=self.description,
             citation=self.citation,
             inputs_description=inputs,
-            features=datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
+            features=datasets.Features(
+                {"predictions": datasets.Value("string"), "references": datasets.Value("string")}
+            ),
         )
 
     def _compute(self, predictions: list[Any], references: list[Any]) -> dict[str, Any]:
@@ -37,7 +44,11 @@ class HarnessMetricModule(evaluate.Metric):
         metric = next(m for m in builtin_metrics() if m.name == self.metric_name)
         values = metric.compute([ScoreInput(prediction=p, reference=r) for p, r in zip(predictions, references)])
         scored = [v for v in values if not isinstance(v, Unscored)]
-        out = {self.metric_name: metric.aggregate(scored) if scored else None, "n_scored": len(scored), "n_unscored": len(values) - len(scored)}
+        out = {
+            self.metric_name: metric.aggregate(scored) if scored else None,
+            "n_scored": len(scored),
+            "n_unscored": len(values) - len(scored),
+        }
         info = metric.info()
         out.update({key: info[key] for key in self.info_keys})
         return out

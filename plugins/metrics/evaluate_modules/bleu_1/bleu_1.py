@@ -8,5 +8,8 @@ from harness.plugins.metrics.evaluate_modules import _base
 
 class Bleu1(_base.HarnessMetricModule):
     metric_name = "bleu_1"
-    description = "BLEU-1 per sample (clipped unigram precision x brevity penalty), averaged; equal to nltk sentence_bleu(weights=(1,)) on rouge-score tokens."
+    description = (
+        "BLEU-1 per sample (clipped unigram precision x brevity penalty), averaged; "
+        "equal to nltk sentence_bleu(weights=(1,)) on rouge-score tokens."
+    )
     citation = "Papineni et al., BLEU, ACL 2002"

@@ -11,7 +11,10 @@ from harness.plugins.metrics.evaluate_modules import _base
 
 class Meteor(_base.HarnessMetricModule):
     metric_name = "meteor"
-    description = "METEOR (alpha 0.9, beta 3, gamma 0.5) with exact, stem and WordNet-synonym matching, equal to nltk meteor_score on rouge-score tokens."
+    description = (
+        "METEOR (alpha 0.9, beta 3, gamma 0.5) with exact, stem and WordNet-synonym matching, "
+        "equal to nltk meteor_score on rouge-score tokens."
+    )
     citation = "Banerjee and Lavie, METEOR, ACL Workshop 2005"
     returns = "the harness aggregate over the scored samples (mean of per-sample values); matchers, wordnet: which matching stages ran."
     info_keys = ("matchers", "wordnet")
