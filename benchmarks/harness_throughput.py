@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness_bench import data_dir, drive_lean, load, start_stub, stop  # noqa: E402
 
-from harness.runner.loop import run  # noqa: E402
+from harness.eventloop import run  # noqa: E402
 
 TARGET = 0.90
 

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness_bench import drive_lean, start_server  # noqa: E402
 
-from harness.runner.loop import run  # noqa: E402
+from harness.eventloop import run  # noqa: E402
 
 TARGET_RPS = 1200.0
 

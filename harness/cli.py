@@ -125,27 +125,9 @@ def _builtin_model_dir() -> Path:
     return Path(str(files("harness.configs"))) / "model"
 
 
-def _hydra_app(cfg: Any) -> None:
-    from hydra.core.hydra_config import HydraConfig
-
-    from harness.errors import HarnessError
-    from harness.models.base import EndpointUnreachable
-    from harness.runner.session import resolved_config, run_job
-
-    hydra_cfg = HydraConfig.get()
-    try:
-        run_job(
-            resolved_config(cfg),
-            out_dir=Path(hydra_cfg.runtime.output_dir),
-            model_choice=hydra_cfg.runtime.choices.get("model") or "model",
-        )
-    except (HarnessError, EndpointUnreachable) as exc:
-        _fail(exc)
-
-
 def _fail(exc: BaseException) -> None:
     print(f"error: {exc}", file=sys.stderr)
-    raise SystemExit(2)
+    raise SystemExit(getattr(exc, "exit_code", 2))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -172,14 +154,36 @@ def main(argv: list[str] | None = None) -> None:
     hydra_flags = {"--hydra-help", "--cfg", "-c", "--info", "-i", "--resolve", "--shell-completion", "-sc"}
     try:
         if not hydra_flags.intersection(args):
-            _preflight([a for a in args if not a.startswith("-")])
+            overrides = [a for a in args if not a.startswith("-")]
+            from harness.overrides import check_overrides
+
+            check_overrides(overrides)
+            _preflight(overrides)
         _register_tasks()
     except HarnessError as exc:
         _fail(exc)
+    _run_hydra(args)
+
+
+def _run_hydra(args: list[str]) -> None:
+    """Hydra composes and runs the job(s); the process exits with the worst job's code."""
     import hydra
 
+    from harness import cli_job
+    from harness.results.schema import EXIT_INTERRUPTED
+
     sys.argv = [sys.argv[0], *args]
-    hydra.main(config_path="pkg://harness.configs", config_name="config", version_base="1.3")(_hydra_app)()
+    try:
+        hydra.main(config_path="pkg://harness.configs", config_name="config", version_base="1.3")(cli_job.hydra_job)()
+    except KeyboardInterrupt as exc:
+        cached = getattr(exc, "answers_cached", None)
+        note = f" ({cached} answers cached)" if cached is not None else ""
+        print(f"\ninterrupted: rerun the same command to resume{note}", file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    cli_job.report_multirun()
+    code = cli_job.exit_code()
+    if code:
+        raise SystemExit(code)
 
 
 def _merge(args: list[str]) -> None:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 
 class HarnessError(Exception):
-    """Bad input or environment: a malformed task, a missing file, an unknown name."""
+    """Bad input or environment: a malformed task, a missing file, an unknown name.
+
+    ``exit_code`` is what ``python -m harness`` exits with (docs/results.md): 2, a usage error.
+    """
+
+    exit_code = 2
+
+
+class NothingToRun(HarnessError):
+    """A run refused before any request because it would evaluate no sample (exit code 4)."""
+
+    exit_code = 4
 
 
 class TaskFileError(HarnessError):

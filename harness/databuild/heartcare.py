@@ -576,7 +576,7 @@ def _write_jsonl(path: Path, items: list[dict[str, Any]]) -> None:
 
 
 def _sha256(path: Path) -> str:
-    from harness.task.dataset import sha256_file
+    from harness.hashing import sha256_file
 
     return sha256_file(path)
 

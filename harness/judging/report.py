@@ -66,11 +66,20 @@ def value_from_record(value: Any) -> Any:
     return Unscored(value["unscored"]) if isinstance(value, dict) and "unscored" in value else value
 
 
-_COUNTS = ("requests", "cache_hits", "failed", "repairs", "prompt_tokens", "completion_tokens")
+_COUNTS = (
+    "requests",
+    "cache_hits",
+    "failed",
+    "repairs",
+    "prompt_tokens",
+    "completion_tokens",
+    "retries",
+    "rate_limited",
+)
 
 
 def sum_usage(usages: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Add up usage dicts (``JudgeUsage.as_dict`` form); a cost is None only if no part had one."""
+    """Add up usage dicts (``harness.models.cached.Tally.as_dict`` form); a cost is None only if no part had one."""
     out: dict[str, Any] = {k: sum(u.get(k) or 0 for u in usages) for k in _COUNTS}
     costs = [u["cost_usd"] for u in usages if u.get("cost_usd") is not None]
     out["cost_usd"] = sum(costs) if costs else None

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 from harness.errors import TaskFileError, suggest
@@ -21,43 +20,16 @@ from harness.judging.report import judge_metrics, metric_entry, sum_usage, value
 from harness.judging.rubric import JudgeCall, JudgeInput, Rubric
 from harness.judging.verdict import JUDGE_FAILED, REQUEST_FAILED, Problem, Verdict
 from harness.metrics.base import Unscored
-from harness.models.base import EndpointUnreachable, ModelError, Request, Response, Usage
+from harness.models.base import Request, Response
+from harness.models.cache import ResponseCache
+from harness.models.cached import CachedModel, Tally
 from harness.models.config import ModelConfig
 from harness.models.loading import build_model
-from harness.runner.cache import ResponseCache, request_key
+from harness.models.messages import last_user_text
 from harness.task.output_type import Item
-from harness.task.prompt import fingerprint
 
 RESERVED = "jury"
 TOTAL = "total"
-
-
-@dataclass
-class JudgeUsage:
-    """What one judge model cost on one rubric."""
-
-    requests: int = 0  # issued to the judge in this run
-    cache_hits: int = 0
-    failed: int = 0
-    repairs: int = 0  # repair prompts sent (or answered from the cache)
-    usage: Usage = field(default_factory=Usage)  # every verdict used, cached or not
-    issued_usage: Usage = field(default_factory=Usage)  # only what this run paid for
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "cache_hits": self.cache_hits,
-            "failed": self.failed,
-            "repairs": self.repairs,
-            "prompt_tokens": self.usage.prompt_tokens,
-            "completion_tokens": self.usage.completion_tokens,
-            "cost_usd": self.usage.cost_usd,
-            "this_run": {
-                "prompt_tokens": self.issued_usage.prompt_tokens,
-                "completion_tokens": self.issued_usage.completion_tokens,
-                "cost_usd": self.issued_usage.cost_usd,
-            },
-        }
 
 
 class JudgePanel:
@@ -65,77 +37,32 @@ class JudgePanel:
 
     def __init__(self, configs: list[ModelConfig], *, registry: Any, cache: ResponseCache, concurrency: int):
         self.configs = {c.name: c for c in configs}
-        self.models = {c.name: build_model(c, registry) for c in configs}
-        self.cache = cache
-        self._bounds = {
-            c.name: asyncio.Semaphore(max(1, min(c.concurrency or concurrency, concurrency))) for c in configs
+        self.models = {
+            c.name: CachedModel(
+                build_model(c, registry),
+                cache,
+                concurrency=max(1, min(c.concurrency or concurrency, concurrency)),
+                label=f"judge '{c.name}'",
+            )
+            for c in configs
         }
-        self._identity: dict[str, dict[str, Any]] = {}
         self.users = 0
-
-    def identity(self, name: str) -> dict[str, Any]:
-        if name not in self._identity:
-            self._identity[name] = self.models[name].identity
-        return self._identity[name]
 
     def record(self, name: str) -> dict[str, Any]:
         """The judge as results.json records it: model and parameters, never secrets."""
-        from harness.models.retry import safe_url
-
-        config = self.configs[name]
-        base_url = config.resolved_base_url()
-        return {
-            "name": name,
-            "backend": config.backend,
-            "model": config.model,
-            "base_url": safe_url(base_url) if base_url else None,
-            "params": dict(config.params),
-            "identity_sha256": fingerprint(self.identity(name)),
-        }
+        return self.models[name].record()
 
     async def ask(
-        self, name: str, request_id: str, messages: list[dict[str, Any]], params: dict[str, Any], tally: JudgeUsage
+        self, name: str, request_id: str, messages: list[dict[str, Any]], params: dict[str, Any], tally: Tally
     ) -> Response:
-        key = request_key(self.identity(name), messages, params)
-        response = self.cache.get(key)
-        if response is not None:
-            tally.cache_hits += 1
-            tally.usage.add(response.usage)
-            return response
-        async with self._bounds[name]:
-            try:
-                response = await self.models[name].generate(Request(request_id, messages, params))
-            except EndpointUnreachable as exc:
-                raise EndpointUnreachable(f"judge '{name}': {exc}") from None
-            except ModelError as exc:
-                response = Response(text=None, error=str(exc))
-        tally.requests += 1
-        if response.error is None and response.text is not None:
-            _price(response, self.configs[name])
-            self.cache.put(key, response)
-            tally.usage.add(response.usage)
-            tally.issued_usage.add(response.usage)
-        else:
-            tally.failed += 1
-            response.error = response.error or "the judge returned no text"
-        return response
+        return await self.models[name].ask(Request(request_id, messages, params), tally=tally)
 
     async def release(self) -> None:
+        """Close the judge models when the last rubric is done (their records stay readable)."""
         self.users -= 1
-        if self.users <= 0:
-            models, self.models = list(self.models.values()), {}
-            for model in models:
+        if self.users == 0:
+            for model in self.models.values():
                 await model.aclose()
-
-
-def _price(response: Response, config: ModelConfig) -> None:
-    """Cost from ``options.price_per_mtok: {prompt, completion}`` when the backend reports none."""
-    price = config.options.get("price_per_mtok")
-    if response.usage.cost_usd is None and isinstance(price, dict):
-        response.usage.cost_usd = (
-            response.usage.prompt_tokens * float(price.get("prompt", 0))
-            + response.usage.completion_tokens * float(price.get("completion", 0))
-        ) / 1e6
 
 
 class JudgeStage:
@@ -156,7 +83,7 @@ class JudgeStage:
         self.quantities = [c.name for c in rubric.criteria] if len(rubric.criteria) > 1 else []
         self.quantities.append(TOTAL)
         self.quantities += list(getattr(rubric, "derived_quantities", ()))  # e.g. a second weighting, grade bands
-        self.tallies = {j: JudgeUsage() for j in self.judges}
+        self.tallies = {j: Tally() for j in self.judges}
         self._jury: list[tuple[tuple[int, ...], dict[str, Any]]] = []
         self._per_judge: dict[str, list[tuple[tuple[int, ...], dict[str, Any]]]] = {j: [] for j in self.judges}
         self._consistent = Counter()  # pairwise: orders that agreed / disagreed
@@ -179,7 +106,7 @@ class JudgeStage:
         answer = record.get("prediction") if self.rubric.spec.answer_from == "prediction" else record.get("response")
         inp = JudgeInput(
             item_id=item.id,
-            question=_last_user_text(item.messages),
+            question=last_user_text(item.messages),
             messages=item.messages,
             answer="" if answer is None else str(answer),
             reference=item.reference,
@@ -216,7 +143,7 @@ class JudgeStage:
             messages = call.messages
             for attempt in range(self.rubric.spec.max_repairs + 1):
                 if attempt:
-                    tally.repairs += 1
+                    tally.counters["repairs"] += 1
                 response = await self.panel.ask(
                     judge,
                     f"judge/{self.name}/{item_id}/{call.label}/{attempt}",
@@ -296,7 +223,7 @@ class JudgeStage:
             "judges": {
                 j: {
                     "model": self.panel.record(j),
-                    "usage": self.tallies[j].as_dict(),
+                    "usage": _usage(self.tallies[j]),
                     "metrics": judge_metrics(per_judge[j], self.rubric.spec, seed=self.seed),
                 }
                 for j in self.judges
@@ -310,7 +237,7 @@ class JudgeStage:
                 ),
             },
             "agreement": {name: agreement({j: per_judge[j][name] for j in self.judges}) for name in names},
-            "usage": sum_usage([self.tallies[j].as_dict() for j in self.judges]),
+            "usage": sum_usage([_usage(self.tallies[j]) for j in self.judges]),
         }
         if self._consistent:
             n = sum(self._consistent.values())
@@ -321,14 +248,9 @@ class JudgeStage:
         await self.panel.release()
 
 
-def _last_user_text(messages: list[dict[str, Any]]) -> str:
-    for message in reversed(messages):
-        if message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, str):
-                return content
-            return "\n".join(p.get("text", "") for p in content or [] if p.get("type") == "text")
-    return ""
+def _usage(tally: Tally) -> dict[str, Any]:
+    """A judge's usage on one rubric; ``repairs``: repair prompts sent (or answered from the cache)."""
+    return {**tally.as_dict(), "repairs": tally.counters["repairs"]}
 
 
 def build_judge_stages(

@@ -49,6 +49,19 @@ class Response:
     usage: Usage = field(default_factory=Usage)
     latency_s: float = 0.0
     cached: bool = False
+    truncated: bool = False  # the text was cut at the run's max_answer_bytes
+
+    def capped(self, max_bytes: int | None) -> Response:
+        """This response with its text cut to ``max_bytes`` of UTF-8 (at a character boundary):
+        a runaway answer is scored and stored once, bounded, and flagged."""
+        if max_bytes is None or self.text is None or len(self.text) * 4 <= max_bytes:
+            return self
+        data = self.text.encode("utf-8")
+        if len(data) <= max_bytes:
+            return self
+        self.text = data[:max_bytes].decode("utf-8", errors="ignore")
+        self.truncated = True
+        return self
 
 
 class ModelError(Exception):

@@ -159,3 +159,5 @@ class SampleRecord(_Open):
     error: str | None = None
     turns: list[dict[str, Any]] | None = None
     cached: bool = False
+    request_key: str | None = Field(None, description="prefix of the request's cache key: equal keys, equal prompts")
+    truncated: bool = Field(False, description="the answer was cut at max_answer_bytes")

@@ -25,6 +25,13 @@ _SECRET_KEY = re.compile(r"api[_\-]?key", re.IGNORECASE)
 _SECRET_VALUE = re.compile(
     r"\b(sk-[A-Za-z0-9_\-]{16,}|sk-ant-[A-Za-z0-9_\-]{16,}|hf_[A-Za-z0-9]{20,}|Bearer\s+[A-Za-z0-9._\-]{16,})"
 )
+# Credentials inside URLs: `https://user:KEY@host/...` and secret-named query parameters (`?key=...`).
+_URL_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
+_URL_QUERY_SECRET = re.compile(
+    r"([?&][^=&\s#]*(?:key|token|secret|sig|password|auth)[^=&\s#]*=)[^&\s#]+", re.IGNORECASE
+)
+# `name: value` entries of a Hydra dict literal on the command line (`+model.options.headers={...}`)
+_LITERAL_ENTRY = re.compile(r"""(["']?)([A-Za-z0-9_\-]+)\1(\s*:\s*)("[^"]*"|'[^']*'|[^,}\]]+)""")
 # Keys that only *name* a secret's environment variable are safe to keep.
 _SAFE_KEYS = {
     "api_key_env",
@@ -60,8 +67,35 @@ def scrub(value: Any, *, _env: list[str] | None = None) -> Any:
         for secret in env:
             if secret in value:
                 value = value.replace(secret, REDACTED)
-        return _SECRET_VALUE.sub(REDACTED, value)
+        return _scrub_text(value)
     return value
+
+
+def _scrub_text(value: str) -> str:
+    value = _SECRET_VALUE.sub(REDACTED, value)
+    if "://" in value:
+        value = _URL_QUERY_SECRET.sub(lambda m: m.group(1) + REDACTED, _URL_USERINFO.sub(REDACTED + "@", value))
+    return value
+
+
+def scrub_override(override: str) -> str:
+    """A command-line override (``key=value``, as Hydra records it) without credentials: the whole
+    value when the key names a secret, else secret-named entries of a dict literal and
+    secret-looking text (tokens, URL credentials)."""
+    key, sep, value = override.partition("=")
+    if not sep:
+        return override
+    words = re.split(r"[./]", key.lstrip("+~"))
+    if any(_is_secret_key(w) for w in words):
+        return f"{key}={REDACTED}"
+
+    def entry(match: re.Match[str]) -> str:
+        quote, name, colon, _ = match.groups()
+        return f"{quote}{name}{quote}{colon}{REDACTED}" if _is_secret_key(name) else match.group(0)
+
+    if value.startswith("{"):
+        value = _LITERAL_ENTRY.sub(entry, value)
+    return f"{key}={scrub(value)}"
 
 
 @lru_cache(maxsize=4096)  # the same few keys, every record
@@ -84,6 +118,6 @@ def find_secrets(value: Any, path: str = "") -> list[str]:
     elif isinstance(value, list):
         for i, v in enumerate(value):
             hits += find_secrets(v, f"{path}[{i}]")
-    elif isinstance(value, str) and _SECRET_VALUE.search(value):
+    elif isinstance(value, str) and _scrub_text(value) != value:
         hits.append(path)
     return hits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -10,6 +11,9 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+
+# What the terminal shows also goes to the run's log (cli.log in the run directory), as plain text.
+log = logging.getLogger("harness.run")
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
@@ -22,13 +26,17 @@ class Display:
         self.err = Console(stderr=True)
 
     def warn(self, message: str) -> None:
+        log.warning(message)
         self.err.print(f"[yellow]warning:[/] {message}", highlight=False, markup=True)
 
     def skip(self, task: str, reason: str) -> None:
+        log.warning("skipped %s: %s", task, reason)
         self.err.print(f"[yellow]skipped {task}:[/] {reason}", highlight=False)
 
     @contextlib.contextmanager
-    def progress(self, label: str, total: int | None) -> Iterator[Callable[[], None]]:
+    def progress(self, label: str, total: int | None) -> Iterator[Callable[[bool], None]]:
+        """A bar over the samples still to ask: answers from the cache shrink the total instead
+        of advancing it, so the remaining time is estimated from real requests only."""
         progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -39,9 +47,37 @@ class Display:
             transient=False,
             disable=not sys.stderr.isatty(),
         )
+        cached = 0
+
+        def advance(from_cache: bool = False) -> None:
+            nonlocal cached
+            if not from_cache:
+                progress.advance(handle)
+                return
+            cached += 1
+            remaining = None if total is None else total - cached
+            progress.update(handle, total=remaining, description=f"{label} ({cached} cached)")
+
         with progress:
             handle = progress.add_task(label, total=total)
-            yield lambda: progress.advance(handle)
+            yield advance
+
+    def verdict(self, results: Any) -> None:
+        """Before the table: whether the run is complete and every reason its number is less valid."""
+        status = results.status
+        if status is None:
+            return
+        for flag in results.validity.flags:
+            if flag.code in ("partial", "nothing_scored"):
+                continue  # said by the status line
+            self.warn(f"{results.task.name}: {flag.message}")
+        absent = (results.task.model_extra or {}).get("ecg") or {}
+        if absent.get("n_absent"):
+            ids = ", ".join(absent.get("absent_ids", [])[:5]) + (" ..." if absent["n_absent"] > 5 else "")
+            self.warn(f"{results.task.name}: absent samples: {ids} (all ids in results.json task.ecg.absent_ids)")
+        log.info("%s: %s", results.task.name, status.message)
+        style = {"complete": "green", "partial": "yellow", "empty": "red"}[status.state]
+        self.err.print(f"[{style}]{results.task.name}: {status.message}[/]", highlight=False)
 
     def results(self, results: Any) -> None:
         table = Table(title=f"{results.task.name} · {results.model.name}  (n={results.task.n_samples})")
@@ -53,6 +89,15 @@ class Display:
                 f" ({', '.join(f'{k}: {v}' for k, v in m.unscored_reasons.items())})" if m.n_unscored else ""
             )
             table.add_row(name, _fmt(m.value), ci, _fmt(m.stderr), str(m.n_scored), unscored)
+            log.info(
+                "%s %s = %s %s (scored %d, unscored %s)",
+                results.task.name,
+                name,
+                _fmt(m.value),
+                ci,
+                m.n_scored,
+                unscored,
+            )
         self.console.print(table)
         usage = results.usage
         notes = [f"requests {usage.requests}", f"cache hits {usage.cache_hits}", f"failed {usage.failed}"]
@@ -61,6 +106,7 @@ class Display:
         if usage.cost_usd is not None:
             notes.append(f"cost ${usage.cost_usd:.4f}")
         self.console.print("  " + " · ".join(notes), highlight=False)
+        log.info("%s: %s", results.task.name, " · ".join(notes))
 
     def group_table(self, group: str, outcomes: list[dict[str, Any]]) -> None:
         """One row per task, one column per headline metric (like a paper's results table).

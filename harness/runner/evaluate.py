@@ -4,13 +4,16 @@ Streams end to end: items are produced lazily, at most a bounded window is in me
 written as they are scored, and only per-sample metric values are kept for aggregation. An item
 with follow-ups is a conversation: its later turns are asked here, each after the model's own
 previous answer, and the last answer is the one extracted and scored.
+
+A :class:`Run` holds one run's state; its steps are small methods in the order they happen:
+``prepare`` (fit, identity), ``answer`` (per item), ``stream`` (items through the model into the
+scoring worker), ``metric_results`` and ``results`` (the pydantic ``results.json``).
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -19,18 +22,19 @@ from pathlib import Path
 from typing import Any
 
 from harness.metrics.base import Metric
-from harness.models.base import EndpointUnreachable, Model, ModelError, Request, Response, Usage
-from harness.models.retry import safe_url
+from harness.models.base import Request, Response
+from harness.models.cache import ResponseCache
+from harness.models.cached import CachedModel
+from harness.models.messages import prompt_text
 from harness.results.attachments import Attachments
 from harness.results.provenance import harness_info
 from harness.results.schema import Results
+from harness.results.status import RunCounts, outcome
 from harness.results.writer import write_json_atomic
-from harness.runner.cache import ResponseCache, request_key
 from harness.runner.pool import ordered_map
-from harness.runner.scoring import BackgroundScorer, Batch, SampleScorer, choose_mode
+from harness.runner.scoring import BackgroundScorer, Batch, Committed, SampleScorer, choose_mode
 from harness.runner.stage import ItemStage
 from harness.task.output_type import Item
-from harness.task.prompt import fingerprint
 from harness.task.task import Selection, Task
 
 SCORE_BATCH = 64  # small enough that little is left to score after the last answer
@@ -44,16 +48,24 @@ class RunSettings:
     generation: dict[str, Any] = field(default_factory=dict)  # run-level overrides of the task's parameters
     config: dict[str, Any] = field(default_factory=dict)  # the resolved run config, for results.json
     scoring: str = "auto"  # where metrics run: auto | process | thread (harness.runner.scoring)
+    max_answer_bytes: int | None = None  # longer answers are cut (flagged) before scoring and storage
 
 
 @dataclass
-class _Tally:
-    usage: Usage = field(default_factory=Usage)
-    issued: int = 0
-    cache_hits: int = 0
-    failed: int = 0
-    errors: Counter = field(default_factory=Counter)
+class SampleCounts:
+    """What the run counts per sample, beyond the model's own tally."""
+
+    n_items: int = 0
     unparseable: int = 0
+    duplicates: int = 0  # samples whose request another sample of this run already made
+    _seen: set[bytes] = field(default_factory=set)  # request keys asked in this run (8-byte prefixes)
+
+    def note_request(self, key: str) -> None:
+        prefix = bytes.fromhex(key[:16])
+        if prefix in self._seen:
+            self.duplicates += 1
+        else:
+            self._seen.add(prefix)
 
 
 def _bind_metrics(task: Task, registry: Any) -> list[Metric]:
@@ -71,86 +83,78 @@ def _bind_metrics(task: Task, registry: Any) -> list[Metric]:
     return metrics
 
 
-async def evaluate(
-    task: Task,
-    model: Model,
-    *,
-    selection: Selection,
-    settings: RunSettings,
-    cache: ResponseCache,
-    registry: Any,
-    out_dir: Path,
-    stages: list[ItemStage] = (),  # type: ignore[assignment]
-    on_item: Callable[[], None] | None = None,
-    expected: int | None = None,
-) -> Results:
-    """Run ``model`` on ``task`` and write ``results.json`` and ``samples.jsonl`` to ``out_dir``.
+class Run:
+    """One task x one model, from the first item to ``results.json``."""
 
-    ``expected``: the number of samples, when known in advance (it picks the scoring mode)."""
-    started = datetime.now(timezone.utc)
-    t0 = time.perf_counter()
-    metrics = _bind_metrics(task, registry)
-    fit = getattr(model, "fit", None)
-    if callable(fit):  # e.g. the retrieval baseline indexes the task's own (prompt, reference) pairs;
-        # before reading the identity, which then covers the corpus (another subset answers differently)
-        fit([(it.id, _prompt_text(it.messages), str(it.reference)) for it in task.items(selection)])
-    identity = model.identity
-    identity_sha = fingerprint(identity)
-    tally = _Tally()
-    n_items = 0
-    hook = registry.hook
-    run_summary = {"task": task.spec.name, "model": model.config.name, "out_dir": str(out_dir)}
-    attachments = Attachments(out_dir)  # images are logged once beside samples.jsonl, not in every line
-    hook.harness_run_start(run=run_summary)
+    def __init__(
+        self,
+        task: Task,
+        model: CachedModel,
+        *,
+        selection: Selection,
+        settings: RunSettings,
+        registry: Any,
+        out_dir: Path,
+        stages: list[ItemStage],
+    ):
+        self.task, self.model, self.selection, self.settings = task, model, selection, settings
+        self.registry, self.out_dir, self.stages = registry, out_dir, stages
+        self.metrics = _bind_metrics(task, registry)
+        self.counts = SampleCounts()
+        self.attachments = Attachments(out_dir)  # images are logged once beside samples.jsonl, not in every line
+        self.started = datetime.now(timezone.utc)
+        self.t0 = time.perf_counter()
+        self.mode = "thread"
 
-    def params_of(item: Item) -> dict[str, Any]:
-        return {**task.generation, **item.params, **settings.generation}
+    def prepare(self) -> None:
+        """A model that must see the task first (e.g. the retrieval baseline indexes the task's own
+        (prompt, reference) pairs) is fitted before its identity is read, which then covers the corpus."""
+        fit = getattr(self.model.model, "fit", None)
+        if callable(fit):
+            fit([(it.id, prompt_text(it.messages), str(it.reference)) for it in self.task.items(self.selection)])
+        _ = self.model.identity
 
-    async def ask(
-        item: Item, request_id: str, messages: list[dict[str, Any]], key: str, response: Response | None
-    ) -> Response:
-        """One model answer: from the cache, else requested (and cached when it succeeded)."""
-        if response is None and cache.seen(key):  # a duplicate of a request answered since the lookup
-            response = cache.get(key)
-        if response is None:
-            start = time.perf_counter()
-            try:
-                response = await model.generate(Request(request_id, messages, params_of(item), item.extras))
-            except EndpointUnreachable:
-                raise
-            except ModelError as exc:
-                response = Response(text=None, error=str(exc))
-            response.latency_s = response.latency_s or (time.perf_counter() - start)
-            tally.issued += 1
-            if response.error is None:
-                cache.put(key, response)
-        else:
-            tally.cache_hits += 1
-        tally.usage.add(response.usage)
-        return response
+    def params_of(self, item: Item) -> dict[str, Any]:
+        return {**self.task.generation, **item.params, **self.settings.generation}
 
-    async def answer(entry: tuple[Item, str, Response | None]) -> dict[str, Any]:
-        item, key, response = entry
-        response = await ask(item, item.id, item.messages, key, response)
-        if item.follow_ups:  # a conversation: each later turn follows the model's own previous answer
-            messages, answers = item.messages, []
-            for k, follow_up in enumerate(item.follow_ups, 1):
-                if response.error is not None:
-                    break
-                answers.append(response.text or "")
-                messages = [
-                    *messages,
-                    {"role": "assistant", "content": answers[-1]},
-                    {"role": "user", "content": follow_up},
-                ]
-                turn_key = request_key(identity, messages, params_of(item))
-                response = await ask(item, f"{item.id}/turn-{k}", messages, turn_key, cache.get(turn_key))
-            item = replace(item, messages=messages, answers=answers)  # stages (judges) see the whole conversation
+    # -- per item ---------------------------------------------------------------------------
+
+    async def answer(self, entry: tuple[Item, str, Response | None]) -> dict[str, Any]:
+        item, key, found = entry
+        self.counts.note_request(key)
+        request = Request(item.id, item.messages, self.params_of(item), item.extras)
+        response = await self.model.ask(request, key=key, found=found, looked_up=True)
+        if item.follow_ups:
+            item, response = await self._converse(item, response)
+        record = self._record(item, key, response)
+        for stage in self.stages:  # failed requests too: a stage counts them as unscored, never drops them
+            await stage.process(item, record)
+        return record
+
+    async def _converse(self, item: Item, response: Response) -> tuple[Item, Response]:
+        """The later turns of a conversation, each after the model's own previous answer; stages
+        (judges) see the whole conversation."""
+        messages, answers = item.messages, []
+        for k, follow_up in enumerate(item.follow_ups, 1):
+            if response.error is not None:
+                break
+            answers.append(response.text or "")
+            messages = [
+                *messages,
+                {"role": "assistant", "content": answers[-1]},
+                {"role": "user", "content": follow_up},
+            ]
+            turn = Request(f"{item.id}/turn-{k}", messages, self.params_of(item), item.extras)
+            response = await self.model.ask(turn)
+        return replace(item, messages=messages, answers=answers), response
+
+    def _record(self, item: Item, key: str, response: Response) -> dict[str, Any]:
         record: dict[str, Any] = {
             "id": item.id,
             "doc_id": item.doc_id,
             "position": list(item.position),
-            "messages": attachments.compact(item.messages),
+            "request_key": key[:16],  # the first request's cache key (prefix): equal keys, equal prompts
+            "messages": self.attachments.compact(item.messages),
             "response": response.text,
             "prediction": None,
             "reference": item.reference,
@@ -160,66 +164,74 @@ async def evaluate(
             "cached": response.cached,
             "meta": item.meta,
         }
-        if response.error is not None:
-            tally.failed += 1
-            tally.errors[_reason(response.error)] += 1
-        else:
-            extraction = task.output_type.extract(item, response.text or "")
+        if response.truncated:
+            record["truncated"] = True
+        if response.error is None:
+            extraction = self.task.output_type.extract(item, response.text or "")
             record["prediction"] = extraction.prediction
             if extraction.unparseable:
                 record["unparseable"] = True
-                tally.unparseable += 1
-        for stage in stages:  # failed requests too: a stage counts them as unscored, never drops them
-            await stage.process(item, record)
+                self.counts.unparseable += 1
         return record
 
-    mode = choose_mode(settings.scoring, metrics, expected)
-    # a child process has the second core to itself while it waits: it draws the bootstrap indices ahead
-    sample_scorer = SampleScorer(
-        metrics, out_dir / "samples.jsonl", seed=settings.seed, expected=expected, draw_ahead=mode == "process"
-    )
-    scorer = BackgroundScorer(sample_scorer, lambda record: hook.harness_sample_done(sample=record), mode=mode)
-    batch: Batch = []
+    # -- the stream -------------------------------------------------------------------------
 
-    try:
-        entries = with_cached(
-            task.items(selection), cache, lambda item: request_key(identity, item.messages, params_of(item))
+    async def stream(self, *, expected: int | None, on_item: Callable[[bool], None] | None) -> Committed:
+        """Items through the model (bounded, in order) into the scoring worker; ``samples.jsonl``."""
+        hook = self.registry.hook
+        self.mode = choose_mode(self.settings.scoring, self.metrics, expected)
+        # a child process has the second core to itself while it waits: it draws the bootstrap indices ahead
+        sample_scorer = SampleScorer(
+            self.metrics,
+            self.out_dir / "samples.jsonl",
+            seed=self.settings.seed,
+            expected=expected,
+            draw_ahead=self.mode == "process",
         )
-        async for (item, _, _), record in ordered_map(answer, entries, concurrency=settings.concurrency):
-            n_items += 1
-            batch.append((record, item.doc))
-            if len(batch) >= SCORE_BATCH:
+        scorer = BackgroundScorer(sample_scorer, lambda record: hook.harness_sample_done(sample=record), mode=self.mode)
+        batch: Batch = []
+        try:
+            entries = with_cached(
+                self.task.items(self.selection),
+                self.model.cache,
+                lambda it: self.model.key(it.messages, self.params_of(it)),
+            )
+            async for (item, _, _), record in ordered_map(self.answer, entries, concurrency=self.settings.concurrency):
+                self.counts.n_items += 1
+                batch.append((record, item.doc))
+                if len(batch) >= SCORE_BATCH:
+                    await scorer.submit(batch)
+                    batch = []
+                if on_item is not None:
+                    on_item(bool(record.get("cached")))
+            if batch:
                 await scorer.submit(batch)
-                batch = []
-            if on_item is not None:
-                on_item()
-        if batch:
-            await scorer.submit(batch)
-        await scorer.drain()
-    finally:
-        scorer.close()
-        for stage in stages:
-            await stage.aclose()
-    committed = scorer.committed
-    assert committed is not None
+            await scorer.drain()
+        finally:
+            scorer.close()
+            for stage in self.stages:
+                await stage.aclose()
+        assert scorer.committed is not None
+        return scorer.committed
 
-    metric_results: dict[str, Any] = {}
-    for metric in metrics:
-        entry = committed.summaries[metric.name]
-        entry["info"] = committed.infos.get(metric.name) or metric.info()
-        metric_results[metric.name] = entry
-    for stage in stages:
-        metric_results.update(stage.metric_results())
-    summarize_records = getattr(task.output_type, "summarize", None)
-    if callable(summarize_records):  # e.g. per-dialogue scores over the per-turn samples
-        metric_results.update(summarize_records(read_jsonl(out_dir / "samples.jsonl"), seed=settings.seed))
+    # -- the end ----------------------------------------------------------------------------
 
-    finished = datetime.now(timezone.utc)
-    spec = task.spec
-    results = {
-        "run_id": f"{started.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}",
-        "harness": harness_info(),
-        "task": {
+    def metric_results(self, committed: Committed) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for metric in self.metrics:
+            entry = committed.summaries[metric.name]
+            entry["info"] = committed.infos.get(metric.name) or metric.info()
+            out[metric.name] = entry
+        for stage in self.stages:
+            out.update(stage.metric_results())
+        summarize_records = getattr(self.task.output_type, "summarize", None)
+        if callable(summarize_records):  # e.g. per-dialogue scores over the per-turn samples
+            out.update(summarize_records(read_jsonl(self.out_dir / "samples.jsonl"), seed=self.settings.seed))
+        return out
+
+    def task_info(self) -> dict[str, Any]:
+        task, spec, selection = self.task, self.task.spec, self.selection
+        return {
             "name": spec.name,
             "version": spec.version,
             "groups": task.groups,
@@ -233,48 +245,86 @@ async def evaluate(
                 "n_records": task.count_docs(),
             },
             "prompt_sha256": task.prompt_sha256,
-            "n_samples": n_items,
+            "n_samples": self.counts.n_items,
             "limit": selection.limit,
             "sample_seed": selection.seed if selection.sample is not None else None,
             "sample": selection.sample,
             "shard": list(selection.shard) if selection.shard else None,
             "modality": task.modality,
-            "n_unparseable": tally.unparseable,
+            "n_unparseable": self.counts.unparseable,
             "ecg": task.ecg_report(),
-        },
-        "model": {
-            "name": model.config.name,
-            "backend": model.config.backend,
-            "model": model.config.model,
-            "base_url": safe_url(model.config.resolved_base_url()) if model.config.resolved_base_url() else None,
-            "params": {**model.config.params},
-            "identity_sha256": identity_sha,
-        },
-        "metrics": metric_results,
-        "judges": {stage.name: stage.info() for stage in stages},
-        "usage": {
-            "requests": tally.issued,
-            "cache_hits": tally.cache_hits,
-            "failed": tally.failed,
-            "prompt_tokens": tally.usage.prompt_tokens,
-            "completion_tokens": tally.usage.completion_tokens,
-            "cost_usd": tally.usage.cost_usd,
-        },
-        "timings": {
-            "started_at": started.isoformat(),
-            "finished_at": finished.isoformat(),
-            "wall_s": time.perf_counter() - t0,
-            "prepare_s": committed.prepare_s,
-            "scoring_s": committed.scoring_s,
-            "scoring_mode": mode,
-        },
-        "config": settings.config,
-        "errors": dict(tally.errors),
-    }
-    validated = Results.model_validate(results)
-    write_json_atomic(out_dir / "results.json", results)
-    hook.harness_run_end(results=results)
-    return validated
+        }
+
+    def outcome(self, metric_results: dict[str, Any]) -> dict[str, Any]:
+        """``status`` and ``validity`` of the finished run (harness.results.status)."""
+        tally = self.model.tally
+        counts = RunCounts(
+            n_samples=self.counts.n_items,
+            n_failed=tally.failed,
+            n_absent=int((self.task.ecg_report() or {}).get("n_absent") or 0),
+            n_duplicates=self.counts.duplicates,
+            n_truncated=tally.counters["truncated"],
+            max_answer_bytes=self.settings.max_answer_bytes,
+            text_only=self.task.text_only,
+        )
+        return outcome(counts, metric_results, allow_text_only=bool(self.settings.config.get("allow_text_only")))
+
+    def results(self, committed: Committed) -> Results:
+        metric_results = self.metric_results(committed)
+        tally = self.model.tally
+        usage = tally.as_dict()
+        usage.pop("this_run")  # the model under test: usage counts every answer used, cached or not
+        sent = {**self.model.config.params, **self.task.generation, **self.settings.generation}
+        return Results.model_validate(
+            {
+                "run_id": f"{self.started.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}",
+                "harness": harness_info(),
+                "task": self.task_info(),
+                "model": self.model.record(params=sent),  # what was sent: config < task < run parameters
+                "metrics": metric_results,
+                "judges": {stage.name: stage.info() for stage in self.stages},
+                "usage": usage,
+                "timings": {
+                    "started_at": self.started.isoformat(),
+                    "finished_at": datetime.now(timezone.utc).isoformat(),
+                    "wall_s": time.perf_counter() - self.t0,
+                    "prepare_s": committed.prepare_s,
+                    "scoring_s": committed.scoring_s,
+                    "scoring_mode": self.mode,
+                },
+                "config": self.settings.config,
+                "errors": dict(tally.errors),
+                "error_examples": dict(tally.error_examples),
+                **self.outcome(metric_results),
+            }
+        )
+
+
+async def evaluate(
+    task: Task,
+    model: CachedModel,
+    *,
+    selection: Selection,
+    settings: RunSettings,
+    registry: Any,
+    out_dir: Path,
+    stages: list[ItemStage] = (),  # type: ignore[assignment]
+    on_item: Callable[[bool], None] | None = None,
+    expected: int | None = None,
+) -> Results:
+    """Run ``model`` on ``task`` and write ``results.json`` and ``samples.jsonl`` to ``out_dir``.
+
+    ``expected``: the number of samples, when known in advance (it picks the scoring mode)."""
+    run = Run(task, model, selection=selection, settings=settings, registry=registry, out_dir=out_dir, stages=stages)
+    run.prepare()
+    hook = registry.hook
+    hook.harness_run_start(run={"task": task.spec.name, "model": model.config.name, "out_dir": str(out_dir)})
+    committed = await run.stream(expected=expected, on_item=on_item)
+    results = run.results(committed)
+    data = results.model_dump(mode="json", exclude_none=False)
+    write_json_atomic(out_dir / "results.json", data)
+    hook.harness_run_end(results=data)
+    return results
 
 
 def with_cached(
@@ -309,18 +359,3 @@ def read_jsonl(path: Path) -> Any:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
-
-
-def _reason(error: str) -> str:
-    return error.split(":", 1)[0][:80]
-
-
-def _prompt_text(messages: list[dict[str, Any]]) -> str:
-    parts = []
-    for message in messages:
-        content = message["content"]
-        if isinstance(content, str):
-            parts.append(content)
-        else:
-            parts += [p.get("text", "") for p in content if p.get("type") == "text"]
-    return "\n".join(parts)

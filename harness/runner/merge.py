@@ -40,10 +40,21 @@ def _load(run_dir: Path) -> dict[str, Any]:
 
 
 def _records(run_dir: Path) -> Iterator[tuple[tuple[int, int], dict[str, Any]]]:
-    with open(run_dir / "samples.jsonl", encoding="utf-8") as fh:
+    """A shard's records in position order. A run writes them in order unless a slow request let
+    later samples go first; then the file is read again through an index of line offsets."""
+    path = run_dir / "samples.jsonl"
+    index: list[tuple[tuple[int, ...], int]] = []
+    with open(path, "rb") as fh:
+        offset = 0
         for line in fh:
-            record = json.loads(line)
-            yield tuple(record["position"]), record
+            index.append((tuple(json.loads(line)["position"]), offset))
+            offset += len(line)
+    in_order = all(a[0] <= b[0] for a, b in zip(index, index[1:]))
+    with open(path, "rb") as fh:
+        for position, offset in index if in_order else sorted(index):
+            if not in_order:
+                fh.seek(offset)
+            yield position, json.loads(fh.readline())  # type: ignore[misc]
 
 
 def merge_shards(run_dirs: list[Path], out_dir: Path, *, registry: Any = None) -> dict[str, Any]:
@@ -66,10 +77,14 @@ def merge_shards(run_dirs: list[Path], out_dir: Path, *, registry: Any = None) -
     values: dict[str, list[Any]] = {n: [] for n in metric_names}
     writer = JsonlWriter(out_dir / "samples.jsonl")
     n_items = 0
+    requests: set[str] = set()  # distinct request keys: duplicates are counted over all shards
+    n_truncated = 0
     judge_records: list[dict[str, Any]] = []
     try:
         for _, record in heapq.merge(*(_records(d) for d in run_dirs), key=lambda pair: pair[0]):
             n_items += 1
+            requests.add(record.get("request_key") or record["id"])
+            n_truncated += bool(record.get("truncated"))
             for name in metric_names:
                 value = record["metrics"].get(name)
                 values[name].append(
@@ -116,9 +131,27 @@ def merge_shards(run_dirs: list[Path], out_dir: Path, *, registry: Any = None) -
         "wall_s": sum(s["timings"]["wall_s"] for s in shards),
         "merged_from": [str(d) for d in run_dirs],
     }
+    merged.update(_outcome(first, merged, n_items, len(requests), n_truncated))
     merged["run_id"] = first["run_id"] + "-merged"
     write_json_atomic(out_dir / "results.json", merged)
     return merged
+
+
+def _outcome(first: dict[str, Any], merged: dict[str, Any], n_items: int, n_distinct: int, n_truncated: int) -> dict:
+    """``status`` and ``validity`` of the merged run, as the unsharded run would have recorded them."""
+    from harness.results.status import RunCounts, outcome
+
+    validity = first.get("validity") or {}
+    counts = RunCounts(
+        n_samples=n_items,
+        n_failed=merged["usage"]["failed"],
+        n_absent=int(((first["task"].get("ecg") or {}).get("n_absent")) or 0),  # every shard saw the same records
+        n_duplicates=n_items - n_distinct,
+        n_truncated=n_truncated,
+        max_answer_bytes=first["config"].get("max_answer_bytes"),
+        text_only=any(f.get("code") == "text_only" for f in validity.get("flags", [])),
+    )
+    return outcome(counts, merged["metrics"], allow_text_only=bool(validity.get("allow_text_only")))
 
 
 def main(args: list[str]) -> None:

@@ -3,6 +3,10 @@
 At most ``concurrency`` calls are in flight and at most ``window`` results wait for an earlier
 one to finish, so memory stays flat in the number of items (no coroutine per item up front),
 and results come out in input order, so outputs are deterministic.
+
+One slow call does not stall the others: when ``window - concurrency`` finished results are held
+back by an earlier unfinished one, the oldest finished result is let out ahead of it (each result
+carries its input position; the runner restores the order where it matters).
 """
 
 from __future__ import annotations
@@ -58,17 +62,28 @@ async def ordered_map(
             ready.set()
 
     workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
-    emitted = 0
+    hold = max(1, window - concurrency)  # finished results that may wait behind an unfinished one
+    emitted = 0  # every index below this has been yielded
+    early: set[int] = set()  # indices yielded ahead of an unfinished earlier one
     try:
         while True:
-            while emitted in done:
-                yield done.pop(emitted)
+            while emitted in done or emitted in early:
+                if emitted in early:
+                    early.discard(emitted)
+                else:
+                    yield done.pop(emitted)
+                    slots.release()
                 emitted += 1
-                slots.release()
             if failure is not None:
                 raise failure
             if exhausted and emitted == next_index:
                 break
+            if len(done) >= hold:  # the head of the line is slow: let the oldest finished result go
+                index = min(done)
+                early.add(index)
+                yield done.pop(index)
+                slots.release()
+                continue
             ready.clear()
             if emitted in done or failure is not None:
                 continue

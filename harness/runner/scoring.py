@@ -76,6 +76,7 @@ class SampleScorer:
         self.expected = expected
         self.draw_ahead = draw_ahead
         self.values: dict[str, list[Any]] = {metric.name: [] for metric in self.metrics}
+        self.positions: list[tuple[int, ...]] = []  # each value's sample position (records may arrive out of order)
         self._draws: dict[int, list[Any]] = {}
         self._writer: JsonlWriter | None = None
         self._failed = False  # a batch failed: later ones and the commit refuse, samples.jsonl stays partial
@@ -122,6 +123,7 @@ class SampleScorer:
         self.scoring_s += time.perf_counter() - s0
         for name, values in scores.items():
             self.values[name].extend(values)
+        self.positions.extend(tuple(record.get("position") or ()) for record, _ in batch)
         fill(batch, scores)
         assert self._writer is not None
         for record, _ in batch:
@@ -138,10 +140,19 @@ class SampleScorer:
             flush = getattr(metric, "flush", None)
             if callable(flush):
                 flush()
-        summaries = summarize_all(self.metrics, self.values, seed=self.seed, draws=self._draws)
+        summaries = summarize_all(self.metrics, self._in_input_order(), seed=self.seed, draws=self._draws)
         return Committed(
             self.prepare_s, self.scoring_s, {metric.name: metric.info() for metric in self.metrics}, summaries
         )
+
+    def _in_input_order(self) -> dict[str, list[Any]]:
+        """The values in sample order: a slow request lets later samples be written first, and the
+        bootstrap intervals must not depend on that."""
+        positions = self.positions
+        if all(a <= b for a, b in zip(positions, positions[1:])):
+            return self.values
+        order = sorted(range(len(positions)), key=positions.__getitem__)
+        return {name: [values[i] for i in order] for name, values in self.values.items()}
 
     def close(self) -> None:
         if self._writer is not None:

@@ -8,14 +8,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
+from harness.errors import HarnessError, NothingToRun
+from harness.eventloop import run
+from harness.models.cache import ResponseCache
+from harness.models.cached import CachedModel
 from harness.models.config import ModelConfig
 from harness.models.loading import build_model, load_model_config, parse_model_config
 from harness.registry import Registry, get_registry
 from harness.results import provenance
-from harness.runner.cache import ResponseCache
+from harness.results.schema import EXIT_PARTIAL
 from harness.runner.evaluate import RunSettings, evaluate
-from harness.runner.loop import run
 from harness.task.index import TaskIndex
 from harness.task.task import Selection, Task
 
@@ -87,11 +89,15 @@ def run_job(
                     modality=cfg.get("modality"),
                     offline=bool(cfg.get("offline")),
                 )
+                check_runnable(task, allow_text_only=bool(cfg.get("allow_text_only")))
             except HarnessError as exc:
                 if not grouped:
                     raise
                 display.skip(name, str(exc))
-                outcomes.append({"task": name, "skipped": str(exc)})
+                # a group with a task it cannot run is partial; only a group where nothing ran fails outright
+                outcomes.append(
+                    {"task": name, "skipped": str(exc), "exit_code": EXIT_PARTIAL, "error_code": exc.exit_code}
+                )
                 continue
             task_out = out_dir / name if grouped else out_dir
             settings = RunSettings(
@@ -100,35 +106,63 @@ def run_job(
                 generation={k: v for k, v in (cfg.get("generation") or {}).items() if v is not None},
                 config=cfg,
                 scoring=str(cfg.get("scoring") or "auto"),
+                max_answer_bytes=cfg.get("max_answer_bytes"),
             )
             gc.collect()  # then freeze what is left (config, registry, modules): the collector's full passes stay short
             gc.freeze()
             results = run(
                 _evaluate(task, model_config, judges, selection, settings, cache, registry, task_out, display)
             )
+            display.verdict(results)
             display.results(results)
-            absent = (results.task.model_extra or {}).get("ecg") or {}
-            if absent.get("n_absent"):
-                display.warn(
-                    f"{name}: {absent['n_absent']} sample(s) skipped, their ECG record is not under the data directory "
-                    f"(ids in results.json task.ecg.absent_ids; looked in {', '.join(absent['looked_in'][:2])}, ...)"
-                )
             outcomes.append(
                 {
                     "task": name,
                     "results": str(task_out / "results.json"),
                     "n": results.task.n_samples,
                     "metrics": {k: v.value for k, v in results.metrics.items()},
+                    "exit_code": results.status.exit_code if results.status else 0,
+                    "state": results.status.state if results.status else None,
                 }
             )
+    except KeyboardInterrupt as exc:  # Ctrl-C: what was answered is committed; say how to resume
+        cache.close()
+        exc.answers_cached = cache.answers_written  # type: ignore[attr-defined]
+        raise
     finally:
         cache.close()
+    if grouped and not any("results" in o for o in outcomes):  # nothing in the group could run
+        for outcome in outcomes:
+            outcome["exit_code"] = outcome.get("error_code", outcome["exit_code"])
     if grouped:
         display.group_table(task_name, outcomes)
         from harness.results.writer import write_json_atomic
 
         write_json_atomic(out_dir / "summary.json", {"group": task_name, "model": model_choice, "tasks": outcomes})
     return outcomes
+
+
+def check_runnable(task: Task, *, allow_text_only: bool) -> None:
+    """Refuse, before any model is built, a run whose number would be meaningless: an ECG task
+    that would send no ECG (unless ``allow_text_only=true``), or one with no runnable sample."""
+    name = task.spec.name
+    if task.text_only and not allow_text_only:
+        shown = [m for m in (task.spec.ecg or {}).get("modalities", []) if m != "text"]
+        raise HarnessError(
+            f"task '{name}' shows the model an ECG, but modality={task.modality or 'text'} sends none: "
+            f"choose modality={'|'.join(shown)}, or pass allow_text_only=true (the result is then marked text-only)"
+        )
+    if task.count_docs() > 0:
+        return
+    ecg = task.ecg_report() or {}
+    n_absent = int(ecg.get("n_absent") or 0)
+    if n_absent:
+        looked = ", ".join((ecg.get("looked_in") or [])[:2]) or "the data directory"
+        raise NothingToRun(
+            f"task '{name}': 0 of {n_absent} samples can run: their ECGs are absent (looked in {looked}). "
+            f"Get them with `python -m harness data fetch {name}`, or point data_dir= at a copy of the records"
+        )
+    raise NothingToRun(f"task '{name}': its data file {task.data.path} has no records to run")
 
 
 async def _evaluate(
@@ -142,7 +176,7 @@ async def _evaluate(
     out_dir: Path,
     display: Any,
 ) -> Any:
-    model = build_model(model_config, registry)
+    model = CachedModel(build_model(model_config, registry), cache, max_answer_bytes=settings.max_answer_bytes)
     stages = []
     if task.spec.judges:
         if judges:
@@ -162,7 +196,6 @@ async def _evaluate(
                 model,
                 selection=selection,
                 settings=settings,
-                cache=cache,
                 registry=registry,
                 out_dir=out_dir,
                 stages=stages,

@@ -16,18 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError
+from harness.hashing import sha256_file
 from harness.task.spec import DatasetSpec
 
 # A loader reads a file into records; `options` are the task's dataset.options.
 DatasetLoader = Callable[[Path, dict[str, Any]], Iterator[dict[str, Any]]]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

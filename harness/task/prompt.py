@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from functools import lru_cache
@@ -80,8 +79,3 @@ class Expression:
         if isinstance(value, jinja2.Undefined):
             raise DataError(f"{self.where}: sample {sample}: the expression is undefined for this record")
         return value
-
-
-def fingerprint(*parts: Any) -> str:
-    """sha256 of the canonical JSON of the parts (prompt templates, reference, output settings)."""
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import DataError, HarnessError, TaskFileError, suggest
+from harness.hashing import fingerprint
 from harness.task.dataset import Doc, ResolvedData, iter_docs, resolve_data_file
-from harness.task.prompt import Expression, Template, fingerprint
+from harness.task.prompt import Expression, Template
 from harness.task.spec import TaskSpec
 
 if TYPE_CHECKING:
@@ -161,6 +162,18 @@ class Task:
                 f"{self.source}: prompt.follow_ups gives {type(value).__name__} for sample {doc.id}, expected a list of strings"
             )
         return list(turns)
+
+    @property
+    def shows_ecg(self) -> bool:
+        """Whether the task is about an ECG it shows the model: its ``ecg:`` block offers a
+        modality other than ``text``."""
+        modalities = (self.spec.ecg or {}).get("modalities") or []
+        return any(m != "text" for m in modalities)
+
+    @property
+    def text_only(self) -> bool:
+        """An ECG task run that sends no ECG (``modality=text``): refused unless asked for."""
+        return self.shows_ecg and self.modality in (None, "text")
 
     @property
     def generation(self) -> dict[str, Any]:

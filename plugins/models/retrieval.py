@@ -16,21 +16,10 @@ from typing import Any
 
 from harness.models.base import ModelError, Request, Response
 from harness.models.config import ModelConfig
+from harness.models.messages import prompt_text
 
 BACKEND = "retrieval"
 DEFAULT_VECTORIZER = {"lowercase": True, "ngram_range": [1, 2], "sublinear_tf": True, "min_df": 1}
-
-
-def prompt_text(messages: list[dict[str, Any]]) -> str:
-    """The text a user sees in the prompt (all message text parts, images ignored)."""
-    chunks = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, str):
-            chunks.append(content)
-        elif isinstance(content, list):
-            chunks += [part.get("text", "") for part in content if part.get("type") == "text"]
-    return "\n".join(chunks)
 
 
 class RetrievalModel:

@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 
 from harness.errors import DataError
+from harness.hashing import sha256_file
 from harness.registry import get_registry
-from harness.task.dataset import sha256_file
 from harness.task.index import TaskIndex
 from harness.task.spec import GroupSpec, TaskSpec
 from tests.ecg_expert_qa.helpers import (
@@ -215,7 +215,7 @@ def test_cli_group_prints_the_paper_shaped_table(data_dir, tmp_path):
         cwd=tmp_path,
         env={"COLUMNS": "120"},
     )
-    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.returncode == 3, proc.stderr[-2000:]  # partial: 8 of the 12 tasks have no data here
     header = next(line for line in proc.stdout.splitlines() if "bleu_1" in line and "task" in line)
     assert [c.strip() for c in header.strip("┃│ ").split("┃")][:5] == ["task", "n", "bleu_1", "rouge_l", "meteor"]
     rows = {line.split("│")[1].strip(): line for line in proc.stdout.splitlines() if line.startswith("│ ecgqa_")}

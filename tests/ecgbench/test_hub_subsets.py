@@ -75,7 +75,8 @@ def answers_by_question(table: dict[str, str], widths: dict[str, int] | None = N
     return respond
 
 
-def cli(task: str, root: Path, tmp: Path, stub: OpenAIStub, *extra: str) -> tuple[dict, list[dict]]:
+def cli(task: str, root: Path, tmp: Path, stub: OpenAIStub, *extra: str, rc: int = 0) -> tuple[dict, list[dict]]:
+    """Run the task against the stub; ``rc``: the exit code the run must end with (3 partial, 4 nothing scored)."""
     proc = run_harness(
         f"+task={task}",
         "model=local_server",
@@ -84,7 +85,7 @@ def cli(task: str, root: Path, tmp: Path, stub: OpenAIStub, *extra: str) -> tupl
         cwd=tmp,
         env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(root), "HARNESS_CACHE_DIR": str(tmp / "cache")},
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.returncode == rc, proc.stderr[-3000:]
     path = result_files(tmp)[0]
     return json.loads(path.read_text()), [
         json.loads(x) for x in path.with_name("samples.jsonl").read_text().splitlines()
@@ -181,8 +182,10 @@ def test_released_images_found_by_path_and_absent_ones_reported(tmp_path):
     with OpenAIStub(
         by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()}, widths)})
     ) as stub:
-        results, samples = cli("csn_json", root, tmp_path, stub, f"include=[{task_file.parent}]")
+        results, samples = cli("csn_json", root, tmp_path, stub, f"include=[{task_file.parent}]", rc=3)
     assert results["task"]["n_samples"] == 5
+    assert results["status"]["state"] == "partial" and results["status"]["n_absent"] == 1
+    assert {f["code"] for f in results["validity"]["flags"]} == {"partial", "absent_records"}
     ecg = results["task"]["ecg"]
     assert (
         ecg["n_absent"] == 1
@@ -197,11 +200,31 @@ def test_text_modality_sends_the_question_alone(tmp_path):
     root = tmp_path / "data"
     hub_file(root, "csn-test-no-cot", [(q, g) for q, (g, _) in QUESTIONS.items()])
     with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()})})) as stub:
-        results, samples = cli("ecgbench_csn", root, tmp_path, stub, "modality=text")
+        results, samples = cli("ecgbench_csn", root, tmp_path, stub, "modality=text", "allow_text_only=true")
         assert stub.stats.images_valid == 0 and stub.stats.images_invalid == 0
     assert results["task"]["modality"] == "text" and results["task"]["ecg"] is None
+    assert results["validity"]["allow_text_only"] is True
+    assert [f["code"] for f in results["validity"]["flags"]] == ["text_only"]
     assert results["metrics"]["accuracy"]["value"] == pytest.approx(4 / 6)
     assert isinstance(samples[0]["messages"][-1]["content"], str)
+
+
+def test_text_modality_is_refused_unless_asked_for(tmp_path):
+    root = tmp_path / "data"
+    hub_file(root, "csn-test-no-cot", [(q, g) for q, (g, _) in QUESTIONS.items()])
+    with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, (_, a) in QUESTIONS.items()})})) as stub:
+        proc = run_harness(
+            "+task=ecgbench_csn",
+            "model=local_server",
+            "modality=text",
+            cwd=tmp_path,
+            env={"HARNESS_BASE_URL": stub.base_url, "HARNESS_DATA_DIR": str(root), "HARNESS_CACHE_DIR": str(tmp_path)},
+        )
+        assert stub.stats.requests == 0  # refused before any request
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "shows the model an ECG" in proc.stderr and "allow_text_only=true" in proc.stderr
+    assert not (tmp_path / "runs").exists() or not result_files(tmp_path)  # no empty run directory left behind
+    assert not list((tmp_path / "runs").rglob("*_ecgbench_csn_local_server"))
 
 
 def test_released_image_bytes_are_checked():
@@ -341,7 +364,8 @@ def test_a_failed_later_turn_keeps_the_earlier_ones(tmp_path):
         return arena_candidate(request)
 
     with OpenAIStub(by_model({"candidate": candidate})) as stub:
-        results, samples = cli("ecgbench_arena", root, tmp_path, stub)
+        results, samples = cli("ecgbench_arena", root, tmp_path, stub, rc=4)  # its only sample failed: nothing scored
+        assert results["status"]["state"] == "empty"
         assert (
             results["usage"]["failed"] == 1 and samples[0]["response"] is None and "bad request" in samples[0]["error"]
         )

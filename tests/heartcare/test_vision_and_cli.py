@@ -32,19 +32,14 @@ def test_gpt4o_config_sends_decodable_png_images(use_built_data, tmp_path):
 def test_published_closedqa_reports_its_absent_records(tmp_path, data_dir):
     # no request is made (no record of the published sample is under the data dir): any model config will do
     proc = run_harness("+task=heartcare_closedqa", "model=forecast_mean", "modality=features", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "132 sample(s) skipped, their ECG record is not under the data directory" in " ".join(proc.stderr.split())
-    results = json.loads(result_files(tmp_path)[0].read_text())
-    ecg = results["task"]["ecg"]
-    assert (
-        ecg["n_absent"] == 132
-        and ecg["absent_ids"][0] == "0:ptbxl_img/04332"
-        and "ptbxl_img/03159" in ecg["absent_records"]
-    )
-    assert str(data_dir / "ecg_signals" / "cinc2021") in ecg["looked_in"]
-    assert (
-        results["task"]["n_samples"] == 0 and results["metrics"]["accuracy"]["value"] is None
-    )  # nothing run, nothing invented
+    assert proc.returncode == 4, proc.stderr[-2000:]  # refused: nothing to evaluate
+    message = " ".join(proc.stderr.split())
+    assert "Traceback" not in message and message.count("error:") == 1
+    assert "0 of 132 samples can run: their ECGs are absent" in message
+    assert str(data_dir / "ecg_signals" / "cinc2021") in message
+    assert "python -m harness data fetch heartcare_closedqa" in message and "data_dir=" in message
+    assert not result_files(tmp_path)  # nothing run, nothing written, no empty run directory
+    assert not list((tmp_path / "runs").rglob("*heartcare_closedqa*"))
 
 
 def test_unsupported_modality_is_a_clear_error(tmp_path):

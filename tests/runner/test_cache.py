@@ -10,7 +10,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.models.base import Response, Usage
-from harness.runner.cache import ResponseCache
+from harness.models.cache import ResponseCache
 
 
 def _answer(text: str) -> Response:

@@ -12,7 +12,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from harness.runner.loop import new_event_loop
+from harness.eventloop import new_event_loop
 from harness.testing.stub.responders import Responder, cycle, echo, fixed
 from harness.testing.stub.server import OpenAIStub
 

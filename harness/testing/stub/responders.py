@@ -12,6 +12,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.models.messages import content_text
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -35,14 +37,6 @@ Answer = str | Reply
 Responder = Callable[[dict[str, Any]], Answer | Awaitable[Answer]]
 
 
-def _part_text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):  # content parts: keep the text ones
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
-    return "" if content is None else str(content)
-
-
 def last_user_text(request: Mapping[str, Any]) -> str:
     """Text of the last user message (text parts joined); the ``prompt`` of a legacy completion."""
     messages = request.get("messages")
@@ -51,7 +45,7 @@ def last_user_text(request: Mapping[str, Any]) -> str:
         return prompt if isinstance(prompt, str) else "\n".join(map(str, prompt))
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
-            return _part_text(message.get("content"))
+            return content_text(message.get("content"))
     return ""
 
 
@@ -60,7 +54,7 @@ def conversation_text(request: Mapping[str, Any]) -> str:
     messages = request.get("messages")
     if not messages:
         return last_user_text(request)
-    return "\n".join(f"{m.get('role')}: {_part_text(m.get('content'))}" for m in messages if isinstance(m, dict))
+    return "\n".join(f"{m.get('role')}: {content_text(m.get('content'))}" for m in messages if isinstance(m, dict))
 
 
 def echo(prefix: str = "") -> Responder:

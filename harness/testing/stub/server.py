@@ -15,11 +15,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from harness import fastjson
-from harness.runner.loop import new_event_loop
+from harness.eventloop import new_event_loop
+from harness.models.messages import content_text
 from harness.testing.stub.faults import FaultRule, FaultSpec, _FaultSchedule, parse_faults
 from harness.testing.stub.http_server import HttpRequest, HttpResponse, HttpServer
 from harness.testing.stub.images import check_images
-from harness.testing.stub.responders import Reply, Responder, _part_text, echo, last_user_text
+from harness.testing.stub.responders import Reply, Responder, echo, last_user_text
 from harness.testing.stub.stats import ImageCheck, StubStats
 
 _dumps, _loads = fastjson.dumps, fastjson.loads  # orjson: the stub must not be a benchmark's bottleneck
@@ -42,7 +43,7 @@ def _count_tokens(text: str) -> int:
 def _prompt_tokens(body: Mapping[str, Any], chat: bool) -> int:
     if not chat:
         return _count_tokens(last_user_text(body))
-    return sum(_count_tokens(_part_text(m.get("content"))) for m in body["messages"])
+    return sum(_count_tokens(content_text(m.get("content"))) for m in body["messages"])
 
 
 def _format_seconds(seconds: float) -> str:

@@ -48,7 +48,11 @@ def _connect(path: Path) -> sqlite3.Connection:
 def _response(body: str) -> Response:
     data = fastjson.loads(body)
     return Response(
-        text=data["text"], usage=Usage(**data.get("usage", {})), latency_s=data.get("latency_s", 0.0), cached=True
+        text=data["text"],
+        usage=Usage(**data.get("usage", {})),
+        latency_s=data.get("latency_s", 0.0),
+        cached=True,
+        truncated=bool(data.get("truncated")),
     )
 
 
@@ -94,6 +98,11 @@ class ResponseCache:
         found.update(queued)
         return {key: _response(body) for key, body in found.items()}
 
+    @property
+    def answers_written(self) -> int:
+        """Answers this process committed (after :meth:`close`, every answer it stored)."""
+        return len(self._written)
+
     def seen(self, key: str) -> bool:
         """Whether this process stored ``key`` (so a lookup made before that is out of date)."""
         return key in self._queued or key in self._written
@@ -112,6 +121,8 @@ class ResponseCache:
                 "cost_usd": usage.cost_usd,
             },
         }
+        if response.truncated:
+            record["truncated"] = True
         self._queued[key] = fastjson.dumps(record).decode()
         if self._writer is None:
             self._writer = threading.Thread(
