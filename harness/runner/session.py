@@ -86,6 +86,7 @@ def run_job(
                     cache_dir=cache_dir,
                     modality=cfg.get("modality"),
                     offline=bool(cfg.get("offline")),
+                    selection=selection,  # online: fetch what this selection needs (data rows, ECG records)
                 )
             except HarnessError as exc:
                 if not grouped:
