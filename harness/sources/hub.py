@@ -109,20 +109,35 @@ def _repo_dir(spec: Any) -> Path:
     return hub_cache() / ("datasets--" + spec.repo.replace("/", "--"))
 
 
-def cached_commit(spec: Any) -> str | None:
-    """The commit a revision names in the local Hub cache (a commit names itself), or None."""
+def _our_ref(spec: Any, cache_dir: Path) -> Path:
+    """Where the harness notes the commit a branch or tag resolved to when it last read it."""
+    return Path(cache_dir) / "hub" / spec.repo.replace("/", "--") / "refs" / spec.revision
+
+
+def cached_commit(spec: Any, cache_dir: Path) -> str | None:
+    """The commit a revision named when it was last read here (a commit names itself), or None.
+
+    ``huggingface_hub`` notes branch -> commit in its cache only when it downloads by branch name;
+    the harness downloads by commit (so a run reads one consistent commit), and notes it itself."""
     if COMMIT.match(spec.revision):
         return spec.revision
-    ref = _repo_dir(spec) / "refs" / spec.revision
-    return ref.read_text().strip() if ref.is_file() else None
+    for ref in (_repo_dir(spec) / "refs" / spec.revision, _our_ref(spec, cache_dir)):
+        if ref.is_file():
+            return ref.read_text().strip()
+    return None
 
 
-def resolve_commit(spec: Any, *, task_name: str) -> str:
+def resolve_commit(spec: Any, *, task_name: str, cache_dir: Path | None = None) -> str:
     """The commit of ``spec.revision`` on the Hub (one API call unless the revision is a commit)."""
     if COMMIT.match(spec.revision):
         return spec.revision
     with hub_errors(spec, task_name):
-        return _api().dataset_info(spec.repo, revision=spec.revision).sha
+        commit = _api().dataset_info(spec.repo, revision=spec.revision).sha
+    if cache_dir is not None:
+        ref = _our_ref(spec, cache_dir)
+        ref.parent.mkdir(parents=True, exist_ok=True)
+        ref.write_text(commit)
+    return commit
 
 
 def _matches(path: str, spec: Any) -> bool:
@@ -139,20 +154,27 @@ def _matches(path: str, spec: Any) -> bool:
 
 def remote_files(spec: Any, commit: str, *, task_name: str) -> list[RemoteFile]:
     """The split's files at ``commit``, listed by the Hub (sizes and LFS sha256 included)."""
+    from huggingface_hub.errors import RemoteEntryNotFoundError
     from huggingface_hub.hf_api import RepoFile
 
-    folders = (
-        sorted({f.rsplit("/", 1)[0] if "/" in f else "" for f in spec.files}) if spec.files else [spec.config or ""]
-    )
+    folders = sorted({f.rsplit("/", 1)[0] if "/" in f else "" for f in spec.files}) if spec.files else [spec.config]
     out: list[RemoteFile] = []
     with hub_errors(spec, task_name):
         api = _api()
         for folder in folders:
-            for entry in api.list_repo_tree(
-                spec.repo, path_in_repo=folder or None, revision=commit, repo_type="dataset", recursive=True
-            ):
-                if isinstance(entry, RepoFile) and _matches(entry.path, spec):
-                    out.append(RemoteFile(entry.path, entry.size, entry.lfs.sha256 if entry.lfs else None))
+            try:
+                entries = list(
+                    api.list_repo_tree(
+                        spec.repo, path_in_repo=folder or None, revision=commit, repo_type="dataset", recursive=True
+                    )
+                )
+            except RemoteEntryNotFoundError:  # no such folder: reported below as no such files
+                entries = []
+            out += [
+                RemoteFile(e.path, e.size, e.lfs.sha256 if e.lfs else None)
+                for e in entries
+                if isinstance(e, RepoFile) and _matches(e.path, spec)
+            ]
     return _checked_files(sorted(out, key=lambda f: _order(spec, f.path)), spec, task_name)
 
 
@@ -221,7 +243,7 @@ def _hub_message(exc: BaseException, spec: Any, task_name: str) -> str | None:
     if isinstance(exc, errors.RevisionNotFoundError):
         return f"{where} has no revision '{spec.revision}'"
     if isinstance(exc, (errors.EntryNotFoundError, errors.RemoteEntryNotFoundError)):
-        return f"{where}: file not found ({exc})"
+        return f"{where}: file not found ({' '.join(str(exc).split())})"
     if isinstance(exc, errors.OfflineModeIsEnabled):
         return f"{where} is not in the local Hub cache and the Hub may not be asked (HF_HUB_OFFLINE): {fetch_hint(task_name)}"
     if isinstance(exc, (errors.LocalEntryNotFoundError, httpx.HTTPError, OSError)):
@@ -238,7 +260,9 @@ def fetch_hint(task_name: str) -> str:
 def resolve(spec: Any, *, cache_dir: Path, offline: bool, rows: RowRequest | None = None, task_name: str) -> HubData:
     """The local files of the task's split, fetching what the selection needs (module docstring)."""
     offline = hub_offline(offline)
-    commit = cached_commit(spec) if offline else resolve_commit(spec, task_name=task_name)
+    commit = (
+        cached_commit(spec, cache_dir) if offline else resolve_commit(spec, task_name=task_name, cache_dir=cache_dir)
+    )
     if commit:
         cached = cached_files(spec, commit)
         paths = [local_path(spec, commit, f.path) for f in cached]

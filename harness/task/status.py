@@ -125,7 +125,7 @@ def _data_plan(spec: Any, settings: Any, name: str) -> str:
 def _hub_plan(hub: Any, settings: Any, name: str) -> str:
     from harness.sources import hub as hub_source
 
-    commit = hub_source.resolve_commit(hub, task_name=name)
+    commit = hub_source.resolve_commit(hub, task_name=name, cache_dir=settings.cache_dir)
     files = hub_source.remote_files(hub, commit, task_name=name)
     total = sum(f.size or 0 for f in files)
     head = (
