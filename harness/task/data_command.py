@@ -129,13 +129,15 @@ def status(settings: Settings) -> None:
 
     registry, index, names = _context(settings.names, everything_if_empty=True)
     table = Table(title="data status (from the data directory and the caches; nothing downloaded)")
-    for column in ("task", "source", "data", "runnable", "ECG present/needed", "to download", "access"):
+    table.add_column("task", no_wrap=True)
+    for column in ("source", "data", "runnable", "ECG present/needed", "to download", "access"):
         table.add_column(column, overflow="fold")
     with quiet():
         rows = [status_row(name, registry, index, settings) for name in names]
     for row in rows:
         table.add_row(*row)
-    Console(width=max(160, Console().width), soft_wrap=False).print(table)
+    screen = Console()
+    Console(width=screen.width if screen.is_terminal else 240).print(table)  # piped: one line per row
     where = settings.data_dir or "(not set: data_dir=PATH or HARNESS_DATA_DIR)"
     print(f"data directory: {where}; cache: {settings.cache_dir}; get a task's data: python -m harness data fetch TASK")
 
