@@ -40,15 +40,16 @@ CONNECTIONS = 2  # wfdb's own limit ("to avoid overloading the server")
 
 @dataclass(frozen=True)
 class Database:
-    access: str  # "open" or "credentialed"
-    license: str
+    access: str  # "open" or "credentialed", as PhysioNet lists the project
+    license: str | None  # None: see the project's page
     record_bytes: int | None = None  # a record's header + signal, for size estimates without asking the host
 
 
 # What the harness knows about the databases its tasks name (sizes: 12 leads x 5000 samples x 2 bytes + header).
+# MIMIC-IV-ECG 1.0 is an Open Access project on PhysioNet (unlike the MIMIC-IV clinical database).
 DATABASES = {
     "ptb-xl": Database("open", "CC BY 4.0", 121_300),
-    "mimic-iv-ecg": Database("open", "ODbL 1.0", 121_200),
+    "mimic-iv-ecg": Database("open", None, 121_200),
 }
 
 

@@ -57,7 +57,7 @@ def access(spec: Any) -> str:
     source = source_of(spec.ecg) if spec.ecg else None
     if source is not None:
         known = DATABASES.get(source.database)
-        out.append(f"{source.database} {source.access}" + (f" ({known.license})" if known else ""))
+        out.append(f"{source.database} {source.access}" + (f" ({known.license})" if known and known.license else ""))
     return "; ".join(out)
 
 
