@@ -177,15 +177,7 @@ async def _evaluate(
 def _count_items(task: Task, selection: Selection) -> int | None:
     if not getattr(task.output_type, "one_item_per_record", False):
         return None  # records with several items (dialogue turns, ...): unknown until produced
-    n = task.count_docs()
-    if selection.sample is not None:
-        n = min(n, selection.sample)
-    if selection.limit is not None:
-        n = min(n, selection.limit)
-    if selection.shard is not None:
-        i, k = selection.shard
-        n = len(range(i, n, k))
-    return n
+    return selection.count(task.count_docs())
 
 
 def resolved_config(cfg: Any) -> dict[str, Any]:

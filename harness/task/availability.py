@@ -75,7 +75,7 @@ def availability(task: Task, selection: Selection | None = None) -> Availability
         out.absent, out.n_runnable = absent, len(docs) - len(absent)
         if task.modality != "released_image":
             _records(out, task, docs)
-    out.n_selected = _selected(out.n_runnable, selection)
+    out.n_selected = selection.count(out.n_runnable)
     out.remedy = _remedy(task, out)
     return out
 
@@ -90,17 +90,6 @@ def _records(out: Availability, task: Task, docs: list[Any]) -> None:
     fetchable = {r for r in absent.values() if r}
     out.ecg_fetchable = len(fetchable) if source is not None and source.access == "open" else 0
     out.fetch_bytes = source.estimate(out.ecg_fetchable) if source is not None and out.ecg_fetchable else None
-
-
-def _selected(n: int, selection: Selection) -> int:
-    if selection.sample is not None:
-        n = min(n, selection.sample)
-    if selection.limit is not None:
-        n = min(n, selection.limit)
-    if selection.shard is not None:
-        i, k = selection.shard
-        n = len(range(i, n, k))
-    return n
 
 
 def _remedy(task: Task, out: Availability) -> str | None:

@@ -38,6 +38,15 @@ class Selection:
         chosen = sorted(self.sampled(total)) if self.sample is not None else range(total)
         return list(chosen)[: self.limit] if self.limit is not None else list(chosen)
 
+    def count(self, total: int) -> int:
+        """How many of ``total`` available records a run with this selection evaluates."""
+        n = min(total, self.sample) if self.sample is not None else total
+        n = min(n, self.limit) if self.limit is not None else n
+        if self.shard is not None:
+            i, k = self.shard
+            n = len(range(i, n, k))
+        return n
+
     def row_request(self) -> Any:
         """What a Hub source needs to read only the selected rows; None when the run reads every record."""
         if self.limit is None and self.sample is None:

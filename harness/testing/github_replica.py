@@ -38,12 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     ns = parser.parse_args(argv)
     server = GitHubRawReplica(heartcare_published_files(ns.data_dir), port=ns.port)
-    print(f"github_replica listening on {server.base_url} (HARNESS_GITHUB_RAW_URL)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return server.serve_forever("github_replica")
 
 
 if __name__ == "__main__":

@@ -193,12 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     ns = parser.parse_args(argv)
     server = HubReplica([ecgbench_repo(ns.data_dir)], port=ns.port)
-    print(f"hub_replica listening on {server.base_url} (HF_ENDPOINT)", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return server.serve_forever("hub_replica")
 
 
 if __name__ == "__main__":

@@ -118,12 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--credentialed", action="append", default=[], help="a database answered with 401")
     ns = parser.parse_args(argv)
     server = PhysioNetReplica.ptbxl(ns.data_dir, credentialed=ns.credentialed, port=ns.port)
-    print(f"physionet_replica listening on {server.base_url}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return server.serve_forever("physionet_replica")
 
 
 if __name__ == "__main__":

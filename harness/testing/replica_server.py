@@ -128,12 +128,18 @@ class ReplicaServer:
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
-    def serve_forever(self) -> None:
-        """Serve in the calling thread (the ``python -m`` entry points) until interrupted."""
+    def serve_forever(self, banner: str | None = None) -> int:
+        """Serve in the calling thread until interrupted (the ``python -m`` entry points); prints
+        ``banner`` (``"<name> listening on <base_url>"``) first, as the first line of output."""
+        if banner:
+            print(f"{banner} listening on {self.base_url}", flush=True)
         try:
             self._httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
         finally:
             self._httpd.server_close()
+        return 0
 
     def _take_drop(self, path: str) -> int | None:
         with self._lock:
