@@ -63,13 +63,11 @@ class HubData:
     @property
     def sha256(self) -> str:
         """The data's identity: the upstream file's sha256 (several files: a digest over theirs)."""
-        digests = [f.sha256 or _local_sha(p) for f, p in zip(self.files, self._local_or_none())]
+        local = self.paths if self.origin != "rows" else [None] * len(self.files)  # rows: not the upstream file
+        digests = [f.sha256 or _local_sha(p) for f, p in zip(self.files, local)]
         if len(digests) == 1:
             return digests[0]
         return hashlib.sha256("\n".join(f"{f.path} {d}" for f, d in zip(self.files, digests)).encode()).hexdigest()
-
-    def _local_or_none(self) -> list[Path | None]:
-        return list(self.paths) if self.origin != "rows" else [None] * len(self.files)
 
     def describe(self, spec: Any) -> dict[str, Any]:
         return {

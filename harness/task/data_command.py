@@ -159,11 +159,25 @@ def fetch(settings: Settings) -> None:
     for name in names:
         try:
             task = _load(name, registry, index, settings, offline=False)
-            print(availability(task, settings.selection).summary())
         except HarnessError as exc:
             failed.append(name)
             note(f"error: {exc}")
+            continue
+        print(availability(task, settings.selection).summary())
+        if _unfetched(task, settings.selection):  # records the host should have given and did not
+            failed.append(name)
     if failed:
         raise HarnessError(
             f"data fetch: {len(failed)} of {len(names)} task(s) could not be fetched: {', '.join(failed)}"
         )
+
+
+def _unfetched(task: Any, selection: Any) -> list[str]:
+    """Records the selected samples need that the task's host could supply and are still absent."""
+    from harness.ecg.fetch import needed, source_of
+
+    spec = task.spec.ecg or {}
+    if not task._checks_ecg() or source_of(spec) is None:
+        return []
+    _, absent = needed(task.selected_raw_docs(selection), spec, data_dir=task.data_dir, cache_dir=task.cache_dir)
+    return sorted(r for r in absent.values() if r)

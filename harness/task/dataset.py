@@ -11,7 +11,7 @@ task names a local excerpt of it (``dataset.excerpt``), the excerpt is read and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,6 @@ class ResolvedData:
     paths: tuple[Path, ...] = ()  # several files (a Hub split in shards); empty: just ``path``
     sha256_pinned: bool = False  # the sha256 was checked against the task's pin
     hub: dict[str, Any] | None = None  # repo, revision, commit, files, partial read
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def files(self) -> tuple[Path, ...]:
@@ -83,6 +82,8 @@ def resolve_data_file(
     where = "\n".join(f"    {p}" for p in looked) or "    (no data directory is set: data_dir=... or HARNESS_DATA_DIR)"
     hint = f"\n  expected content: {spec.expected_schema}" if spec.expected_schema else ""
     data_hint = "" if data_dir else "\n  no data directory is set: pass data_dir=PATH or set HARNESS_DATA_DIR"
+    if offline and (spec.url or spec.hub):
+        data_hint += f"\n  offline: run `python -m harness data fetch {task_name}` when online"
     missing = spec.path or Path(spec.url or "").name or (spec.hub.repo if spec.hub else "")
     raise DataError(f"task '{task_name}': data file not found: {missing}. Looked in:\n{where}{hint}{data_hint}")
 
@@ -156,7 +157,7 @@ def _excerpt(
     looked.append(f"{path} (the local excerpt)")
     if not path.is_file():
         return None
-    why = "offline" if offline else "the full file could not be downloaded"
+    why = "offline" if offline else f"the full file could not be had: {looked[-2] if len(looked) > 1 else 'no source'}"
     note(
         f"task '{task_name}': reading the local excerpt {spec.excerpt} ({why}), not the full upstream file; "
         f"get the full file with `python -m harness data fetch {task_name}` (results.json: task.data.origin = excerpt)"

@@ -127,7 +127,12 @@ class Task:
         from harness.sources import offline_requested
 
         if not offline_requested(offline):
-            task.fetch_records(selection or Selection())
+            try:
+                task.fetch_records(selection or Selection())
+            except DataError as exc:  # the run goes on with the records at hand; the absent ones are reported
+                from harness.sources.progress import note
+
+                note(f"warning: {exc}")
         return task
 
     # -- prompts ----------------------------------------------------------------------------

@@ -244,3 +244,18 @@ def test_new_tasks_load(task, tmp_path):
 
     spec = TaskIndex.scan(get_registry().task_dirs).load(task)
     assert spec.dataset.hub.config == "ecgqa-test" and spec.output_type == "option_set"
+
+
+def test_fetch_fails_loudly_when_the_records_cannot_be_had(tmp_path, github):
+    urls = {"HARNESS_GITHUB_RAW_URL": github.base_url, "HARNESS_PHYSIONET_URL": "http://127.0.0.1:9"}
+    proc = run_harness("data", "fetch", "heartcare_closedqa", cwd=tmp_path, env=env(tmp_path, **urls))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "heartcare_closedqa: 0 of 10 samples runnable" in proc.stdout
+    assert "http://127.0.0.1:9/files/ptb-xl/1.0.3/SHA256SUMS.txt" in proc.stderr  # the URL that failed
+    assert "1 of 1 task(s) could not be fetched: heartcare_closedqa" in proc.stderr
+
+
+def test_offline_missing_data_names_the_fetch_command(tmp_path):
+    proc = run_harness("+task=ecgqa_prtk", "model=local_server", cwd=tmp_path, env={"HARNESS_OFFLINE": "1"})
+    assert proc.returncode == 2
+    assert "offline: run `python -m harness data fetch ecgqa_prtk` when online" in proc.stderr
