@@ -257,27 +257,19 @@ def fetch_hint(task_name: str) -> str:
 
 def resolve(spec: Any, *, cache_dir: Path, offline: bool, rows: RowRequest | None = None, task_name: str) -> HubData:
     """The local files of the task's split, fetching what the selection needs (module docstring)."""
-    offline = hub_offline(offline)
-    commit = (
-        cached_commit(spec, cache_dir) if offline else resolve_commit(spec, task_name=task_name, cache_dir=cache_dir)
-    )
-    if commit:
-        cached = cached_files(spec, commit)
-        paths = [local_path(spec, commit, f.path) for f in cached]
-        if cached and all(paths):
-            return HubData([p for p in paths if p], commit, cached, "hub_cache")
-    if commit and rows is not None:
+    if hub_offline(offline):
+        return _offline(spec, cache_dir, rows, task_name)
+    commit = resolve_commit(spec, task_name=task_name, cache_dir=cache_dir)
+    if rows is not None:
         from harness.sources.hub_rows import cached_rows
 
         hit = cached_rows(spec, commit, rows, cache_dir)
         if hit is not None:
             return hit
-    if offline or commit is None:
-        raise DataError(
-            f"task '{task_name}': the Hub dataset {describe_repo(spec)} (revision {spec.revision}) is not in the "
-            f"local cache and nothing may be downloaded (offline): {fetch_hint(task_name)}"
-        )
     files = remote_files(spec, commit, task_name=task_name)
+    paths = [local_path(spec, commit, f.path) for f in files]
+    if all(paths):  # the whole split is in the Hub cache already
+        return HubData([p for p in paths if p], commit, files, "hub_cache")
     if rows is not None and all(f.path.endswith(".parquet") for f in files):
         from harness.sources.hub_rows import read_rows
 
@@ -285,6 +277,26 @@ def resolve(spec: Any, *, cache_dir: Path, offline: bool, rows: RowRequest | Non
         if partial is not None:
             return partial
     return _download(spec, commit, files, task_name=task_name)
+
+
+def _offline(spec: Any, cache_dir: Path, rows: RowRequest | None, task_name: str) -> HubData:
+    """What the caches hold of the split: the whole split in the Hub cache, or this selection's rows."""
+    commit = cached_commit(spec, cache_dir)
+    if commit:
+        cached = cached_files(spec, commit)
+        paths = [local_path(spec, commit, f.path) for f in cached]
+        if cached and all(paths):
+            return HubData([p for p in paths if p], commit, cached, "hub_cache")
+        if rows is not None:
+            from harness.sources.hub_rows import cached_rows
+
+            hit = cached_rows(spec, commit, rows, cache_dir)
+            if hit is not None:
+                return hit
+    raise DataError(
+        f"task '{task_name}': the Hub dataset {describe_repo(spec)} (revision {spec.revision}) is not in the "
+        f"local cache and nothing may be downloaded (offline): {fetch_hint(task_name)}"
+    )
 
 
 def _download(spec: Any, commit: str, files: list[RemoteFile], *, task_name: str) -> HubData:

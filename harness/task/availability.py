@@ -29,19 +29,17 @@ class Availability:
     fetch_bytes: int | None = None  # an estimate of their size, when the host's record size is known
     data_origin: str = ""  # where the data file came from (ResolvedData.origin)
     remedy: str | None = None  # one line: the command or setting that makes the absent samples runnable
+    lacking: str = "ECG record"  # what an absent sample lacks: its "ECG record" or its "released picture"
 
     @property
     def reason(self) -> str | None:
         """Why samples cannot run, in a few words (None when all can)."""
         if not self.absent:
             return None
-        kinds = {
-            "picture" if r.endswith((".png", ".jpg", ".jpeg")) or r.startswith("(no ") else "record"
-            for refs in self.absent.values()
-            for r in refs
-        }
-        what = "released picture" if kinds == {"picture"} else "ECG record"
-        return f"{len(self.absent)} of {self.n_records} samples lack their {what} (not under the data directory or in the cache)"
+        return (
+            f"{len(self.absent)} of {self.n_records} samples lack their {self.lacking} "
+            "(not under the data directory or in the cache)"
+        )
 
     def summary(self) -> str:
         """One line: how many samples run, why others do not, and the remedy."""
@@ -73,7 +71,9 @@ def availability(task: Task, selection: Selection | None = None) -> Availability
             if lacking:
                 absent[doc.id] = lacking
         out.absent, out.n_runnable = absent, len(docs) - len(absent)
-        if task.modality != "released_image":
+        if task.modality == "released_image":
+            out.lacking = "released picture"
+        else:
             _records(out, task, docs)
     out.n_selected = selection.count(out.n_runnable)
     out.remedy = _remedy(task, out)
