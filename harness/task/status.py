@@ -107,7 +107,7 @@ def dry_run(name: str, registry: Any, index: Any, settings: Any) -> str:
         lines.append("  data: " + _data_plan(index.load(name), settings, name))
     else:
         lines.append(f"  data: local ({ORIGINS.get(task.data.origin, task.data.origin)}: {task.data.path})")
-    lines.append("  ECG records: " + _records_plan(task, settings))
+    lines.append("  ECG records: " + _records_plan(index.load(name), task, settings))
     return "\n".join(lines)
 
 
@@ -162,14 +162,16 @@ def _remote_size(url: str) -> int | None:
         return None
 
 
-def _records_plan(task: Any, settings: Any) -> str:
+def _records_plan(task_spec: Any, task: Any, settings: Any) -> str:
     from harness.ecg.fetch import needed, source_of
 
-    spec = task.spec.ecg if task is not None else None
-    source = source_of(spec) if spec else None
+    spec = task_spec.ecg or {}
+    source = source_of(spec)
     if source is None:
+        if "released_image" in (spec.get("modalities") or []):
+            return "none: the pictures come with the data (modality=released_image)"
         return "none (the task declares no record host)"
-    if task.data.origin == "excerpt" or not task._checks_ecg():
+    if task is None or task.data.origin == "excerpt" or not task._checks_ecg():
         return f"from {source.label}, counted once the data file is here"
     present, absent = needed(
         task.selected_raw_docs(settings.selection), spec, data_dir=task.data_dir, cache_dir=task.cache_dir
