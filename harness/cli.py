@@ -18,10 +18,12 @@ usage: python -m harness +task=NAME [model=NAME] [key=value ...]
        python -m harness merge SHARD_DIR... --out DIR  (merge a task run with shard=i/n)
        python -m harness export lm-eval --out DIR      (our tasks as lm-eval YAML: lm_eval --include_path DIR)
        python -m harness build heartcare --out DIR     (data engine: Heartcare-Bench items from labels + records)
+       python -m harness data status [TASK|GROUP]      (each task's data: sources, local or not, runnable samples)
+       python -m harness data fetch TASK|GROUP|all [limit=N] [--dry-run]   (download what those runs need)
        python -m harness --hydra-help                  (Hydra's own options)
 
 common keys: limit=N sample=N seed=S concurrency=C modality=image|signal_text|features|released_image|text
-             judge=NAME|[A,B,C] shard=i/n data_dir=PATH cache_dir=PATH use_cache=false
+             judge=NAME|[A,B,C] shard=i/n data_dir=PATH cache_dir=PATH use_cache=false offline=true
              generation.max_tokens=N include=[DIR] (extra task folders; or HARNESS_TASK_PATH)
 """
 
@@ -208,5 +210,11 @@ def _build(args: list[str]) -> None:
     build_main(args)
 
 
+def _data(args: list[str]) -> None:
+    from harness.task.data_command import main as data_main
+
+    data_main(args)
+
+
 # Subcommands other than a run: name -> callable(args). Layers add theirs here.
-_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "export": _export, "build": _build}
+_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "export": _export, "build": _build, "data": _data}

@@ -39,6 +39,7 @@ def _isolated_env(
     home = tmp_path_factory.mktemp("hf_home")
     for key, value in {
         "HF_HUB_OFFLINE": "1",
+        "HARNESS_OFFLINE": "1",  # no source is asked; tests of the sources run replicas and set it to 0
         "HF_DATASETS_OFFLINE": "1",
         "HF_EVALUATE_OFFLINE": "1",
         "HF_HOME": str(home),

@@ -6,6 +6,8 @@ distributed in two layouts: PhysioNet's native one (``records500/06000/06000_hr`
 ``records100/06000/06000_lr``) and the CinC 2021 re-release (``HR06000``). The resolver
 tries both under a list of search roots inside the data directory and returns ``None``
 when the record is absent, so callers can report absent records instead of crashing.
+:func:`database_record` names the record a reference denotes inside a PhysioNet database, so a
+missing one can be fetched (:mod:`harness.ecg.fetch`) into a mirror that is searched like a root.
 """
 
 from __future__ import annotations
@@ -54,19 +56,44 @@ def ptbxl_candidates(ecg_id: int) -> list[str]:
     ]
 
 
+def database_record(database: str, ref: str | int) -> str | None:
+    """The record path (no extension) ``ref`` denotes in a PhysioNet database, or None if it names none.
+
+    PTB-XL: ``ptbxl_img/06000`` -> ``records500/06000/06000_hr`` (a ``_lr`` reference -> ``records100``);
+    other databases (MIMIC-IV-ECG, ...): a reference that is already a record path in the database
+    (``files/p1802/p18029015/s49722328/49722328``), taken as is.
+    """
+    if database == "ptb-xl":
+        ecg_id = ptbxl_ecg_id(ref)
+        if ecg_id is None:
+            return None
+        folder = f"{ecg_id // 1000 * 1000:05d}"
+        if re.search(r"_lr(?:-\d+)?(?:\.\w+)?$", str(ref), re.IGNORECASE):
+            return f"records100/{folder}/{ecg_id:05d}_lr"
+        return f"records500/{folder}/{ecg_id:05d}_hr"
+    text = str(ref).strip().lstrip("/")
+    if not text or ".." in Path(text).parts or "/" not in text:
+        return None
+    return text[:-4] if text.lower().endswith((".hea", ".dat")) else text
+
+
 def _exists(base: Path) -> bool:
     return base.with_name(base.name + ".hea").is_file()
 
 
-def locate_record(data_dir: str | Path, ref: str | int, roots: Sequence[str] = DEFAULT_ROOTS) -> Path | None:
+def locate_record(
+    data_dir: str | Path | None, ref: str | int, roots: Sequence[str] = DEFAULT_ROOTS, extra: Sequence[Path] = ()
+) -> Path | None:
     """Path (without extension) of the record ``ref`` denotes under ``data_dir``, or None if absent.
 
     ``ref`` may be a PTB-XL reference (``ptbxl_img/06000``, ``06000_hr``, ``HR06000``, ``6000``)
     or a record path relative to a root or to ``data_dir`` (``cinc2021/E07500``). Roots are tried
-    in order; inside each root the 500 Hz version is preferred.
+    in order; inside each root the 500 Hz version is preferred. ``extra`` folders (a PhysioNet
+    mirror in the cache) are searched after the data directory.
     """
-    data_dir = Path(data_dir)
-    roots = [data_dir / r for r in roots] + [data_dir]
+    roots = ([Path(data_dir) / r for r in roots] + [Path(data_dir)] if data_dir is not None else []) + [
+        Path(e) for e in extra
+    ]
     ecg_id = ptbxl_ecg_id(ref)
     if ecg_id is not None:
         for root in roots:

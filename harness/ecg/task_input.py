@@ -10,6 +10,7 @@ A task's ``ecg:`` block (YAML) says where a record's reference lives and how to 
       duration_s: 10            # crop (from the start) before presentation; null keeps the whole record
       labels: ["Previous ECG", "Recent ECG"]   # text shown before each record when a sample has several
       roots: [...]              # search roots under the data directory (default: the ECG layer's)
+      physionet: {database: ptb-xl, version: 1.0.3}   # where absent records are fetched from (harness.ecg.fetch)
       present: {image: {...}}   # per-modality options passed to the ECG layer's ``present``
       attach: true              # false: the output type presents the signal itself (signal prediction)
 
@@ -19,7 +20,9 @@ modalities need no record: ``released_image`` sends the benchmark's own picture 
 (:mod:`harness.ecg.released_image`; ``image:`` names its field) and ``text`` shows nothing (the
 question alone).
 
-Records that are not under the data directory are *absent*: :func:`with_present_records` drops
+Records are looked up under the data directory, then in the task's PhysioNet mirror in the cache
+(``<cache_dir>/physionet/<database>/<version>``, filled by :mod:`harness.ecg.fetch`). Records
+that are in neither place are *absent*: :func:`with_present_records` drops
 them from the task's records and remembers their ids, which the run reports in ``results.json``
 (``task.ecg``). Asking for an absent record's content is an error naming the sample and where it
 was looked for, never an empty prompt.
@@ -76,25 +79,36 @@ def _roots(spec: dict[str, Any]) -> tuple[str, ...]:
     return tuple(spec.get("roots") or DEFAULT_ROOTS)
 
 
-def looked_in(data_dir: Path | None, spec: dict[str, Any]) -> list[str]:
-    """The folders a reference is searched in, for messages."""
-    if data_dir is None:
+def mirrors(spec: dict[str, Any], cache_dir: Path | None = None) -> list[Path]:
+    """The cache folders holding records fetched from the task's declared host (none without ``physionet:``)."""
+    if not spec.get("physionet"):
         return []
-    return [str(Path(data_dir) / r) for r in _roots(spec)] + [str(data_dir)]
+    from harness.sources.physionet import PhysioNetSource
+
+    return [PhysioNetSource.from_spec(spec["physionet"], where="task ecg block").mirror(cache_dir)]
 
 
-def locate(ref: str, spec: dict[str, Any], data_dir: Path | None, *, sample: str) -> Path:
+def looked_in(data_dir: Path | None, spec: dict[str, Any], cache_dir: Path | None = None) -> list[str]:
+    """The folders a reference is searched in, for messages."""
+    local = [str(Path(data_dir) / r) for r in _roots(spec)] + [str(data_dir)] if data_dir is not None else []
+    return local + [str(m) for m in mirrors(spec, cache_dir)]
+
+
+def locate(
+    ref: str, spec: dict[str, Any], data_dir: Path | None, *, sample: str, cache_dir: Path | None = None
+) -> Path:
     """The on-disk record for ``ref``; :class:`ECGRecordAbsent` naming the sample and the folders tried."""
     from harness.ecg.locate import locate_record
 
-    if data_dir is None:
+    extra = mirrors(spec, cache_dir)
+    if data_dir is None and not extra:
         raise ECGRecordAbsent(
             f"sample {sample}: ECG record '{ref}' cannot be looked up: no data directory is set "
             "(data_dir=PATH or HARNESS_DATA_DIR)"
         )
-    path = locate_record(data_dir, ref, roots=_roots(spec))
+    path = locate_record(data_dir, ref, roots=_roots(spec), extra=extra)
     if path is None:
-        where = "\n".join(f"    {p}" for p in looked_in(data_dir, spec))
+        where = "\n".join(f"    {p}" for p in looked_in(data_dir, spec, cache_dir))
         raise ECGRecordAbsent(
             f"sample {sample}: ECG record '{ref}' not found. Looked in:\n{where}\n"
             "  (PTB-XL references resolve to records500/NNNNN/NNNNN_hr, HRNNNNN or NNNNN_hr under these folders)"
@@ -119,11 +133,13 @@ def _prepared(path: str, fs: float | None, clean: bool, duration_s: float | None
     return ecg
 
 
-def load_ecg(ref: str, spec: dict[str, Any], data_dir: Path | None, *, sample: str) -> ECG:
+def load_ecg(
+    ref: str, spec: dict[str, Any], data_dir: Path | None, *, sample: str, cache_dir: Path | None = None
+) -> ECG:
     """The prepared ECG (resampled/cleaned/cropped as the task's ``ecg:`` block says) for one reference."""
     from harness.ecg.record import ECGRecordError
 
-    path = locate(ref, spec, data_dir, sample=sample)
+    path = locate(ref, spec, data_dir, sample=sample, cache_dir=cache_dir)
     fs = spec.get("fs", 250)
     try:
         return _prepared(
@@ -173,7 +189,7 @@ def ecg_parts(
     options = spec.get("present") or {}
     parts: list[dict[str, Any]] = []
     for k, (ref, mod) in enumerate(zip(refs, modalities)):
-        ecg = load_ecg(ref, spec, data_dir, sample=doc.id)
+        ecg = load_ecg(ref, spec, data_dir, sample=doc.id, cache_dir=cache_dir)
         if len(refs) > 1:
             label = labels[k] if k < len(labels) else f"ECG {k + 1}"
             parts.append({"type": "text", "text": f"{label}:"})
@@ -189,14 +205,16 @@ def checks_presence(spec: dict[str, Any], modality: str | None) -> bool:
     return modality == RELEASED_IMAGE or bool(record_field(spec))
 
 
-def missing(doc: Doc, spec: dict[str, Any], modality: str | None, data_dir: Path | None) -> list[str]:
+def missing(
+    doc: Doc, spec: dict[str, Any], modality: str | None, data_dir: Path | None, cache_dir: Path | None = None
+) -> list[str]:
     """What the sample needs in ``modality`` and is not there (record references or the picture)."""
     if modality == RELEASED_IMAGE:
         return missing_image(doc, spec, data_dir)
     out = []
     for ref in record_refs(doc, spec):
         try:
-            locate(ref, spec, data_dir, sample=doc.id)
+            locate(ref, spec, data_dir, sample=doc.id, cache_dir=cache_dir)
         except ECGRecordAbsent:
             out.append(ref)
     return out
@@ -209,6 +227,7 @@ def with_present_records(
     data_dir: Path | None,
     absent: dict[str, list[str]],
     modality: str | None = None,
+    cache_dir: Path | None = None,
 ) -> Iterator[Doc]:
     """The samples whose ECGs (records, or pictures for ``released_image``) are all there; the
     others go into ``absent``.
@@ -217,7 +236,7 @@ def with_present_records(
     ``results.json`` instead of silently shrinking the task.
     """
     for doc in docs:
-        lacking = missing(doc, spec, modality, data_dir)
+        lacking = missing(doc, spec, modality, data_dir, cache_dir)
         if lacking:
             absent[doc.id] = lacking
             continue
@@ -225,10 +244,17 @@ def with_present_records(
 
 
 def absent_report(
-    absent: dict[str, list[str]], spec: dict[str, Any], data_dir: Path | None, modality: str | None = None
+    absent: dict[str, list[str]],
+    spec: dict[str, Any],
+    data_dir: Path | None,
+    modality: str | None = None,
+    cache_dir: Path | None = None,
 ) -> dict[str, Any]:
     """What ``results.json['task']['ecg']`` says about records (or pictures) that could not be shown."""
-    folders = [str(r) for r in image_roots(spec, data_dir)] if modality == RELEASED_IMAGE else looked_in(data_dir, spec)
+    if modality == RELEASED_IMAGE:
+        folders = [str(r) for r in image_roots(spec, data_dir)]
+    else:
+        folders = looked_in(data_dir, spec, cache_dir)
     return {
         "n_absent": len(absent),
         "absent_ids": list(absent),

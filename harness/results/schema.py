@@ -61,6 +61,13 @@ class DataInfo(_Open):
     url: str | None = None
     sha256: str
     n_records: int
+    sha256_pinned: bool | None = Field(None, description="the sha256 was checked against the task's pin")
+    origin: str | None = Field(
+        None, description="data_dir, cache, download, hub_cache, rows (a Hub selection) or excerpt"
+    )
+    hub: dict[str, Any] | None = Field(
+        None, description="Hub source: repo, revision, the commit read, files, partial read"
+    )
 
 
 class TaskInfo(_Open):

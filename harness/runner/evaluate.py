@@ -238,12 +238,7 @@ class Run:
             "benchmark": spec.benchmark,
             "output_type": spec.output_type,
             "source_file": task.source.name,
-            "data": {
-                "path": spec.dataset.path,
-                "url": spec.dataset.url,
-                "sha256": task.data.sha256,
-                "n_records": task.count_docs(),
-            },
+            "data": task.data_info(),
             "prompt_sha256": task.prompt_sha256,
             "n_samples": self.counts.n_items,
             "limit": selection.limit,

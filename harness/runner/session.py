@@ -88,8 +88,9 @@ def run_job(
                     cache_dir=cache_dir,
                     modality=cfg.get("modality"),
                     offline=bool(cfg.get("offline")),
+                    selection=selection,  # online: fetch what this selection needs (data rows, ECG records)
                 )
-                check_runnable(task, allow_text_only=bool(cfg.get("allow_text_only")))
+                check_runnable(task, selection, allow_text_only=bool(cfg.get("allow_text_only")))
             except HarnessError as exc:
                 if not grouped:
                     raise
@@ -142,7 +143,7 @@ def run_job(
     return outcomes
 
 
-def check_runnable(task: Task, *, allow_text_only: bool) -> None:
+def check_runnable(task: Task, selection: Selection, *, allow_text_only: bool) -> None:
     """Refuse, before any model is built, a run whose number would be meaningless: an ECG task
     that would send no ECG (unless ``allow_text_only=true``), or one with no runnable sample."""
     name = task.spec.name
@@ -152,17 +153,20 @@ def check_runnable(task: Task, *, allow_text_only: bool) -> None:
             f"task '{name}' shows the model an ECG, but modality={task.modality or 'text'} sends none: "
             f"choose modality={'|'.join(shown)}, or pass allow_text_only=true (the result is then marked text-only)"
         )
-    if task.count_docs() > 0:
+    if task.count_selected(selection) > 0:
         return
     ecg = task.ecg_report() or {}
     n_absent = int(ecg.get("n_absent") or 0)
-    if n_absent:
-        looked = ", ".join((ecg.get("looked_in") or [])[:2]) or "the data directory"
-        raise NothingToRun(
-            f"task '{name}': 0 of {n_absent} samples can run: their ECGs are absent (looked in {looked}). "
-            f"Get them with `python -m harness data fetch {name}`, or point data_dir= at a copy of the records"
-        )
-    raise NothingToRun(f"task '{name}': its data file {task.data.path} has no records to run")
+    if not n_absent:
+        raise NothingToRun(f"task '{name}': its data has no records to run for this selection")
+    from harness.task.availability import availability
+
+    looked = ", ".join((ecg.get("looked_in") or [])[:2]) or "the data directory"
+    remedy = availability(task, selection).remedy or f"`python -m harness data fetch {name}`"
+    raise NothingToRun(
+        f"task '{name}': 0 of {n_absent} samples can run: their ECGs are absent (looked in {looked}). "
+        f"Get them with {remedy}"
+    )
 
 
 async def _evaluate(
@@ -209,15 +213,7 @@ async def _evaluate(
 def _count_items(task: Task, selection: Selection) -> int | None:
     if not getattr(task.output_type, "one_item_per_record", False):
         return None  # records with several items (dialogue turns, ...): unknown until produced
-    n = task.count_docs()
-    if selection.sample is not None:
-        n = min(n, selection.sample)
-    if selection.limit is not None:
-        n = min(n, selection.limit)
-    if selection.shard is not None:
-        i, k = selection.shard
-        n = len(range(i, n, k))
-    return n
+    return task.count_selected(selection)
 
 
 def resolved_config(cfg: Any) -> dict[str, Any]:

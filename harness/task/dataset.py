@@ -1,23 +1,26 @@
-"""Finding a task's data file and turning it into mapped records ("docs").
+"""Finding a task's data and turning it into mapped records ("docs").
 
-Lookup order: the data directory (``data_dir`` setting / ``HARNESS_DATA_DIR``), then the
-download cache, then the task's pinned URL (downloaded once, verified against its sha256).
+Lookup order: the data directory (``data_dir`` setting / ``HARNESS_DATA_DIR``) + ``dataset.path``,
+then the download cache, then the task's source: a pinned URL (``dataset.url``, downloaded once,
+verified against ``dataset.sha256``) or a Hugging Face Hub dataset (``dataset.hub``). Each host
+lives in its own module under :mod:`harness.sources`. When none of these gives the file and the
+task names a local excerpt of it (``dataset.excerpt``), the excerpt is read and the run says so
+(console and ``results.json``: ``task.data.origin == "excerpt"``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError
 from harness.hashing import sha256_file
+from harness.sources.download import DownloadFailed
 from harness.task.spec import DatasetSpec
+
+__all__ = ["DatasetLoader", "Doc", "ResolvedData", "dotted", "iter_docs", "resolve_data_file", "sha256_file"]
 
 # A loader reads a file into records; `options` are the task's dataset.options.
 DatasetLoader = Callable[[Path, dict[str, Any]], Iterator[dict[str, Any]]]
@@ -25,44 +28,142 @@ DatasetLoader = Callable[[Path, dict[str, Any]], Iterator[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class ResolvedData:
+    """The local file(s) a task reads, and where they came from (reported in results.json ``task.data``)."""
+
     path: Path
     sha256: str
-    origin: str  # "data_dir", "cache" or "download"
+    origin: str  # "data_dir", "cache", "download", "hub_cache", "rows" (part of a Hub split) or "excerpt"
+    paths: tuple[Path, ...] = ()  # several files (a Hub split in shards); empty: just ``path``
+    sha256_pinned: bool = False  # the sha256 was checked against the task's pin
+    hub: dict[str, Any] | None = None  # repo, revision, commit, files, partial read
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return self.paths or (self.path,)
+
+    def describe(self, spec: DatasetSpec) -> dict[str, Any]:
+        """``results.json['task']['data']`` (without ``n_records``, which the task counts)."""
+        out: dict[str, Any] = {
+            "path": spec.excerpt if self.origin == "excerpt" else spec.path,
+            "url": spec.url,
+            "sha256": self.sha256,
+            "sha256_pinned": self.sha256_pinned,
+            "origin": self.origin,
+        }
+        if self.hub is not None:
+            out["hub"] = self.hub
+        return out
 
 
 def resolve_data_file(
-    spec: DatasetSpec, *, data_dir: Path | None, cache_dir: Path, task_name: str, offline: bool = False
+    spec: DatasetSpec,
+    *,
+    data_dir: Path | None,
+    cache_dir: Path,
+    task_name: str,
+    offline: bool = False,
+    rows: Any = None,
 ) -> ResolvedData:
-    """The local file for a task's dataset, downloading it once if it has a URL."""
+    """The local file(s) for a task's dataset, downloading what the run needs (module docstring).
+
+    ``rows`` (a :class:`harness.sources.hub.RowRequest`) limits a Hub download to the selected rows."""
+    from harness.sources import offline_requested
+
+    offline = offline_requested(offline)
     looked: list[str] = []
-    if spec.path:
-        candidates = [Path(spec.path)] if Path(spec.path).is_absolute() else []
-        if data_dir is not None:
-            candidates.append(Path(data_dir) / spec.path)
-        for candidate in candidates:
-            looked.append(str(candidate))
-            if candidate.is_file():
-                return ResolvedData(candidate, _checked(candidate, spec, task_name), "data_dir")
-    if spec.url:
-        cached = (
-            cache_dir / "data" / (spec.sha256 or hashlib.sha256(spec.url.encode()).hexdigest()) / Path(spec.url).name
-        )
-        looked.append(str(cached))
-        if cached.is_file():
-            return ResolvedData(cached, _checked(cached, spec, task_name), "cache")
-        if not offline:
-            try:
-                _download(spec.url, cached, spec.sha256, task_name)
-                return ResolvedData(cached, sha256_file(cached), "download")
-            except _DownloadFailed as exc:  # reported with every other place looked in
-                looked.append(f"{spec.url} (download failed: {exc.reason})")
-        else:
-            looked.append(f"{spec.url} (not fetched: offline)")
+    found = _local(spec, data_dir, task_name, looked)
+    if found is None and spec.url:
+        found = _from_url(spec, Path(cache_dir), task_name, offline, looked)
+    if found is None and spec.hub is not None:
+        found = _from_hub(spec, Path(cache_dir), task_name, offline, rows, looked)
+    if found is None and spec.excerpt and data_dir is not None:
+        found = _excerpt(spec, Path(data_dir), task_name, offline, looked)
+    if found is not None:
+        return found
     where = "\n".join(f"    {p}" for p in looked) or "    (no data directory is set: data_dir=... or HARNESS_DATA_DIR)"
     hint = f"\n  expected content: {spec.expected_schema}" if spec.expected_schema else ""
     data_hint = "" if data_dir else "\n  no data directory is set: pass data_dir=PATH or set HARNESS_DATA_DIR"
-    missing = spec.path or Path(spec.url or "").name
+    if offline and (spec.url or spec.hub):
+        data_hint += f"\n  offline: run `python -m harness data fetch {task_name}` when online"
+    missing = spec.path or Path(spec.url or "").name or (spec.hub.repo if spec.hub else "")
     raise DataError(f"task '{task_name}': data file not found: {missing}. Looked in:\n{where}{hint}{data_hint}")
+
+
+def _local(spec: DatasetSpec, data_dir: Path | None, task_name: str, looked: list[str]) -> ResolvedData | None:
+    if not spec.path:
+        return None
+    candidates = [Path(spec.path)] if Path(spec.path).is_absolute() else []
+    if data_dir is not None:
+        candidates.append(Path(data_dir) / spec.path)
+    for candidate in candidates:
+        looked.append(str(candidate))
+        if candidate.is_file():
+            return ResolvedData(
+                candidate, _checked(candidate, spec, task_name), "data_dir", sha256_pinned=bool(spec.sha256)
+            )
+    return None
+
+
+def _from_url(
+    spec: DatasetSpec, cache_dir: Path, task_name: str, offline: bool, looked: list[str]
+) -> ResolvedData | None:
+    from harness.sources import url as url_source
+
+    assert spec.url is not None
+    looked.append(str(url_source.cached_path(spec.url, spec.sha256, cache_dir)))
+    got = url_source.cached(spec.url, spec.sha256, cache_dir, task_name=task_name)
+    if got is None and offline:
+        looked.append(f"{spec.url} (not fetched: offline)")
+        return None
+    if got is None:
+        try:
+            got = url_source.fetch(spec.url, spec.sha256, cache_dir, task_name=task_name)
+        except DownloadFailed as exc:  # reported with every other place looked in
+            looked.append(f"{spec.url} (download failed: {exc.reason})")
+            return None
+    return ResolvedData(got.path, got.sha256, got.origin, sha256_pinned=got.pinned)
+
+
+def _from_hub(
+    spec: DatasetSpec, cache_dir: Path, task_name: str, offline: bool, rows: Any, looked: list[str]
+) -> ResolvedData | None:
+    from harness.sources import hub
+
+    assert spec.hub is not None
+    try:
+        got = hub.resolve(spec.hub, cache_dir=cache_dir, offline=offline, rows=rows, task_name=task_name)
+    except DataError as exc:
+        if not spec.excerpt:
+            local = f"\n  not in the data directory either (looked in {', '.join(looked)})" if looked else ""
+            raise DataError(f"{exc}{local}") from None
+        looked.append(f"Hugging Face dataset {spec.hub.repo}: {exc}")
+        return None
+    return ResolvedData(
+        got.paths[0],
+        got.sha256,
+        got.origin,
+        paths=tuple(got.paths),
+        sha256_pinned=False,
+        hub=got.describe(spec.hub),
+    )
+
+
+def _excerpt(
+    spec: DatasetSpec, data_dir: Path, task_name: str, offline: bool, looked: list[str]
+) -> ResolvedData | None:
+    from harness.sources.progress import note
+
+    assert spec.excerpt is not None
+    path = data_dir / spec.excerpt
+    looked.append(f"{path} (the local excerpt)")
+    if not path.is_file():
+        return None
+    why = "offline" if offline else f"the full file could not be had: {looked[-2] if len(looked) > 1 else 'no source'}"
+    note(
+        f"task '{task_name}': reading the local excerpt {spec.excerpt} ({why}), not the full upstream file; "
+        f"get the full file with `python -m harness data fetch {task_name}` (results.json: task.data.origin = excerpt)"
+    )
+    return ResolvedData(path, sha256_file(path), "excerpt")
 
 
 def _checked(path: Path, spec: DatasetSpec, task_name: str) -> str:
@@ -73,32 +174,6 @@ def _checked(path: Path, spec: DatasetSpec, task_name: str) -> str:
             "  the file differs from the pinned upstream version; replace it or fix the task's dataset.sha256"
         )
     return digest
-
-
-class _DownloadFailed(DataError):
-    def __init__(self, message: str, *, reason: str):
-        super().__init__(message)
-        self.reason = reason
-
-
-def _download(url: str, target: Path, sha256: str | None, task_name: str) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 (pinned URL)
-            for block in iter(lambda: resp.read(1 << 20), b""):
-                out.write(block)
-        digest = sha256_file(Path(tmp))
-        if sha256 and digest != sha256:
-            raise DataError(
-                f"task '{task_name}': sha256 mismatch for download {url}\n  expected {sha256}\n  found    {digest}"
-            )
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise _DownloadFailed(f"task '{task_name}': could not download {url}: {exc}", reason=str(exc)) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def dotted(record: Any, path: str) -> Any:
@@ -122,12 +197,13 @@ class Doc:
     fields: dict[str, Any]  # template variables: the mapped fields plus every raw field
 
 
-def iter_docs(spec: DatasetSpec, path: Path, loader: DatasetLoader, *, task_name: str) -> Iterator[Doc]:
-    """Mapped records in file order. A record missing a mapped field is an error naming it."""
-    records = loader(path, spec.options)
-    if spec.records:
-        records = _nested(records, spec.records, path)
-    for position, record in enumerate(records):
+def iter_docs(
+    spec: DatasetSpec, path: Path | Sequence[Path], loader: DatasetLoader, *, task_name: str
+) -> Iterator[Doc]:
+    """Mapped records in file order (several files: one after the other). A record missing a mapped
+    field is an error naming it."""
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    for position, (path, record) in enumerate(_records(spec, paths, loader)):
         if not isinstance(record, dict):
             raise DataError(
                 f"task '{task_name}': {path}: record {position} is a {type(record).__name__}, expected an object"
@@ -145,6 +221,15 @@ def iter_docs(spec: DatasetSpec, path: Path, loader: DatasetLoader, *, task_name
                 ) from None
         doc_id = str(record[spec.id_field]) if spec.id_field and spec.id_field in record else str(position)
         yield Doc(doc_id, fields)
+
+
+def _records(spec: DatasetSpec, paths: list[Path], loader: DatasetLoader) -> Iterator[tuple[Path, Any]]:
+    for path in paths:
+        records = loader(path, spec.options)
+        if spec.records:
+            records = _nested(records, spec.records, path)
+        for record in records:
+            yield path, record
 
 
 def _nested(records: Iterator[dict[str, Any]], dotted_path: str, path: Path) -> Iterator[dict[str, Any]]:

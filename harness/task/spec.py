@@ -15,12 +15,34 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class HubSpec(_Strict):
+    """A dataset repository on the Hugging Face Hub (``dataset.hub``), read with ``huggingface_hub``."""
+
+    repo: str = Field(pattern=r"^[\w.\-]+/[\w.\-]+$", description="OWNER/NAME of the dataset repository")
+    config: str | None = Field(None, description="the subset: the repository folder holding its files")
+    split: str = Field(
+        "test", description="the split: files <config>/<split>-*.parquet (or <config>/<split>/*.parquet)"
+    )
+    revision: str = Field(
+        "main", description="a 40-hex commit (recommended: reproducible) or a branch/tag; the commit used is recorded"
+    )
+    files: list[str] = Field(
+        default_factory=list, description="file paths in the repository, instead of finding them by config/split"
+    )
+    access: Literal["open", "gated"] = Field("open", description="gated: the user accepts terms and sets HF_TOKEN")
+
+
 class DatasetSpec(_Strict):
     """Where a task's records come from and how their fields map onto template variables."""
 
     path: str | None = Field(None, description="file path relative to the data directory (looked up first)")
     url: str | None = Field(None, description="download URL (pinned to a commit), used when no local copy exists")
     sha256: str | None = Field(None, description="expected sha256 of the file; checked for downloads and local copies")
+    hub: HubSpec | None = Field(None, description="the Hugging Face Hub dataset the records come from")
+    excerpt: str | None = Field(
+        None,
+        description="a local part of the file (under the data directory), used only when the full file cannot be had",
+    )
     format: str = Field("json", description="a registered loader: json, jsonl, csv, parquet, ...")
     records: str | None = Field(
         None, description="dotted path to the list of records inside the file, if not at the top"
@@ -35,8 +57,8 @@ class DatasetSpec(_Strict):
 
     @model_validator(mode="after")
     def _somewhere(self) -> DatasetSpec:
-        if not self.path and not self.url:
-            raise ValueError("a dataset needs `path` (in the data directory) or `url`")
+        if not self.path and not self.url and not self.hub:
+            raise ValueError("a dataset needs `path` (in the data directory), `url` or `hub`")
         return self
 
 

@@ -27,6 +27,37 @@ class Selection:
     seed: int = 1234
     shard: tuple[int, int] | None = None  # (index, count): every count-th record from index
 
+    def sampled(self, total: int) -> set[int]:
+        """The positions ``sample=N`` keeps out of ``total`` records (the same draw for every reader)."""
+        import numpy as np
+
+        n = min(self.sample or 0, total)
+        return set(np.random.default_rng(self.seed).choice(total, size=n, replace=False).tolist())
+
+    def positions(self, total: int) -> list[int]:
+        """The positions (in file order) ``sample`` and ``limit`` select out of ``total`` records."""
+        chosen = sorted(self.sampled(total)) if self.sample is not None else range(total)
+        return list(chosen)[: self.limit] if self.limit is not None else list(chosen)
+
+    def count(self, total: int) -> int:
+        """How many of ``total`` available records a run with this selection evaluates."""
+        n = min(total, self.sample) if self.sample is not None else total
+        n = min(n, self.limit) if self.limit is not None else n
+        if self.shard is not None:
+            i, k = self.shard
+            n = len(range(i, n, k))
+        return n
+
+    def row_request(self) -> Any:
+        """What a Hub source needs to read only the selected rows; None when the run reads every record."""
+        if self.limit is None and self.sample is None:
+            return None
+        from harness.sources.hub import RowRequest
+
+        parts = [f"sample={self.sample}", f"seed={self.seed}"] if self.sample is not None else []
+        parts += [f"limit={self.limit}"] if self.limit is not None else []
+        return RowRequest("-".join(parts), self.positions)
+
 
 @dataclass
 class Task:
@@ -55,7 +86,10 @@ class Task:
         cache_dir: Path,
         modality: str | None = None,
         offline: bool = False,
+        selection: Selection | None = None,
     ) -> Task:
+        """The task ``name`` with its data resolved; online, what ``selection`` needs is downloaded first
+        (the data file or the selected rows of a Hub split, then the ECG records of the selected samples)."""
         spec = index.load(name)
         if not isinstance(spec, TaskSpec):
             raise HarnessError(f"'{name}' is a group; run it with +task={name} (it expands to its tasks)")
@@ -84,10 +118,22 @@ class Task:
                 )
         elif spec.ecg and spec.ecg.get("modalities"):
             modality = spec.ecg.get("default_modality", spec.ecg["modalities"][0])
-        data = resolve_data_file(spec.dataset, data_dir=data_dir, cache_dir=cache_dir, task_name=name, offline=offline)
+        rows = selection.row_request() if selection is not None and not spec.dataset.split else None
+        data = resolve_data_file(
+            spec.dataset, data_dir=data_dir, cache_dir=cache_dir, task_name=name, offline=offline, rows=rows
+        )
         groups = [g for g in index.groups if name in _safe_members(index, g)]
         task = cls(spec, source, data, output_type, loader, groups, modality, data_dir, cache_dir)
         task._compile()
+        from harness.sources import offline_requested
+
+        if not offline_requested(offline):
+            try:
+                task.fetch_records(selection or Selection())
+            except DataError as exc:  # the run goes on with the records at hand; the absent ones are reported
+                from harness.sources.progress import note
+
+                note(f"warning: {exc}")
         return task
 
     # -- prompts ----------------------------------------------------------------------------
@@ -194,15 +240,51 @@ class Task:
 
     # -- records ----------------------------------------------------------------------------
 
-    def docs(self) -> Iterator[Doc]:
-        docs = iter_docs(self.spec.dataset, self.data.path, self.loader, task_name=self.spec.name)
-        if self._checks_ecg():  # absent ECGs: reported, not run
+    def all_docs(self) -> Iterator[Doc]:
+        """Every record of the data, present ECG or not."""
+        return iter_docs(self.spec.dataset, self.data.files, self.loader, task_name=self.spec.name)
+
+    def present(self, docs: Iterator[Doc]) -> Iterator[Doc]:
+        """``docs`` whose ECG (record or released picture) is available; the others are remembered
+        in ``absent_ecg`` and reported, not run."""
+        if self._checks_ecg():
             from harness.ecg.task_input import with_present_records
 
             docs = with_present_records(
-                docs, self.spec.ecg or {}, data_dir=self.data_dir, absent=self.absent_ecg, modality=self.modality
+                docs,
+                self.spec.ecg or {},
+                data_dir=self.data_dir,
+                absent=self.absent_ecg,
+                modality=self.modality,
+                cache_dir=self.cache_dir,
             )
         return docs
+
+    def fetch_records(self, selection: Selection) -> Any:
+        """Download the ECG records the selected samples need from the task's declared host (``ecg.physionet``)."""
+        if not self._checks_ecg() or not (self.spec.ecg or {}).get("physionet"):
+            return None
+        from harness.ecg.fetch import fetch_absent
+
+        return fetch_absent(
+            self.selected_raw_docs(selection),
+            self.spec.ecg or {},
+            data_dir=self.data_dir,
+            cache_dir=self.cache_dir,
+            task_name=self.spec.name,
+        )
+
+    def selected_raw_docs(self, selection: Selection) -> Iterator[Doc]:
+        """The records ``limit``/``sample`` select before ECG availability is known (what to fetch for)."""
+        docs = self.all_docs()
+        if selection.sample is None and selection.limit is None:
+            return docs
+        keep = set(selection.positions(sum(1 for _ in self.all_docs())))
+        return (d for i, d in enumerate(docs) if i in keep)
+
+    def data_info(self) -> dict[str, Any]:
+        """``results.json['task']['data']``: where the data came from, its sha256, and the records counted."""
+        return {**self.data.describe(self.spec.dataset), "n_records": self.count_docs()}
 
     def _checks_ecg(self) -> bool:
         if not self.spec.ecg:
@@ -217,27 +299,29 @@ class Task:
             return None
         from harness.ecg.task_input import absent_report
 
-        return absent_report(self.absent_ecg, self.spec.ecg or {}, self.data_dir, self.modality)
+        return absent_report(self.absent_ecg, self.spec.ecg or {}, self.data_dir, self.modality, self.cache_dir)
 
     def count_docs(self) -> int:
-        """Records in the data file (after the task's split and absent-ECG filter); counted once."""
+        """Records in the data (after the task's split); counted once."""
         if self._n_docs is None:
-            self._n_docs = sum(1 for _ in self.docs())
+            self._n_docs = sum(1 for _ in self.all_docs())
         return self._n_docs
 
     def selected_docs(self, selection: Selection) -> Iterator[Doc]:
-        """Records in file order, after ``limit``/``sample``; streamed, never all in memory."""
-        docs = self.docs()
+        """The records ``limit``/``sample`` select, in file order, that can run: a selected sample
+        whose ECG is absent is reported (``absent_ecg``), never replaced by another. Streamed."""
+        docs = self.all_docs()
         if selection.sample is not None:
-            import numpy as np
-
-            total = self.count_docs()
-            n = min(selection.sample, total)
-            keep = set(np.random.default_rng(selection.seed).choice(total, size=n, replace=False).tolist())
+            keep = selection.sampled(self.count_docs())
             docs = (d for i, d in enumerate(docs) if i in keep)
         if selection.limit is not None:
             docs = (d for i, d in zip(range(selection.limit), docs))
-        return docs
+        return self.present(docs)
+
+    def count_selected(self, selection: Selection) -> int:
+        """How many samples the selection runs here (records x shard, absent ones left out)."""
+        n = sum(1 for _ in self.selected_docs(selection))
+        return len(range(selection.shard[0], n, selection.shard[1])) if selection.shard else n
 
     def items(self, selection: Selection) -> Iterator[Item]:
         for position, doc in enumerate(self.selected_docs(selection)):

@@ -116,7 +116,7 @@ class SignalForecast:
         spec = task.spec.ecg or {}
         settings = ForecastSettings.from_output(task.spec.output, str(task.source))
         ref = record_refs(doc, spec)[0]
-        ecg = load_ecg(ref, spec, task.data_dir, sample=doc.id)
+        ecg = load_ecg(ref, spec, task.data_dir, sample=doc.id, cache_dir=task.cache_dir)
         context, future = standardised_window(ecg, settings, sample=doc.id)
         n_pred = int(future.shape[1])
         variables = {
