@@ -14,7 +14,7 @@ from typing import Any
 USAGE = """\
 usage: python -m harness +task=NAME [model=NAME] [key=value ...]
        python -m harness -m +task=A,B model=X,Y        (multirun: one result per combination)
-       python -m harness list                          (tasks, models, metrics, judges, plugins)
+       python -m harness list [TASK]                   (tasks, models, metrics, judges, plugins; one task in detail)
        python -m harness merge SHARD_DIR... --out DIR  (merge a task run with shard=i/n)
        python -m harness export lm-eval --out DIR      (our tasks as lm-eval YAML: lm_eval --include_path DIR)
        python -m harness build heartcare --out DIR     (data engine: Heartcare-Bench items from labels + records)
@@ -35,47 +35,17 @@ _OFFLINE_DEFAULTS = {
 }
 
 
-def _listing() -> str:
-    from harness.models.loading import model_config_files
-    from harness.registry import get_registry
-    from harness.task.index import TaskIndex
-
-    registry = get_registry()
-    index = TaskIndex.scan(registry.task_dirs)
-    lines = ["tasks:"]
-    lines += [f"  {name}" for name in sorted(index.tasks)] or ["  (none)"]
-    lines.append("groups:")
-    lines += [f"  {name}" for name in sorted(index.groups)] or ["  (none)"]
-    lines.append("models (model=NAME, judge=NAME):")
-    lines += [f"  {name}" for name in sorted(model_config_files(registry))]
-    for title, table in (
-        ("backends", registry.backends),
-        ("metrics", registry.metrics),
-        ("judges", registry.judges),
-        ("output types", registry.output_types),
-        ("dataset formats", registry.loaders),
-    ):
-        lines.append(f"{title}: " + (", ".join(sorted(table)) or "(none)"))
-    plugins = sorted(n for n, _ in registry.pm.list_name_plugin() if n and not n.startswith("harness."))
-    lines.append("third-party plugins: " + (", ".join(plugins) or "(none)"))
-    for problem in index.problems:
-        lines.append(f"warning: {problem}")
-    for failure in registry.failures:
-        lines.append(f"warning: plugin {failure.name} failed to load: {failure.error}")
-    return "\n".join(lines)
-
-
-def _apply_includes(args: list[str]) -> None:
-    """`include=[a,b]` adds task folders before anything is indexed (same as HARNESS_TASK_PATH)."""
+def _include_dirs(args: list[str]) -> list[Path]:
+    """The run's ``include=[a,b]`` task folders (the same key Hydra composes into the run config)."""
+    dirs: list[Path] = []
     for arg in args:
         key, _, value = arg.lstrip("+").partition("=")
-        if key == "include" and value.strip("[]"):
-            dirs = [d.strip() for d in value.strip("[]").split(",") if d.strip()]
-            current = [p for p in os.environ.get("HARNESS_TASK_PATH", "").split(os.pathsep) if p]
-            os.environ["HARNESS_TASK_PATH"] = os.pathsep.join([*current, *dirs])
+        if key == "include":
+            dirs += [Path(d.strip().strip("'\"")) for d in value.strip("[]").split(",") if d.strip()]
+    return dirs
 
 
-def _preflight(args: list[str]) -> None:
+def _preflight(args: list[str], include: list[Path]) -> None:
     """Catch unknown task/model names before Hydra, with close-match suggestions."""
     from harness.errors import HarnessError, suggest
     from harness.models.loading import model_config_files
@@ -88,7 +58,7 @@ def _preflight(args: list[str]) -> None:
         key, _, value = arg.partition("=")
         key = key.lstrip("+~")
         if key == "task" and value:
-            tasks = tasks or TaskIndex.scan(registry.task_dirs)
+            tasks = tasks or TaskIndex.scan(registry.task_dirs, include=include)
             for name in value.split(","):
                 if name not in tasks.names:
                     raise HarnessError(suggest(name, tasks.names, what="task"))
@@ -101,7 +71,7 @@ def _preflight(args: list[str]) -> None:
         raise HarnessError("no task selected: add +task=NAME (see `python -m harness list`)")
 
 
-def _register_tasks() -> None:
+def _register_tasks(include: list[Path]) -> None:
     """Make every indexed task and group selectable as +task=NAME (no duplicate Hydra files)."""
     from hydra.core.config_store import ConfigStore
 
@@ -111,7 +81,7 @@ def _register_tasks() -> None:
 
     registry = get_registry()
     store = ConfigStore.instance()
-    for name in TaskIndex.scan(registry.task_dirs).names:
+    for name in TaskIndex.scan(registry.task_dirs, include=include).names:
         store.store(group="task", name=name, node={"name": name})
     builtin = {p.stem for p in _builtin_model_dir().glob("*.yaml")}
     for name, path in model_config_files(registry).items():
@@ -136,15 +106,21 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     for key, value in _OFFLINE_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    _apply_includes(args)
+    include = _include_dirs(args)
+    from harness.errors import HarnessError
+    from harness.listing import listing, task_detail
+
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)
-        print(_listing())
+        print(listing(include))
         return
     if args[0] == "list":
-        print(_listing())
+        names = [a for a in args[1:] if "=" not in a]
+        try:
+            print("\n\n".join(task_detail(n, include) for n in names) if names else listing(include))
+        except HarnessError as exc:
+            _fail(exc)
         return
-    from harness.errors import HarnessError
 
     if args[0] in _SUBCOMMANDS:
         try:
@@ -160,8 +136,8 @@ def main(argv: list[str] | None = None) -> None:
             from harness.overrides import check_overrides
 
             check_overrides(overrides)
-            _preflight(overrides)
-        _register_tasks()
+            _preflight(overrides, include)
+        _register_tasks(include)
     except HarnessError as exc:
         _fail(exc)
     _run_hydra(args)

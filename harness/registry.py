@@ -1,8 +1,11 @@
 """The plugin manager and the registries it fills.
 
 Built-in plugins register through the same hooks as third parties. Third-party plugins are
-discovered from the ``ecg_harness`` entry-point group; one that fails to import or register is
-reported by name with its error and does not break the others.
+discovered from the ``ecg_harness`` entry-point group. Every hook call is isolated: a plugin that
+fails to import, to register or in a lifecycle hook is reported once by name with its error and
+does not break the others. Registration hooks are read in registration order (built-ins, then
+entry points in the order Python lists them, then extra plugins), and a name already taken keeps
+its first owner: the later item is skipped with a warning naming both plugins.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from typing import Any
 import pluggy
 
 from harness import hookspecs
-from harness.errors import HarnessError
 
 BUILTIN_PLUGINS = (
     "harness.plugins.models",
@@ -44,6 +46,8 @@ class Registry:
 
     pm: pluggy.PluginManager
     failures: list[PluginFailure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a name registered twice
+    _reported: set[tuple[str, str]] = field(default_factory=set)  # (plugin, hook) failures already reported
 
     # -- named registries -----------------------------------------------------------------
 
@@ -77,19 +81,37 @@ class Registry:
 
     @property
     def hook(self) -> Any:
-        return self.pm.hook
+        """The lifecycle hooks, each call isolated per plugin: ``registry.hook.harness_run_start(run=...)``."""
+        return _IsolatedHooks(self)
+
+    def call(self, hook_name: str, **kwargs: Any) -> list[Any]:
+        """Call every implementation of a hook, one at a time, in registration order; a plugin
+        that raises is reported once (``failures``) and the others still run."""
+        results = []
+        for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+            try:
+                results.append(impl.function(**{k: kwargs[k] for k in impl.argnames}))
+            except Exception as exc:
+                self._fail(impl, hook_name, exc)
+        return results
+
+    def _fail(self, impl: Any, hook_name: str, exc: Exception) -> None:
+        plugin_name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
+        if (plugin_name, hook_name) not in self._reported:
+            self._reported.add((plugin_name, hook_name))
+            self.failures.append(PluginFailure(plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}"))
 
     # -- helpers --------------------------------------------------------------------------
 
     def _results(self, hook_name: str) -> Iterable[tuple[str, Any]]:
         """Each plugin's result for a registration hook, with the plugin's name."""
         hook = getattr(self.pm.hook, hook_name)
-        for impl in reversed(hook.get_hookimpls()):  # registration order
+        for impl in hook.get_hookimpls():  # registration order (pluggy lists them first-registered first)
             plugin_name = self.pm.get_name(impl.plugin) or repr(impl.plugin)
             try:
                 result = impl.function()
             except Exception as exc:  # a broken plugin must not break the others
-                self.failures.append(PluginFailure(plugin_name, f"{hook_name}: {type(exc).__name__}: {exc}"))
+                self._fail(impl, hook_name, exc)
                 continue
             for item in result or []:
                 yield plugin_name, item
@@ -98,20 +120,23 @@ class Registry:
         found: dict[str, Any] = {}
         owner: dict[str, str] = {}
         for plugin_name, item in self._results(hook_name):
-            name = key(item)
-            if name in found:
-                raise HarnessError(f"{kind} '{name}' is registered twice: by {owner[name]} and by {plugin_name}")
-            found[name], owner[name] = item, plugin_name
+            self._add(found, owner, key(item), item, plugin_name, kind)
         return found
 
     def _pairs(self, hook_name: str, kind: str) -> dict[str, Any]:
         found: dict[str, Any] = {}
         owner: dict[str, str] = {}
         for plugin_name, (name, value) in self._results(hook_name):
-            if name in found:
-                raise HarnessError(f"{kind} '{name}' is registered twice: by {owner[name]} and by {plugin_name}")
-            found[name], owner[name] = value, plugin_name
+            self._add(found, owner, name, value, plugin_name, kind)
         return found
+
+    def _add(self, found: dict[str, Any], owner: dict[str, str], name: str, item: Any, plugin: str, kind: str) -> None:
+        if name in found:
+            self.warnings.append(
+                f"{kind} '{name}' is registered by both {owner[name]} and {plugin}; {plugin}'s is skipped"
+            )
+            return
+        found[name], owner[name] = item, plugin
 
     def _dirs(self, hook_name: str) -> list[Path]:
         return [Path(d) for _, d in self._results(hook_name)]
@@ -135,6 +160,16 @@ def build_registry(*, entry_points: bool = True, extra_plugins: Iterable[Any] = 
     for plugin in extra_plugins:
         pm.register(plugin)
     return registry
+
+
+class _IsolatedHooks:
+    """``registry.hook.NAME(**kwargs)``: :meth:`Registry.call` under pluggy's calling convention."""
+
+    def __init__(self, registry: Registry):
+        self._registry = registry
+
+    def __getattr__(self, hook_name: str) -> Any:
+        return lambda **kwargs: self._registry.call(hook_name, **kwargs)
 
 
 _REGISTRY: Registry | None = None

@@ -16,6 +16,6 @@ HERE = Path(__file__).resolve().parent
 
 @hookimpl
 def harness_judges() -> list:
-    from harness.judging.rubric import load_rubric_dir
+    from harness.judging.loading import load_rubric_dir
 
     return load_rubric_dir(HERE)

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.paths import cache_root
+
 ENV_VAR = "HARNESS_ECG_CACHE_DIR"
-
-
-HARNESS_CACHE_ENV = "HARNESS_CACHE_DIR"  # the harness's own cache; ECG artefacts go in its ``ecg/``
 
 
 def default_cache_dir() -> Path:
@@ -27,10 +26,7 @@ def default_cache_dir() -> Path:
     env = os.environ.get(ENV_VAR)
     if env:
         return Path(env)
-    harness_cache = os.environ.get(HARNESS_CACHE_ENV)
-    if harness_cache:
-        return Path(harness_cache) / "ecg"
-    return Path.home() / ".cache" / "ecg-harness" / "ecg"
+    return cache_root() / "ecg"
 
 
 def cache_key(fingerprint: str, kind: str, params: dict[str, Any], version: str) -> str:

@@ -33,11 +33,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import Field
+
+from harness.dotted import dotted
 from harness.ecg.released_image import RELEASED_IMAGE, image_part, missing_image
 from harness.ecg.released_image import roots as image_roots
 from harness.errors import DataError
+from harness.settings import Settings
 
 TEXT = "text"  # the question alone: no ECG shown, none required
 
@@ -50,15 +54,40 @@ class ECGRecordAbsent(DataError):
     """A sample's ECG record is not under the data directory."""
 
 
+class PhysioNetSettings(Settings):
+    """Where absent records are fetched from (``ecg.physionet``)."""
+
+    database: str
+    version: str
+    access: Literal["open", "credentialed"] | None = None
+
+
+class EcgSettings(Settings):
+    """A task's ``ecg:`` block: which record(s) a sample shows and how (module docstring)."""
+
+    record: str | None = Field(None, description="field (dotted path) holding a record reference or a list of them")
+    modalities: list[str] = Field(default_factory=list, description="the presentations the task supports")
+    default_modality: str | None = None
+    fs: float | None = Field(250, description="resample to this rate; null keeps the file's")
+    clean: bool = False
+    duration_s: float | None = None
+    labels: list[str] | None = None
+    roots: list[str] | None = None
+    present: dict[str, dict[str, Any]] = Field(default_factory=dict, description="per-modality presentation options")
+    attach: bool = True
+    image: str | None = Field(None, description="released_image: the field holding the benchmark's picture")
+    image_roots: list[str] | None = None
+    physionet: PhysioNetSettings | None = None
+
+
 def record_field(spec: dict[str, Any]) -> str | None:
-    """The field naming a sample's record(s): ``record`` (``record_field`` is accepted as an alias)."""
-    value = spec.get("record") or spec.get("record_field")
+    """The field naming a sample's record(s): ``record``."""
+    value = spec.get("record")
     return str(value) if value else None
 
 
 def record_refs(doc: Doc, spec: dict[str, Any]) -> list[str]:
     """The record references a sample names (``filename: ["ptbxl_img/06000"]`` -> ``["ptbxl_img/06000"]``)."""
-    from harness.task.dataset import dotted
 
     field = record_field(spec)
     if not field:

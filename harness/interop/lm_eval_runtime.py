@@ -11,8 +11,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from harness.dotted import dotted
 from harness.metrics.base import ScoreInput, Unscored
-from harness.task.dataset import dotted
 from harness.task.output_type import Item
 from harness.task.prompt import Expression, Template
 from harness.task.spec import TaskSpec
@@ -56,7 +56,7 @@ class ExportedTask:
             metrics = []
             for ref in self.spec.metrics:
                 metric = registry.metrics[ref.name]
-                metrics.append(metric.bind(**ref.args) if ref.args else metric)
+                metrics.append(metric.with_args(**ref.args))
             self._metrics = metrics
             self._output_type = registry.output_types[self.spec.output_type]
         return self._metrics, self._output_type

@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import TaskFileError
 from harness.hashing import fingerprint
@@ -39,6 +38,7 @@ from harness.judging.verdict import (
     claimed_values,
     final_object,
 )
+from harness.settings import Settings, validate_settings
 from harness.task.prompt import Template
 
 GUARD = """\
@@ -129,16 +129,17 @@ class RubricSpec(BaseModel):
         return self
 
 
-BINDABLE = {
-    "jury",
-    "min_judges",
-    "max_repairs",
-    "params",
-    "task_aggregate",
-    "answer_from",
-    "baseline",
-    "reject_copied_verdicts",
-}
+class RubricArgs(Settings):
+    """What a task may set on a rubric (``judges: [{name, args}]``): run settings, never its criteria."""
+
+    jury: Literal["mean", "median"] | None = None
+    min_judges: int | None = Field(None, ge=1)
+    max_repairs: int | None = Field(None, ge=0, le=5)
+    params: dict[str, Any] | None = Field(None, description="judge generation parameters, over the rubric's")
+    task_aggregate: Literal["mean", "median"] | None = None
+    answer_from: Literal["response", "prediction"] | None = None
+    baseline: str | None = None
+    reject_copied_verdicts: bool | None = None
 
 
 @dataclass
@@ -237,15 +238,14 @@ class Rubric:
             "rubric_sha256": self.fingerprint(),
         }
 
-    def bind(self, **args: Any) -> Rubric:
-        """This rubric with run settings from a task's ``judges: [{name, args}]``."""
-        unknown = sorted(set(args) - BINDABLE)
-        if unknown:
-            raise ValueError(f"unknown argument(s) {unknown}; allowed: {sorted(BINDABLE)}")
-        data = self.spec.model_dump()
-        if "params" in args:
-            args = {**args, "params": {**self.spec.params, **(args["params"] or {})}}
-        spec = RubricSpec.model_validate({**data, **args})
+    def with_args(self, **args: Any) -> Rubric:
+        """This rubric with run settings from a task's ``judges: [{name, args}]`` (:class:`RubricArgs`)."""
+        if not args:
+            return self
+        given = validate_settings(RubricArgs, args, where=f"judge '{self.name}': args").model_dump(exclude_unset=True)
+        if "params" in given:
+            given["params"] = {**self.spec.params, **(given["params"] or {})}
+        spec = RubricSpec.model_validate({**self.spec.model_dump(), **given})
         return type(self)(spec, source=self.source)
 
     # -- prompts ----------------------------------------------------------------------------
@@ -390,63 +390,6 @@ class Rubric:
         if method == "max":
             return max(values)
         return float(sum(values) / len(values))
-
-    # -- loading ----------------------------------------------------------------------------
-
-    @classmethod
-    def from_yaml(cls, path: Path) -> Rubric:
-        """Load ``rubric.yaml``; template values ending in ``.j2`` are read from files beside it."""
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise TaskFileError(f"{path}: not valid YAML: {exc}") from None
-        if not isinstance(data, dict):
-            raise TaskFileError(f"{path}: a rubric file must be a mapping")
-        cls = _rubric_class(data.pop("class", None), path) or cls
-        prompt = data.get("prompt")
-        if isinstance(prompt, dict):
-            for key, value in list(prompt.items()):
-                if isinstance(value, str) and value.strip().endswith(".j2") and "\n" not in value.strip():
-                    file = path.parent / value.strip()
-                    if not file.is_file():
-                        raise TaskFileError(f"{path}: prompt.{key}: template file not found: {file}")
-                    prompt[key] = file.read_text(encoding="utf-8")
-        try:
-            spec = RubricSpec.model_validate(data)
-        except ValidationError as exc:
-            problems = "\n".join(f"  - {'.'.join(map(str, e['loc'])) or '(top)'}: {e['msg']}" for e in exc.errors())
-            raise TaskFileError(f"{path}: invalid rubric\n{problems}") from None
-        if spec.kind == "pairwise" and not issubclass(cls, _pairwise_class()):
-            cls = _pairwise_class()
-        return cls(spec, source=path)
-
-
-def load_rubric_dir(folder: Path) -> list[Rubric]:
-    """Every ``<folder>/*/rubric.yaml``: how ``judges/`` (and a plugin's own folder) registers rubrics."""
-    return [Rubric.from_yaml(path) for path in sorted(Path(folder).glob("*/rubric.yaml"))]
-
-
-def _rubric_class(ref: Any, path: Path) -> type[Rubric] | None:
-    """``class: package.module:ClassName`` in a rubric file: a Rubric subclass with custom logic."""
-    if ref is None:
-        return None
-    import importlib
-
-    module_name, _, attr = str(ref).partition(":")
-    try:
-        found = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise TaskFileError(f"{path}: class: cannot import '{ref}' ({exc})") from None
-    if not (isinstance(found, type) and issubclass(found, Rubric)):
-        raise TaskFileError(f"{path}: class: '{ref}' is not a Rubric subclass")
-    return found
-
-
-def _pairwise_class() -> type[Rubric]:
-    from harness.judging.pairwise import PairwiseRubric
-
-    return PairwiseRubric
 
 
 def _num(value: float) -> str:

@@ -14,7 +14,7 @@ import asyncio
 from collections import Counter
 from typing import Any
 
-from harness.errors import TaskFileError, suggest
+from harness.errors import TaskFileError
 from harness.judging.jury import FEW_JUDGES, agreement, combine, default_min_judges
 from harness.judging.report import judge_metrics, metric_entry, sum_usage, values_to_record
 from harness.judging.rubric import JudgeCall, JudgeInput, Rubric
@@ -263,17 +263,7 @@ def build_judge_stages(
         raise TaskFileError(f"judge: {', '.join(duplicates)} listed more than once")
     if RESERVED in names:
         raise TaskFileError(f"judge: a judge model config may not be named '{RESERVED}'")
-    rubrics = []
-    for ref in task.spec.judges:
-        rubric = registry.judges.get(ref.name)
-        if rubric is None:
-            raise TaskFileError(f"{task.source}: judges: " + suggest(ref.name, registry.judges, what="judge rubric"))
-        if ref.args:
-            try:
-                rubric = rubric.bind(**ref.args)
-            except ValueError as exc:
-                raise TaskFileError(f"{task.source}: judges: '{ref.name}': {exc}") from None
-        rubrics.append(rubric)
+    rubrics = task.plugins.rubrics  # configured with the task's args when the task loaded
     config = getattr(settings, "config", {}) or {}
     concurrency = int(config.get("judge_concurrency") or getattr(settings, "concurrency", 8))
     panel = JudgePanel(judges, registry=registry, cache=cache, concurrency=concurrency)

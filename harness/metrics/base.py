@@ -35,14 +35,37 @@ SampleValue = Any  # usually a float; corpus metrics may keep e.g. (pred labels,
 
 
 class Metric:
-    """Base class: override :meth:`compute` (and :meth:`aggregate` for corpus-level metrics)."""
+    """Base class of metrics: override :meth:`compute` (and :meth:`aggregate` for a corpus-level
+    metric); the other methods are optional, with defaults that do nothing.
+
+    Lifecycle, per run: a task's ``metrics: [{name, args}]`` gives a fresh instance through
+    :meth:`with_args`; in the scoring worker (a child process for big runs) :meth:`prepare` runs
+    once before the first batch, :meth:`compute` once per batch, :meth:`flush` once after the last
+    one; then :meth:`aggregate` over the scored values and :meth:`info` for results.json.
+    """
 
     name: str = ""
     higher_is_better: bool = True
     description: str = ""
 
+    def with_args(self, **args: Any) -> Metric:
+        """This metric configured by a task's ``args``. The constructor's keyword arguments are the
+        arguments (inspect-ai style), so Python checks their names; a metric without any takes none."""
+        if not args:
+            return self
+        from harness.settings import call_with_args
+
+        return call_with_args(type(self), args, where=f"metric '{self.name}': args")
+
+    def prepare(self) -> None:
+        """One-off set-up before the first batch, where scoring runs (e.g. load a vocabulary)."""
+
     def compute(self, batch: Sequence[ScoreInput]) -> list[SampleValue | Unscored]:
+        """One value (or :class:`Unscored` with its reason) per sample of the batch, in order."""
         raise NotImplementedError
+
+    def flush(self) -> None:
+        """After the last batch: keep state worth reusing in the next run (e.g. a word table)."""
 
     def aggregate(self, values: Sequence[SampleValue]) -> float:
         """Task-level number from the scored samples' values (default: the mean)."""
@@ -51,6 +74,9 @@ class Metric:
     def info(self) -> dict[str, Any]:
         """Anything results.json should record about how this metric was computed."""
         return {}
+
+
+NO_PREDICTION = "no prediction"
 
 
 class SampleMetric(Metric):
@@ -69,8 +95,19 @@ class SampleMetric(Metric):
         self.higher_is_better = higher_is_better
         self.description = description or (fn.__doc__ or "").strip()
 
+    def with_args(self, **args: Any) -> Metric:
+        if args:
+            from harness.errors import TaskFileError
+
+            raise TaskFileError(f"metric '{self.name}' takes no arguments (got {', '.join(sorted(args))})")
+        return self
+
     def compute(self, batch: Sequence[ScoreInput]) -> list[SampleValue | Unscored]:
-        return [self.fn(item.prediction, item.reference) for item in batch]
+        """``fn`` per sample; a sample without a prediction is unscored, never given a number."""
+        return [
+            Unscored(NO_PREDICTION) if item.prediction is None else self.fn(item.prediction, item.reference)
+            for item in batch
+        ]
 
 
 def sample_metric(

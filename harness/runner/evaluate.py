@@ -21,7 +21,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from harness.metrics.base import Metric
+from harness.hookspecs import RunStart
 from harness.models.base import Request, Response
 from harness.models.cache import ResponseCache
 from harness.models.cached import CachedModel
@@ -68,21 +68,6 @@ class SampleCounts:
             self._seen.add(prefix)
 
 
-def _bind_metrics(task: Task, registry: Any) -> list[Metric]:
-    metrics = []
-    for ref in task.spec.metrics:
-        metric = registry.metrics[ref.name]
-        if ref.args:
-            bind = getattr(metric, "bind", None)
-            if bind is None:
-                from harness.errors import TaskFileError
-
-                raise TaskFileError(f"{task.source}: metrics: '{ref.name}' takes no arguments")
-            metric = bind(**ref.args)
-        metrics.append(metric)
-    return metrics
-
-
 class Run:
     """One task x one model, from the first item to ``results.json``."""
 
@@ -99,7 +84,7 @@ class Run:
     ):
         self.task, self.model, self.selection, self.settings = task, model, selection, settings
         self.registry, self.out_dir, self.stages = registry, out_dir, stages
-        self.metrics = _bind_metrics(task, registry)
+        self.metrics = list(task.plugins.metrics) if task.plugins else []
         self.counts = SampleCounts()
         self.attachments = Attachments(out_dir)  # images are logged once beside samples.jsonl, not in every line
         self.started = datetime.now(timezone.utc)
@@ -224,9 +209,8 @@ class Run:
             out[metric.name] = entry
         for stage in self.stages:
             out.update(stage.metric_results())
-        summarize_records = getattr(self.task.output_type, "summarize", None)
-        if callable(summarize_records):  # e.g. per-dialogue scores over the per-turn samples
-            out.update(summarize_records(read_jsonl(self.out_dir / "samples.jsonl"), seed=self.settings.seed))
+        # e.g. per-dialogue scores over the per-turn samples
+        out.update(self.task.output_type.summarize(read_jsonl(self.out_dir / "samples.jsonl"), seed=self.settings.seed))
         return out
 
     def task_info(self) -> dict[str, Any]:
@@ -313,12 +297,11 @@ async def evaluate(
     run = Run(task, model, selection=selection, settings=settings, registry=registry, out_dir=out_dir, stages=stages)
     run.prepare()
     hook = registry.hook
-    hook.harness_run_start(run={"task": task.spec.name, "model": model.config.name, "out_dir": str(out_dir)})
+    hook.harness_run_start(run=RunStart(task.spec.name, model.config.name, out_dir, expected))
     committed = await run.stream(expected=expected, on_item=on_item)
     results = run.results(committed)
-    data = results.model_dump(mode="json", exclude_none=False)
-    write_json_atomic(out_dir / "results.json", data)
-    hook.harness_run_end(results=data)
+    write_json_atomic(out_dir / "results.json", results.model_dump(mode="json"))
+    hook.harness_run_end(results=results)
     return results
 
 

@@ -87,9 +87,7 @@ class SampleScorer:
         """Each metric's optional one-off set-up (e.g. loading WordNet), then the output file."""
         s0 = time.perf_counter()
         for metric in self.metrics:
-            prepare = getattr(metric, "prepare", None)
-            if callable(prepare):
-                prepare()
+            metric.prepare()
         self.prepare_s = time.perf_counter() - s0
         self._writer = JsonlWriter(self.samples_path)
         n = self.expected or 0
@@ -137,9 +135,7 @@ class SampleScorer:
             raise RuntimeError("a batch failed to score: samples.jsonl is left partial")
         self._writer.commit()
         for metric in self.metrics:
-            flush = getattr(metric, "flush", None)
-            if callable(flush):
-                flush()
+            metric.flush()
         summaries = summarize_all(self.metrics, self._in_input_order(), seed=self.seed, draws=self._draws)
         return Committed(
             self.prepare_s, self.scoring_s, {metric.name: metric.info() for metric in self.metrics}, summaries

@@ -14,6 +14,7 @@ from harness.models.cache import ResponseCache
 from harness.models.cached import CachedModel
 from harness.models.config import ModelConfig
 from harness.models.loading import build_model, load_model_config, parse_model_config
+from harness.paths import cache_root
 from harness.registry import Registry, get_registry
 from harness.results import provenance
 from harness.results.schema import EXIT_PARTIAL
@@ -53,10 +54,16 @@ def run_job(
     display = Display(console)
     for failure in registry.failures:
         display.warn(f"plugin {failure.name} failed to load: {failure.error}")
+    for warning in registry.warnings:
+        display.warn(warning)
     task_name = (cfg.get("task") or {}).get("name")
     if not task_name:
         raise HarnessError("no task selected: add +task=NAME (see `python -m harness list`)")
-    index = TaskIndex.scan(registry.task_dirs)
+    index = TaskIndex.scan(registry.task_dirs, include=[Path(d) for d in cfg.get("include") or []])
+    selected = {str(index.source(n)) for n in (task_name,) if n in index.names}
+    for problem in index.problems:  # other broken task files: said once here (the selected one fails below)
+        if not any(problem.startswith(path) for path in selected):
+            display.warn(problem)
     model_config = parse_model_config(
         {k: v for k, v in cfg["model"].items() if k != "name"}, where=f"model={model_choice}", name=model_choice
     )
@@ -67,7 +74,7 @@ def run_job(
         seed=int(cfg.get("seed", 1234)),
         shard=parse_shard(cfg.get("shard")),
     )
-    cache_dir = Path(cfg["cache_dir"]).expanduser()
+    cache_dir = cache_root(cfg.get("cache_dir"))
     data_dir = Path(cfg["data_dir"]).expanduser() if cfg.get("data_dir") else None
     if (
         data_dir is not None
@@ -211,7 +218,7 @@ async def _evaluate(
 
 
 def _count_items(task: Task, selection: Selection) -> int | None:
-    if not getattr(task.output_type, "one_item_per_record", False):
+    if not task.output_type.one_item_per_record:
         return None  # records with several items (dialogue turns, ...): unknown until produced
     return task.count_selected(selection)
 

@@ -16,6 +16,7 @@ harness's ``offline`` flag (``HARNESS_OFFLINE``), ``HF_HUB_OFFLINE``, ``HF_ENDPO
 
 from __future__ import annotations
 
-from harness.sources.settings import cache_root, offline_requested
+from harness.paths import cache_root
+from harness.sources.settings import offline_requested
 
 __all__ = ["cache_root", "offline_requested"]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.sources.hub import HubData, RemoteFile, RowRequest, describe_repo, hub_errors
+from harness.sources.hub_repo import HubData, RemoteFile, RowRequest, describe_repo, hub_errors
 from harness.sources.progress import human_bytes, note
 from harness.sources.settings import hub_endpoint, hub_token
 

@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError
+from harness.paths import cache_root
 from harness.sources.progress import bar, human_bytes, note
-from harness.sources.settings import cache_root, physionet_url
+from harness.sources.settings import physionet_url
 
 CONNECTIONS = 2  # wfdb's own limit ("to avoid overloading the server")
 

@@ -31,14 +31,6 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in _TRUE
 
 
-def cache_root(cache_dir: str | Path | None = None) -> Path:
-    """The harness's user cache: ``cache_dir`` if given, else ``HARNESS_CACHE_DIR``, else ``~/.cache/ecg-harness``."""
-    if cache_dir:
-        return Path(cache_dir).expanduser()
-    env = os.environ.get("HARNESS_CACHE_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "ecg-harness"
-
-
 def offline_requested(offline: bool = False) -> bool:
     """True when nothing may be downloaded (``offline=true`` or ``HARNESS_OFFLINE``)."""
     return bool(offline) or _flag("HARNESS_OFFLINE")

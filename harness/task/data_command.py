@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.task.status import dry_run, load_task, status_row
 
 USAGE = (
     "usage: python -m harness data status [TASK|GROUP ...] [data_dir=PATH] [cache_dir=PATH]\n"
@@ -105,27 +106,12 @@ def _context(names: list[str], *, everything_if_empty: bool) -> tuple[Any, Any, 
     return registry, index, out
 
 
-def _load(name: str, registry: Any, index: Any, settings: Settings, *, offline: bool) -> Any:
-    from harness.task.task import Task
-
-    return Task.load(
-        name,
-        registry=registry,
-        index=index,
-        data_dir=settings.data_dir,
-        cache_dir=settings.cache_dir,
-        offline=offline,
-        selection=settings.selection,
-    )
-
-
 def status(settings: Settings) -> None:
     """One row per task (module docstring)."""
     from rich.console import Console
     from rich.table import Table
 
     from harness.sources.progress import quiet
-    from harness.task.status import status_row
 
     registry, index, names = _context(settings.names, everything_if_empty=True)
     table = Table(title="data status (from the data directory and the caches; nothing downloaded)")
@@ -148,8 +134,6 @@ def fetch(settings: Settings) -> None:
 
     registry, index, names = _context(settings.names, everything_if_empty=False)
     if settings.dry_run:
-        from harness.task.status import dry_run
-
         for name in names:
             print(dry_run(name, registry, index, settings))
         return
@@ -158,7 +142,7 @@ def fetch(settings: Settings) -> None:
     failed = []
     for name in names:
         try:
-            task = _load(name, registry, index, settings, offline=False)
+            task = load_task(name, registry, index, settings, offline=False)
         except HarnessError as exc:
             failed.append(name)
             note(f"error: {exc}")

@@ -15,15 +15,44 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.dotted import dotted
 from harness.errors import DataError
 from harness.hashing import sha256_file
+from harness.settings import Settings, validate_settings
 from harness.sources.download import DownloadFailed
 from harness.task.spec import DatasetSpec
 
-__all__ = ["DatasetLoader", "Doc", "ResolvedData", "dotted", "iter_docs", "resolve_data_file", "sha256_file"]
+__all__ = [
+    "DatasetLoader",
+    "Doc",
+    "Loader",
+    "as_loader",
+    "ResolvedData",
+    "dotted",
+    "iter_docs",
+    "resolve_data_file",
+    "sha256_file",
+]
 
-# A loader reads a file into records; `options` are the task's dataset.options.
-DatasetLoader = Callable[[Path, dict[str, Any]], Iterator[dict[str, Any]]]
+
+@dataclass(frozen=True)
+class Loader:
+    """A dataset format: ``read(path, settings)`` yields the file's records; ``Settings`` is the
+    typed ``dataset.options`` block it accepts (none by default: any option is then a typo)."""
+
+    read: Callable[[Path, Any], Iterator[dict[str, Any]]]
+    Settings: type[Settings] = Settings
+
+
+# What the harness_dataset_loaders hook accepts: a Loader, or a plain function ``(path, options
+# dict) -> records`` that takes no options.
+DatasetLoader = Loader | Callable[[Path, dict[str, Any]], Iterator[dict[str, Any]]]
+
+
+def as_loader(registered: DatasetLoader) -> Loader:
+    if isinstance(registered, Loader):
+        return registered
+    return Loader(lambda path, settings: registered(path, settings.model_dump()))
 
 
 @dataclass(frozen=True)
@@ -176,19 +205,6 @@ def _checked(path: Path, spec: DatasetSpec, task_name: str) -> str:
     return digest
 
 
-def dotted(record: Any, path: str) -> Any:
-    """``record['a']['b']`` for ``'a.b'``; list indices allowed (``'conversation.1.value'``)."""
-    value = record
-    for part in path.split("."):
-        if isinstance(value, list) and part.lstrip("-").isdigit():
-            value = value[int(part)]
-        elif isinstance(value, dict) and part in value:
-            value = value[part]
-        else:
-            raise KeyError(path)
-    return value
-
-
 @dataclass(frozen=True)
 class Doc:
     """One mapped dataset record."""
@@ -198,12 +214,14 @@ class Doc:
 
 
 def iter_docs(
-    spec: DatasetSpec, path: Path | Sequence[Path], loader: DatasetLoader, *, task_name: str
+    spec: DatasetSpec, path: Path | Sequence[Path], loader: Loader, *, task_name: str, options: Any = None
 ) -> Iterator[Doc]:
     """Mapped records in file order (several files: one after the other). A record missing a mapped
     field is an error naming it."""
     paths = [path] if isinstance(path, (str, Path)) else list(path)
-    for position, (path, record) in enumerate(_records(spec, paths, loader)):
+    if options is None:
+        options = validate_settings(loader.Settings, spec.options, where=f"task '{task_name}': dataset.options")
+    for position, (path, record) in enumerate(_records(spec, paths, loader, options)):
         if not isinstance(record, dict):
             raise DataError(
                 f"task '{task_name}': {path}: record {position} is a {type(record).__name__}, expected an object"
@@ -223,9 +241,9 @@ def iter_docs(
         yield Doc(doc_id, fields)
 
 
-def _records(spec: DatasetSpec, paths: list[Path], loader: DatasetLoader) -> Iterator[tuple[Path, Any]]:
+def _records(spec: DatasetSpec, paths: list[Path], loader: Loader, options: Any) -> Iterator[tuple[Path, Any]]:
     for path in paths:
-        records = loader(path, spec.options)
+        records = loader.read(path, options)
         if spec.records:
             records = _nested(records, spec.records, path)
         for record in records:

@@ -24,29 +24,46 @@ class TaskIndex:
     problems: list[str] = field(default_factory=list)
 
     @classmethod
-    def scan(cls, dirs: list[Path]) -> TaskIndex:
+    def scan(cls, dirs: list[Path], include: list[Path] | tuple[Path, ...] = ()) -> TaskIndex:
+        """Index the plugins' task folders and the run's ``include=`` folders. The files of an
+        ``include=`` folder (the user's own, few) are also validated now, so a broken one is
+        reported in every run, not only when it is selected."""
         index = cls()
         for folder in dirs:
             for path in sorted(Path(folder).rglob("*.yaml")):
                 index._add(path)
+        for folder in include:
+            if not Path(folder).is_dir():
+                index.problems.append(f"include={folder}: not a folder")
+                continue
+            for path in sorted(Path(folder).rglob("*.yaml")):
+                if index._add(path):
+                    index._validate(path)
         return index
 
-    def _add(self, path: Path) -> None:
+    def _validate(self, path: Path) -> None:
+        try:
+            load_task_file(path)
+        except HarnessError as exc:
+            self.problems.append(str(exc))
+
+    def _add(self, path: Path) -> bool:
         try:
             head = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            self.problems.append(f"{path}: {exc.strerror}")
-            return
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.append(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}")
+            return False
         match = _NAME_LINE.search(head)
         if not match:
             self.problems.append(f"{path}: no top-level `name:` (or `group:`) key")
-            return
+            return False
         kind, name = match.groups()
         table = self.groups if kind == "group" else self.tasks
         if name in self.tasks or name in self.groups:
             other = self.tasks.get(name) or self.groups.get(name)
             raise HarnessError(f"task name '{name}' is defined twice: {other} and {path}")
         table[name] = path
+        return True
 
     @property
     def names(self) -> list[str]:

@@ -9,6 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from harness.errors import TaskFileError
+from harness.settings import describe
 from harness.task.spec import GroupSpec, TaskSpec
 
 
@@ -28,19 +29,6 @@ def read_yaml(path: Path) -> Any:
         raise TaskFileError(f"{path}{where}: not valid YAML: {problem}") from None
 
 
-def describe_validation_error(path: Path, exc: ValidationError) -> str:
-    lines = [f"{path}: invalid task definition"]
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (typo?)"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        lines.append(f"  - {key}: {msg}")
-    return "\n".join(lines)
-
-
 def parse_definition(path: Path, data: Any) -> TaskSpec | GroupSpec:
     if not isinstance(data, dict):
         raise TaskFileError(
@@ -50,7 +38,7 @@ def parse_definition(path: Path, data: Any) -> TaskSpec | GroupSpec:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise TaskFileError(describe_validation_error(path, exc)) from None
+        raise TaskFileError(describe(str(path), exc, model)) from None
 
 
 def load_task_file(path: Path) -> TaskSpec | GroupSpec:

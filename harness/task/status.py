@@ -64,11 +64,10 @@ def access(spec: Any) -> str:
 def status_row(name: str, registry: Any, index: Any, settings: Any) -> list[str]:
     """task, source, data, runnable, ECG present/needed, to download, access."""
     from harness.task.availability import availability
-    from harness.task.data_command import _load
 
     spec = index.load(name)
     try:
-        task = _load(name, registry, index, settings, offline=True)
+        task = load_task(name, registry, index, settings, offline=True)
     except HarnessError:
         missing = "data: unknown" if (spec.dataset.url or spec.dataset.hub) else "-"
         return [name, sources(spec), "missing", "-", "-", missing, access(spec)]
@@ -95,11 +94,10 @@ def status_row(name: str, registry: Any, index: Any, settings: Any) -> list[str]
 def dry_run(name: str, registry: Any, index: Any, settings: Any) -> str:
     """What ``data fetch`` would download for ``name``, and how much, without downloading it."""
     from harness.sources.progress import quiet
-    from harness.task.data_command import _load
 
     try:
         with quiet():
-            task = _load(name, registry, index, settings, offline=True)
+            task = load_task(name, registry, index, settings, offline=True)
     except HarnessError:
         task = None
     lines = [f"{name}:"]
@@ -123,7 +121,7 @@ def _data_plan(spec: Any, settings: Any, name: str) -> str:
 
 
 def _hub_plan(hub: Any, settings: Any, name: str) -> str:
-    from harness.sources import hub as hub_source
+    from harness.sources import hub_repo as hub_source
 
     commit = hub_source.resolve_commit(hub, task_name=name, cache_dir=settings.cache_dir)
     files = hub_source.remote_files(hub, commit, task_name=name)
@@ -184,4 +182,19 @@ def _records_plan(task_spec: Any, task: Any, settings: Any) -> str:
     extra = f", {len(absent) - len(fetchable)} not in the database" if len(absent) > len(fetchable) else ""
     return f"{len(fetchable)} to fetch from {source.label} ({size}; {len(present)} already here{extra})" + (
         f", e.g. {fetchable[0]}" if fetchable else ""
+    )
+
+
+def load_task(name: str, registry: Any, index: Any, settings: Any, *, offline: bool) -> Any:
+    """The task with this data command's settings (data dir, cache, selection)."""
+    from harness.task.task import Task
+
+    return Task.load(
+        name,
+        registry=registry,
+        index=index,
+        data_dir=settings.data_dir,
+        cache_dir=settings.cache_dir,
+        offline=offline,
+        selection=settings.selection,
     )

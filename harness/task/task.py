@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from harness.errors import DataError, HarnessError, TaskFileError, suggest
 from harness.hashing import fingerprint
-from harness.task.dataset import Doc, ResolvedData, iter_docs, resolve_data_file
+from harness.settings import validate_settings
+from harness.task.dataset import Doc, Loader, ResolvedData, as_loader, iter_docs, resolve_data_file
+from harness.task.output_type import Item, ItemContext, OutputType
 from harness.task.prompt import Expression, Template
 from harness.task.spec import TaskSpec
 
 if TYPE_CHECKING:
     from harness.registry import Registry
-    from harness.task.output_type import Item, OutputType
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Selection:
         """What a Hub source needs to read only the selected rows; None when the run reads every record."""
         if self.limit is None and self.sample is None:
             return None
-        from harness.sources.hub import RowRequest
+        from harness.sources.hub_repo import RowRequest
 
         parts = [f"sample={self.sample}", f"seed={self.seed}"] if self.sample is not None else []
         parts += [f"limit={self.limit}"] if self.limit is not None else []
@@ -65,12 +66,13 @@ class Task:
     source: Path
     data: ResolvedData
     output_type: OutputType
-    loader: Any
+    loader: Loader
     groups: list[str] = field(default_factory=list)
     modality: str | None = None
     data_dir: Path | None = None
     cache_dir: Path | None = None
     absent_ecg: dict[str, list[str]] = field(default_factory=dict)  # sample id -> ECG references not found
+    plugins: Plugins | None = field(default=None, repr=False)  # the task's configured plugins (set by load)
     _templates: dict[str, Template] = field(default_factory=dict, repr=False)
     _follow_ups: Expression | None = field(default=None, repr=False)
     _n_docs: int | None = field(default=None, repr=False)
@@ -94,22 +96,7 @@ class Task:
         if not isinstance(spec, TaskSpec):
             raise HarnessError(f"'{name}' is a group; run it with +task={name} (it expands to its tasks)")
         source = index.source(name)
-        output_type = registry.output_types.get(spec.output_type)
-        if output_type is None:
-            raise HarnessError(
-                f"{source}: output_type: " + suggest(spec.output_type, registry.output_types, what="output type")
-            )
-        loader = registry.loaders.get(spec.dataset.format)
-        if loader is None:
-            raise HarnessError(
-                f"{source}: dataset.format: " + suggest(spec.dataset.format, registry.loaders, what="dataset format")
-            )
-        for ref in [*spec.metrics]:
-            if ref.name not in registry.metrics:
-                raise HarnessError(f"{source}: metrics: " + suggest(ref.name, registry.metrics, what="metric"))
-        for ref in spec.judges:
-            if ref.name not in registry.judges:
-                raise HarnessError(f"{source}: judges: " + suggest(ref.name, registry.judges, what="judge rubric"))
+        plugins = Plugins.configure(spec, source, registry)
         if modality is not None:
             supported = (spec.ecg or {}).get("modalities", [])
             if modality not in supported:
@@ -123,7 +110,8 @@ class Task:
             spec.dataset, data_dir=data_dir, cache_dir=cache_dir, task_name=name, offline=offline, rows=rows
         )
         groups = [g for g in index.groups if name in _safe_members(index, g)]
-        task = cls(spec, source, data, output_type, loader, groups, modality, data_dir, cache_dir)
+        task = cls(spec, source, data, plugins.output_type, plugins.loader, groups, modality, data_dir, cache_dir)
+        task.plugins = plugins
         task._compile()
         from harness.sources import offline_requested
 
@@ -150,7 +138,7 @@ class Task:
             self._templates["user"] = Template(prompt.user or "", where=f"{where}: prompt.user")
         self._reference = Expression(self.spec.reference, where=f"{where}: reference")
         if prompt.follow_ups is not None:
-            if not getattr(self.output_type, "one_item_per_record", False):
+            if not self.output_type.one_item_per_record:
                 raise TaskFileError(
                     f"{where}: prompt.follow_ups needs an output type with one item per record "
                     f"({self.spec.output_type} makes several; its own output settings say how turns are asked)"
@@ -158,12 +146,7 @@ class Task:
             self._follow_ups = Expression(prompt.follow_ups, where=f"{where}: prompt.follow_ups")
 
     def render(self, key: str, variables: dict[str, Any], *, sample: str) -> str:
-        """Render one of this task's templates (or an extra one from ``output:``)."""
-        if key not in self._templates:
-            source = self.spec.output.get(key)
-            if source is None:
-                raise HarnessError(f"{self.source}: no template '{key}'")
-            self._templates[key] = Template(source, where=f"{self.source}: output.{key}")
+        """Render one of this task's prompt templates (``system``, ``user``, ``messages.N``)."""
         return self._templates[key].render(variables, sample=sample)
 
     def messages(self, doc: Doc, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -242,7 +225,8 @@ class Task:
 
     def all_docs(self) -> Iterator[Doc]:
         """Every record of the data, present ECG or not."""
-        return iter_docs(self.spec.dataset, self.data.files, self.loader, task_name=self.spec.name)
+        options = self.plugins.loader_options if self.plugins else None
+        return iter_docs(self.spec.dataset, self.data.files, self.loader, task_name=self.spec.name, options=options)
 
     def present(self, docs: Iterator[Doc]) -> Iterator[Doc]:
         """``docs`` whose ECG (record or released picture) is available; the others are remembered
@@ -323,14 +307,91 @@ class Task:
         n = sum(1 for _ in self.selected_docs(selection))
         return len(range(selection.shard[0], n, selection.shard[1])) if selection.shard else n
 
+    def context(self, doc: Doc) -> ItemContext:
+        """What the output type sees of one record (never the task itself)."""
+        ecg = self.spec.ecg or {}
+        load = None
+        if ecg:
+            from harness.ecg.task_input import load_ecg
+
+            def load(ref: str) -> Any:
+                return load_ecg(ref, ecg, self.data_dir, sample=doc.id, cache_dir=self.cache_dir)
+
+        return ItemContext(
+            task=self.spec.name,
+            where=str(self.source),
+            doc=doc,
+            settings=self.plugins.output if self.plugins else self.output_type.Settings(),
+            params=self.generation,
+            render_messages=lambda variables=None: self.messages(doc, variables),
+            evaluate_reference=lambda: self.reference(doc),
+            load_ecg=load,
+            ecg_spec=ecg,
+        )
+
     def items(self, selection: Selection) -> Iterator[Item]:
         for position, doc in enumerate(self.selected_docs(selection)):
             if selection.shard is None or position % selection.shard[1] == selection.shard[0]:
-                for k, item in enumerate(self.output_type.items(self, doc)):
+                for k, item in enumerate(self.output_type.items(self.context(doc))):
                     item.position = (position, k)
                     if self._follow_ups is not None:
                         item.follow_ups = self.follow_ups(doc)
                     yield item
+
+
+@dataclass(frozen=True)
+class Plugins:
+    """A task's plugins, looked up by name and configured with their typed settings; any typo in a
+    name or a setting is an error naming the task file and the key, before anything runs."""
+
+    output_type: OutputType
+    output: Any  # the output type's validated Settings
+    loader: Loader
+    loader_options: Any
+    ecg: Any  # the ``ecg:`` block validated (EcgSettings), or None
+    metrics: list[Any]  # configured Metric instances
+    rubrics: list[Any]  # configured judge rubrics
+
+    @classmethod
+    def configure(cls, spec: TaskSpec, source: Path, registry: Registry) -> Plugins:
+        output_type = _named(registry.output_types, spec.output_type, source, "output_type", "output type")
+        loader = as_loader(_named(registry.loaders, spec.dataset.format, source, "dataset.format", "dataset format"))
+        ecg = None
+        if spec.ecg is not None:
+            from harness.ecg.task_input import EcgSettings
+
+            ecg = validate_settings(EcgSettings, spec.ecg, where=f"{source}: ecg")
+        metrics = [
+            _configured(_named(registry.metrics, r.name, source, "metrics", "metric"), r.args, source, "metrics")
+            for r in spec.metrics
+        ]
+        rubrics = [
+            _configured(_named(registry.judges, r.name, source, "judges", "judge rubric"), r.args, source, "judges")
+            for r in spec.judges
+        ]
+        return cls(
+            output_type,
+            validate_settings(output_type.Settings, spec.output, where=f"{source}: output"),
+            loader,
+            validate_settings(loader.Settings, spec.dataset.options, where=f"{source}: dataset.options"),
+            ecg,
+            metrics,
+            rubrics,
+        )
+
+
+def _named(table: dict[str, Any], name: str, source: Path, key: str, what: str) -> Any:
+    if name not in table:
+        raise TaskFileError(f"{source}: {key}: " + suggest(name, table, what=what))
+    return table[name]
+
+
+def _configured(plugin: Any, args: dict[str, Any], source: Path, key: str) -> Any:
+    """A metric or rubric with the task's ``args`` (its own ``with_args`` checks them)."""
+    try:
+        return plugin.with_args(**args)
+    except TaskFileError as exc:
+        raise TaskFileError(f"{source}: {key}: {exc}") from None
 
 
 def _safe_members(index: Any, group: str) -> list[str]:

@@ -22,63 +22,14 @@ its files), also served as ``main``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from harness.testing.hub_repo import HubRepo, git_blob_oid
+from harness.testing.replica_data import ecgbench_repo
 from harness.testing.replica_server import ReplicaServer, Reply, Request
-
-LFS_MIN_BYTES = 10_000  # files at least this big are served as LFS objects (the Hub keeps data files in LFS)
-
-
-def git_blob_oid(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's object id
-
-
-class HubRepo:
-    """One dataset repository: its files at a single commit."""
-
-    def __init__(self, repo: str, files: dict[str, bytes], *, allowed_tokens: set[str] | None = None):
-        self.repo = repo
-        self.files = dict(files)
-        self.gated = allowed_tokens is not None
-        self.allowed_tokens = set(allowed_tokens or ())
-        listing = "".join(f"{p} {git_blob_oid(d)}\n" for p, d in sorted(self.files.items()))
-        self.commit = hashlib.sha1(f"{repo}\n{listing}".encode()).hexdigest()  # noqa: S324 - a commit-like id
-        self.sha256 = {p: hashlib.sha256(d).hexdigest() for p, d in self.files.items()}
-
-    def is_lfs(self, path: str) -> bool:
-        return len(self.files[path]) >= LFS_MIN_BYTES or path.endswith(".parquet")
-
-    def entry(self, path: str) -> dict:
-        data = self.files[path]
-        out = {"type": "file", "oid": git_blob_oid(data), "size": len(data), "path": path}
-        if self.is_lfs(path):
-            out["lfs"] = {"oid": self.sha256[path], "size": len(data), "pointerSize": 134}
-        return out
-
-    def tree(self, folder: str, recursive: bool) -> list[dict] | None:
-        prefix = f"{folder.strip('/')}/" if folder.strip("/") else ""
-        if prefix and not any(p.startswith(prefix) for p in self.files):
-            return None
-        out, folders = [], set()
-        for path in sorted(self.files):
-            if not path.startswith(prefix):
-                continue
-            rest = path[len(prefix) :]
-            parts = rest.split("/")
-            for depth in range(1, len(parts)):
-                if recursive or depth == 1:
-                    folders.add(prefix + "/".join(parts[:depth]))
-            if recursive or len(parts) == 1:
-                out.append(self.entry(path))
-        dirs = [
-            {"type": "directory", "oid": hashlib.sha1(d.encode()).hexdigest(), "size": 0, "path": d}
-            for d in sorted(folders)
-        ]  # noqa: S324
-        return dirs + out
 
 
 class HubReplica(ReplicaServer):
@@ -186,8 +137,6 @@ def _error(status: int, code: str, message: str, repo: HubRepo | None = None) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    from harness.testing.replica_data import ecgbench_repo
-
     parser = argparse.ArgumentParser(prog="python -m harness.testing.hub_replica", description=__doc__)
     parser.add_argument("--data-dir", type=Path, required=True, help="the data directory with the real records")
     parser.add_argument("--port", type=int, default=0)

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from harness.testing.hub_replica import HubRepo
+from harness.testing.hub_repo import HubRepo
 
 HEARTCARE_COMMIT = "b1dc8606a6d7e82ee541d7ca87c3313abead0b6d"
 HEARTCARE_RAW = f"DCDmllm/Heartcare-Suite/{HEARTCARE_COMMIT}/data"

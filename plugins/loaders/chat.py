@@ -34,6 +34,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from harness.errors import DataError
+from harness.plugins.loaders.files import load_json, load_jsonl
+from harness.task.dataset import Loader
 
 CHAT_KEYS = ("messages", "conversations", "conversation")
 _ROLES = {
@@ -126,18 +128,16 @@ def _image_bytes(record: dict[str, Any]) -> bytes | None:
     return data if isinstance(data, bytes) and data else None
 
 
-def _raw(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    from harness.plugins.loaders import load_json, load_jsonl
-
+def _raw(path: Path) -> Iterator[dict[str, Any]]:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        yield from load_jsonl(path, {})
+        yield from load_jsonl(path)
     elif suffix == ".parquet":
         yield from _hub_parquet(path)
     elif suffix == ".arrow":
         yield from _hub_arrow(path)
     else:
-        yield from load_json(path, {})
+        yield from load_json(path)
 
 
 def _hub_parquet(path: Path) -> Iterator[dict[str, Any]]:
@@ -163,11 +163,14 @@ def _hub_arrow(path: Path) -> Iterator[dict[str, Any]]:
     yield from ds
 
 
-def load_chat(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def load_chat(path: Path, options: Any = None) -> Iterator[dict[str, Any]]:
     """Records of a chat-shaped file (JSON list, JSON lines or Parquet), flattened (module docstring)."""
-    for position, record in enumerate(_raw(Path(path), options)):
+    for position, record in enumerate(_raw(Path(path))):
         if not isinstance(record, dict):
             raise DataError(f"{path}: record {position} is a {type(record).__name__}, expected an object")
         ident = record.get("id", record.get("question_id"))
         where = f"{path}: record {position}" + (f" (id {ident})" if ident is not None else "")
         yield flatten(record, where=where)
+
+
+CHAT = Loader(load_chat)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import DataError
+from harness.plugins.loaders.files import load_json
 
 _OPTIONS = re.compile(
     r"(?<![A-Za-z])A\s*[:.]\s*(.+?);\s*B\s*[:.]\s*(.+?);\s*C\s*[:.]\s*(.+?);\s*D\s*[:.]\s*(.+?)\s*$", re.DOTALL
@@ -31,10 +32,9 @@ def parse_options(question: str) -> dict[str, str] | None:
     return {letter: text.strip().rstrip(".") for letter, text in zip("ABCD", match.groups())}
 
 
-def load_heartcare_json(path: Path, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    from harness.plugins.loaders import load_json
+def load_heartcare_json(path: Path, options: Any = None) -> Iterator[dict[str, Any]]:
 
-    for position, record in enumerate(load_json(path, options)):
+    for position, record in enumerate(load_json(path)):
         if not isinstance(record, dict):
             yield record
             continue

@@ -31,13 +31,6 @@ class ChoiceAccuracy(Metric):
         self.unparseable, self.seed, self.letters = unparseable, int(seed), str(letters).upper()
         self._rng = random.Random(self.seed)
 
-    def bind(self, **args: Any) -> ChoiceAccuracy:
-        """A fresh instance (and a fresh random stream) per run."""
-        unknown = sorted(set(args) - {"unparseable", "seed", "letters"})
-        if unknown:
-            raise ValueError(f"choice_accuracy: unknown argument(s) {unknown}")
-        return ChoiceAccuracy(**{"unparseable": self.unparseable, "seed": self.seed, "letters": self.letters, **args})
-
     def info(self) -> dict[str, Any]:
         return {
             **super().info(),

@@ -100,9 +100,6 @@ class ECGEntityF1(Metric):
     def __init__(self, vocabulary: Sequence[str] = DEFAULT_VOCABULARY):
         self.vocabulary = tuple(vocabulary)
 
-    def bind(self, vocabulary: Sequence[str] = DEFAULT_VOCABULARY) -> ECGEntityF1:
-        return ECGEntityF1(vocabulary)
-
     def _paths(self) -> tuple[list[str], list[str]]:
         base = os.environ.get("HARNESS_DATA_DIR")
         found, missing = [], []

@@ -73,9 +73,6 @@ class SemanticF1(Metric):
     def __init__(self, encoder: str = DEFAULT_ENCODER):
         self.encoder = encoder
 
-    def bind(self, encoder: str = DEFAULT_ENCODER) -> SemanticF1:
-        return SemanticF1(encoder)
-
     def compute(self, batch: Sequence[ScoreInput]) -> list[Any]:
         try:
             model = load_encoder(self.encoder)

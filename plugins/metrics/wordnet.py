@@ -25,6 +25,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from harness.paths import cache_root
+
 DEBIAN_DIRS = (Path("/usr/share/wordnet"),)
 LEXNAMES_MAN_PAGES = (
     Path("/usr/share/man/man5/lexnames.5WN.gz"),
@@ -64,7 +66,7 @@ class WordNetLocation:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("HARNESS_CACHE_DIR") or Path.home() / ".cache" / "ecg-harness")
+    return cache_root()
 
 
 def lexnames_from_man_page(text: str) -> list[tuple[str, str, int]]:

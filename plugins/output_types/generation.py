@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from harness.task.output_type import Extraction, Item
+from harness.task.output_type import Extraction, Item, ItemContext, OutputType
 
 
-class Generation:
-    """``output:`` settings: ``strip_thinking`` (drop ``<think>...</think>``, default true)."""
+class Generation(OutputType):
+    """The answer text is the prediction (a reasoning model's ``<think>...</think>`` removed)."""
 
     name = "generation"
-    one_item_per_record = True
 
-    def items(self, task: Any, doc: Any) -> list[Item]:
-        return [
-            Item(
-                id=doc.id,
-                doc_id=doc.id,
-                messages=task.messages(doc),
-                reference=task.reference(doc),
-                doc=doc.fields,
-                params=task.generation,
-            )
-        ]
+    def items(self, ctx: ItemContext) -> list[Item]:
+        return [ctx.item()]
 
     def extract(self, item: Item, text: str) -> Extraction:
         return Extraction(_THINK.sub("", text).strip())

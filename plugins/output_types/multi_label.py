@@ -14,9 +14,11 @@ Scored with ``f1_macro``, ``auc_macro`` and ``hamming_loss``.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from harness.task.output_type import Extraction, Item
+from pydantic import Field
+
+from harness.settings import Settings
+from harness.task.output_type import Extraction, Item, ItemContext, OutputType
 
 
 def label_patterns(labels: list[str], synonyms: dict[str, list[str]] | None = None) -> dict[str, re.Pattern[str]]:
@@ -34,40 +36,25 @@ def find_labels(text: str, patterns: dict[str, re.Pattern[str]]) -> list[str]:
     return sorted(label for label, pattern in patterns.items() if pattern.search(text))
 
 
-class MultiLabel:
+class MultiLabel(OutputType):
     name = "multi_label"
-    one_item_per_record = True
 
-    def items(self, task: Any, doc: Any) -> list[Item]:
-        from harness.errors import DataError, TaskFileError
+    class Settings(Settings):
+        labels: list[str] = Field(min_length=1, description="the label set, e.g. [NORM, MI, STTC, CD, HYP]")
+        synonyms: dict[str, list[str]] = Field(default_factory=dict, description="label -> other phrases naming it")
 
-        labels = task.spec.output.get("labels")
-        if not isinstance(labels, list) or not labels:
-            raise TaskFileError(
-                f"{task.source}: output.labels: the multi_label output type needs a non-empty list of labels"
-            )
-        patterns = label_patterns(labels, task.spec.output.get("synonyms"))
-        gold_value = task.reference(doc)
+    def items(self, ctx: ItemContext) -> list[Item]:
+        labels, synonyms = ctx.settings.labels, ctx.settings.synonyms
+        patterns = label_patterns(labels, synonyms)
+        gold_value = ctx.reference
         gold = (
             sorted({str(g) for g in gold_value if str(g) in patterns})
             if isinstance(gold_value, list)
             else find_labels(str(gold_value), patterns)
         )
         if not gold:
-            raise DataError(
-                f"task '{task.spec.name}': sample {doc.id}: the gold answer {str(gold_value)[:80]!r} names none of the labels {labels}"
-            )
-        return [
-            Item(
-                id=doc.id,
-                doc_id=doc.id,
-                messages=task.messages(doc),
-                reference=gold,
-                doc=doc.fields,
-                params=task.generation,
-                meta={"labels": [str(x) for x in labels], "synonyms": task.spec.output.get("synonyms") or {}},
-            )
-        ]
+            raise ctx.data_error(f"the gold answer {str(gold_value)[:80]!r} names none of the labels {labels}")
+        return [ctx.item(reference=gold, meta={"labels": list(labels), "synonyms": dict(synonyms)})]
 
     def extract(self, item: Item, text: str) -> Extraction:
         found = find_labels(text, label_patterns(item.meta["labels"], item.meta.get("synonyms")))

@@ -31,11 +31,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from harness.errors import DataError, TaskFileError
+from pydantic import Field
+
+from harness.errors import DataError
 from harness.plugins.output_types.generation import Generation
-from harness.task.output_type import Extraction, Item
+from harness.settings import Settings
+from harness.task.output_type import Extraction, Item, ItemContext, OutputType
 
 FORMATS = ("qa", "phases", "messages")
 
@@ -48,20 +51,31 @@ class Turn:
     phase: str | None = None
 
 
-class MultiTurn:
-    name = "multi_turn"
+class MultiTurnSettings(Settings):
+    """The ``output:`` block of a dialogue task (module docstring)."""
 
-    def items(self, task: Any, doc: Any) -> list[Item]:
-        settings = _settings(task)
-        where = f"task '{task.spec.name}': sample {doc.id}"
-        turns = normalize_dialogue(
-            task.reference(doc), settings["format"], doctor_speakers=settings["doctor_speakers"], where=where
-        )
-        scored = scored_turns(turns, settings["score"], correction_phase=settings["correction_phase"], where=where)
-        preamble = task.messages(doc)
+    format: Literal["qa", "phases", "messages"] = "qa"
+    doctor_speakers: list[str] = Field(default_factory=lambda: ["doctor"])
+    history: Literal["gold", "none"] = "gold"
+    score: Literal["all", "after_correction"] = "all"
+    correction_phase: str = "correction"
+
+
+class MultiTurn(OutputType):
+    name = "multi_turn"
+    Settings = MultiTurnSettings
+    one_item_per_record = False
+
+    def items(self, ctx: ItemContext) -> list[Item]:
+        settings: MultiTurnSettings = ctx.settings
+        where = f"task '{ctx.task}': sample {ctx.doc.id}"
+        speakers = [s.lower() for s in settings.doctor_speakers]
+        turns = normalize_dialogue(ctx.reference, settings.format, doctor_speakers=speakers, where=where)
+        scored = scored_turns(turns, settings.score, correction_phase=settings.correction_phase.lower(), where=where)
+        preamble = ctx.messages()
         items = []
         for k in scored:
-            if settings["history"] == "gold":
+            if settings.history == "gold":
                 history = turns[:k]
             else:  # the user turn(s) directly before k, alone
                 start = k
@@ -69,19 +83,11 @@ class MultiTurn:
                     start -= 1
                 history = turns[start:k]
             turn = turns[k]
-            meta = {"turn": k, "n_turns": len(turns), "speaker": turn.speaker, "history": settings["history"]}
+            meta = {"turn": k, "n_turns": len(turns), "speaker": turn.speaker, "history": settings.history}
             if turn.phase is not None:
                 meta["phase"] = turn.phase
             items.append(
-                Item(
-                    id=f"{doc.id}/turn-{k}",
-                    doc_id=doc.id,
-                    messages=_join(preamble, history),
-                    reference=turn.text,
-                    doc=doc.fields,
-                    params=task.generation,
-                    meta=meta,
-                )
+                ctx.item(id=f"{ctx.doc.id}/turn-{k}", messages=_join(preamble, history), reference=turn.text, meta=meta)
             )
         return items
 
@@ -136,27 +142,6 @@ def _scores(record: dict[str, Any]) -> list[tuple[str, Any]]:
         if isinstance(entry, dict) and isinstance(entry.get("jury"), dict):
             found += list((entry["jury"].get("values") or {}).items())
     return found
-
-
-def _settings(task: Any) -> dict[str, Any]:
-    output = dict(task.spec.output)
-    known = {"format", "doctor_speakers", "history", "score", "correction_phase", "strip_thinking"}
-    unknown = set(output) - known
-    if unknown:
-        raise TaskFileError(
-            f"{task.source}: output: unknown key(s) {', '.join(sorted(unknown))} for multi_turn; known: {', '.join(sorted(known))}"
-        )
-    settings = {
-        "format": output.get("format", "qa"),
-        "doctor_speakers": [s.lower() for s in output.get("doctor_speakers", ["doctor"])],
-        "history": output.get("history", "gold"),
-        "score": output.get("score", "all"),
-        "correction_phase": str(output.get("correction_phase", "correction")).lower(),
-    }
-    for key, allowed in (("format", FORMATS), ("history", ("gold", "none")), ("score", ("all", "after_correction"))):
-        if settings[key] not in allowed:
-            raise TaskFileError(f"{task.source}: output.{key}: '{settings[key]}' is not one of {', '.join(allowed)}")
-    return settings
 
 
 def normalize_dialogue(raw: Any, fmt: str, *, doctor_speakers: list[str] | None = None, where: str = "") -> list[Turn]:

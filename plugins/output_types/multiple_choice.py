@@ -1,7 +1,8 @@
 """Letter-choice questions: the model answers in free text and a letter is read out of it.
 
 ``output:`` settings:
-  ``letters``: the option letters (default ``ABCDEFGH``, truncated to the number of options);
+  ``letters``: the option letters (required without ``options``; with them, default ``ABCDEFGH``
+  truncated to the number of options);
   ``options``: a Jinja2 expression giving the options (a list, or a dict letter -> text), used to
   match an answer that repeats an option's text instead of its letter;
   ``rules``: ``harness`` (default, :func:`extract_letter`) or ``ecgbench`` (ECG-Bench's released
@@ -14,58 +15,53 @@ count is reported, and accuracy counts it wrong (never a random guess).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
-from harness.task.output_type import Extraction, Item
+from pydantic import Field, model_validator
+
+from harness.settings import Settings
+from harness.task.output_type import Extraction, Item, ItemContext, OutputType
+from harness.task.prompt import Expression
 
 
-class MultipleChoice:
+class MultipleChoice(OutputType):
     name = "multiple_choice"
-    one_item_per_record = True
 
-    def items(self, task: Any, doc: Any) -> list[Item]:
-        meta: dict[str, Any] = {}
-        expr = task.spec.output.get("options")
-        if expr:
-            from harness.task.prompt import Expression
+    class Settings(Settings):
+        options: str | None = Field(
+            None, description="Jinja2 expression giving the options (a list, or a dict letter -> text)"
+        )
+        letters: str | None = Field(None, description="the option letters, e.g. ABCD (with options: their letters)")
+        rules: Literal["harness", "ecgbench"] = Field("harness", description="how a letter is read from an answer")
 
-            options = Expression(expr, where=f"{task.source}: output.options").evaluate(doc.fields, sample=doc.id)
-            letters = task.spec.output.get("letters", "ABCDEFGH")
+        @model_validator(mode="after")
+        def _letters_known(self) -> MultipleChoice.Settings:
+            if self.options is None and not self.letters:
+                raise ValueError("give `options` (an expression for the options) or `letters` (e.g. ABCD)")
+            return self
+
+    def items(self, ctx: ItemContext) -> list[Item]:
+        settings = ctx.settings
+        meta: dict[str, Any] = {"options": {}}
+        if settings.options:
+            options = Expression(settings.options, where=f"{ctx.where}: output.options").evaluate(
+                ctx.doc.fields, sample=ctx.doc.id
+            )
+            letters = settings.letters or "ABCDEFGH"
             if isinstance(options, dict):
                 meta["options"] = {str(k).upper(): str(v) for k, v in options.items()}
             else:
                 meta["options"] = {letters[i]: str(v) for i, v in enumerate(options)}
-        else:
-            meta["options"] = {}
-        letters = "".join(meta["options"]) or task.spec.output.get("letters", "ABCD")
+        letters = "".join(meta["options"]) or str(settings.letters)
         meta["letters"] = letters
-        rules = task.spec.output.get("rules", "harness")
-        if rules not in RULES:
-            from harness.errors import TaskFileError
-
-            raise TaskFileError(f"{task.source}: output.rules: '{rules}' is not one of {sorted(RULES)}")
-        reference = str(task.reference(doc)).strip()
-        if rules == "ecgbench":
+        reference = str(ctx.reference).strip()
+        if settings.rules == "ecgbench":
             gold = extract_letter_ecgbench(reference, letters)
             if gold is None:
-                from harness.errors import DataError
-
-                raise DataError(
-                    f"task '{task.spec.name}': sample {doc.id}: no option letter ({letters}) in the gold answer {reference[:60]!r}"
-                )
+                raise ctx.data_error(f"no option letter ({letters}) in the gold answer {reference[:60]!r}")
             reference = gold
-            meta["rules"] = rules
-        return [
-            Item(
-                id=doc.id,
-                doc_id=doc.id,
-                messages=task.messages(doc),
-                reference=reference.upper(),
-                doc=doc.fields,
-                params=task.generation,
-                meta=meta,
-            )
-        ]
+            meta["rules"] = settings.rules
+        return [ctx.item(reference=reference.upper(), meta=meta)]
 
     def extract(self, item: Item, text: str) -> Extraction:
         letters = item.meta.get("letters", "ABCD")

@@ -20,9 +20,11 @@ its characters. An answer naming no option is unparseable (counted, and wrong).
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from harness.task.output_type import Extraction, Item
+from pydantic import Field
+
+from harness.settings import Settings
+from harness.task.output_type import Extraction, Item, ItemContext, OutputType
 
 _CLOSING = re.compile(r"only answer based on the given options without any explanation\.?", re.IGNORECASE)
 
@@ -47,37 +49,26 @@ def named(text: str, options: list[str]) -> list[str]:
     return sorted(o for o in options if o in lowered)
 
 
-class OptionSet:
+class OptionSet(OutputType):
     name = "option_set"
-    one_item_per_record = True
 
-    def items(self, task: Any, doc: Any) -> list[Item]:
-        from harness.errors import DataError
+    class Settings(Settings):
+        question: str = Field("question", description="the record field holding the question (with its 'Options:')")
 
-        question = str(doc.fields.get(task.spec.output.get("question", "question")) or "")
+    def items(self, ctx: ItemContext) -> list[Item]:
+        question = str(ctx.doc.fields.get(ctx.settings.question) or "")
         options = candidates(question)
         if not options:
-            raise DataError(f"task '{task.spec.name}': sample {doc.id}: the question lists no 'Options:'")
-        gold_text = task.reference(doc)
+            raise ctx.data_error("the question lists no 'Options:'")
+        gold_text = ctx.reference
         parts = gold_text if isinstance(gold_text, list) else str(gold_text).split(",")
         gold = sorted({str(p).strip().rstrip(".").strip().lower() for p in parts if str(p).strip()})
         unknown = [g for g in gold if g not in options]
         if not gold or unknown:
-            raise DataError(
-                f"task '{task.spec.name}': sample {doc.id}: the gold answer {str(gold_text)[:80]!r} is not a set of "
-                f"the question's options {options}"
+            raise ctx.data_error(
+                f"the gold answer {str(gold_text)[:80]!r} is not a set of the question's options {options}"
             )
-        return [
-            Item(
-                id=doc.id,
-                doc_id=doc.id,
-                messages=task.messages(doc),
-                reference=", ".join(gold),
-                doc=doc.fields,
-                params=task.generation,
-                meta={"options": options},
-            )
-        ]
+        return [ctx.item(reference=", ".join(gold), meta={"options": options})]
 
     def extract(self, item: Item, text: str) -> Extraction:
         text = re.sub(r"<think>.*?</think>", "", text or "", flags=re.DOTALL)

@@ -17,41 +17,32 @@ forecasters) get the same standardised context in ``Request.extras['signal_conte
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field, field_validator
+
 from harness.errors import DataError
-from harness.task.output_type import Extraction, Item
+from harness.settings import Settings
+from harness.task.output_type import Extraction, Item, ItemContext, OutputType
 
 _PRED = re.compile(r"<PRED>(.*?)(?:</PRED>|$)", re.IGNORECASE | re.DOTALL)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 _LEAD_LINE = re.compile(r"^\s*([A-Za-z]{1,3}\d?)\s*[:=]\s*(.*)$")
 
 
-@dataclass(frozen=True)
-class ForecastSettings:
-    leads: tuple[str, ...] = ("II",)
-    fs: float = 50.0
-    context_s: float = 2.0
-    horizon_s: float = 1.0
-    decimals: int = 2
+class ForecastSettings(Settings):
+    """The ``output:`` block of a signal-forecast task."""
 
+    leads: tuple[str, ...] = Field(("II",), description="the leads shown and predicted")
+    fs: float = Field(50.0, gt=0, description="sampling rate the window is resampled to (Hz)")
+    context_s: float = Field(2.0, gt=0, description="seconds of signal shown")
+    horizon_s: float = Field(1.0, gt=0, description="seconds to predict")
+    decimals: int = Field(2, ge=0, description="decimals of the values written into the prompt")
+
+    @field_validator("leads", mode="before")
     @classmethod
-    def from_output(cls, output: dict[str, Any], where: str) -> ForecastSettings:
-        known = {"leads", "fs", "context_s", "horizon_s", "decimals"}
-        unknown = set(output) - known
-        if unknown:
-            raise DataError(
-                f"{where}: output: unknown key(s) {sorted(unknown)} for signal_forecast; expected {sorted(known)}"
-            )
-        leads = output.get("leads", cls.leads)
-        return cls(
-            tuple([leads] if isinstance(leads, str) else leads),
-            float(output.get("fs", cls.fs)),
-            float(output.get("context_s", cls.context_s)),
-            float(output.get("horizon_s", cls.horizon_s)),
-            int(output.get("decimals", cls.decimals)),
-        )
+    def _one_lead(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
 
 
 def standardised_window(ecg: Any, settings: ForecastSettings, *, sample: str) -> tuple[Any, Any]:
@@ -107,20 +98,21 @@ def parse_prediction(text: str, leads: tuple[str, ...]) -> tuple[list[list[float
     return [by_lead[x] for x in leads], None
 
 
-class SignalForecast:
+class SignalForecast(OutputType):
     name = "signal_forecast"
+    Settings = ForecastSettings
 
-    def items(self, task: Any, doc: Any) -> list[Item]:
-        from harness.ecg.task_input import load_ecg, record_refs
+    def items(self, ctx: ItemContext) -> list[Item]:
+        from harness.ecg.task_input import record_refs
 
-        spec = task.spec.ecg or {}
-        settings = ForecastSettings.from_output(task.spec.output, str(task.source))
-        ref = record_refs(doc, spec)[0]
-        ecg = load_ecg(ref, spec, task.data_dir, sample=doc.id, cache_dir=task.cache_dir)
-        context, future = standardised_window(ecg, settings, sample=doc.id)
+        if ctx.load_ecg is None:
+            raise ctx.data_error("signal_forecast needs the task's `ecg:` block (the record to forecast)")
+        settings: ForecastSettings = ctx.settings
+        ref = record_refs(ctx.doc, ctx.ecg_spec)[0]
+        context, future = standardised_window(ctx.load_ecg(ref), settings, sample=ctx.doc.id)
         n_pred = int(future.shape[1])
         variables = {
-            **doc.fields,
+            **ctx.doc.fields,
             "context": context_text(context, settings.leads, settings.decimals),
             "leads": list(settings.leads),
             "n_pred": n_pred,
@@ -136,15 +128,10 @@ class SignalForecast:
                 "n_pred": n_pred,
             }
         }
-        reference = [[round(float(v), 6) for v in row] for row in future]
         return [
-            Item(
-                id=doc.id,
-                doc_id=doc.id,
-                messages=task.messages(doc, variables),
-                reference=reference,
-                doc=doc.fields,
-                params=task.generation,
+            ctx.item(
+                messages=ctx.messages(variables),
+                reference=[[round(float(v), 6) for v in row] for row in future],
                 extras=extras,
                 meta={"leads": list(settings.leads), "n_pred": n_pred, "record": ref},
             )

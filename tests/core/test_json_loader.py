@@ -7,7 +7,7 @@ import json
 import pytest
 
 from harness.errors import DataError
-from harness.plugins.loaders import load_json
+from harness.plugins.loaders.files import load_json
 
 
 def test_records_equal_json_including_what_orjson_refuses(tmp_path):

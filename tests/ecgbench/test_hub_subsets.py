@@ -121,13 +121,13 @@ def test_random_letter_switch_reproduces_upstreams_seeded_stream():
     golds = list("ABCDABCDAB")
     batch = [ScoreInput(prediction=None if k % 2 else g, reference=g) for k, g in enumerate(golds)]
     assert ChoiceAccuracy().compute(batch) == [1.0, 0.0] * 5  # default: unparseable is wrong
-    metric = ChoiceAccuracy().bind(unparseable="random", seed=42, letters="ABCD")
+    metric = ChoiceAccuracy().with_args(unparseable="random", seed=42, letters="ABCD")
     random.seed(42)  # upstream: random.seed(42) once, random.choice per unparseable answer, in order
     upstream = [
         1.0 if (g if k % 2 == 0 else random.choice(["A", "B", "C", "D"])) == g else 0.0 for k, g in enumerate(golds)
     ]
     assert metric.compute(batch[:4]) + metric.compute(batch[4:]) == upstream  # the stream continues across batches
-    assert ChoiceAccuracy().bind(unparseable="random").compute(batch) == upstream  # a fresh stream per run
+    assert ChoiceAccuracy().with_args(unparseable="random").compute(batch) == upstream  # a fresh stream per run
 
 
 QUESTIONS = {  # question -> (gold, model answer)

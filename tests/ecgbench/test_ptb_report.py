@@ -64,6 +64,8 @@ def expected(data_dir) -> tuple[float, int, int]:
 def run(data_dir, tmp, *model_args: str, stub: OpenAIStub):
     proc = run_harness(
         "+task=ecgbench_ptb_report",
+        "modality=text",  # the gold file's pictures are not here: the instruction alone, marked text-only
+        "allow_text_only=true",
         *model_args,
         "judge=local_server",
         cwd=tmp,
@@ -87,6 +89,9 @@ def test_500_gold_reports_with_a_stub_model_and_a_local_judge(data_dir, tmp_path
     assert n_unscored > 0 and n_scored > 300
     total = results["metrics"]["ecgbench_report"]
     assert results["task"]["n_samples"] == 500 and len(samples) == 500
+    # text-only, and every sample the same instruction: the number is published only with both flags
+    flags = {f["code"]: f for f in results["validity"]["flags"]}
+    assert "text_only" in flags and flags["duplicate_prompts"]["share"] > 0.2
     assert total["n_scored"] == n_scored and total["n_unscored"] == n_unscored
     assert total["unscored_reasons"] == {"out of range": n_unscored}
     assert total["value"] == pytest.approx(value)

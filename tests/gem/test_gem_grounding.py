@@ -138,6 +138,8 @@ def gem_run(data_dir, tmp_path_factory):
     with OpenAIStub(responder) as stub:
         proc = run_harness(
             "+task=gem_grounding",
+            "modality=text",  # no MIMIC-IV-ECG record is here: the instruction alone, marked text-only
+            "allow_text_only=true",
             "model=local_server",
             "model.model=candidate",
             "judge=local_server",

@@ -57,7 +57,7 @@ def test_entity_f1_without_vocabulary_is_unscored(monkeypatch, tmp_path):
 
 
 def test_semantic_f1_missing_encoder_is_unscored_with_reason(tmp_path):
-    metric = SemanticF1().bind(encoder=str(tmp_path / "no-such-model"))
+    metric = SemanticF1().with_args(encoder=str(tmp_path / "no-such-model"))
     values = metric.compute([ScoreInput("Sinus rhythm", "Sinus rhythm")])
     assert isinstance(values[0], Unscored) and values[0].reason.startswith("encoder unavailable")
     assert metric.info()["encoder"] == str(tmp_path / "no-such-model")

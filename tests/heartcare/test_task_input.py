@@ -113,5 +113,13 @@ def test_parts_for_each_modality_of_a_real_record(data_dir):
     assert ecg_parts(doc, {**SPEC, "attach": False}, "signal_text", data_dir=data_dir) == []
 
 
-def test_record_field_alias():
-    assert record_refs(Doc("x", {"f": "ptbxl_img/06000"}), {"record_field": "f"}) == ["ptbxl_img/06000"]
+def test_the_ecg_block_is_typed():
+    from harness.ecg.task_input import EcgSettings
+    from harness.errors import TaskFileError
+    from harness.settings import validate_settings
+
+    assert record_refs(Doc("x", {"f": "ptbxl_img/06000"}), {"record": "f"}) == ["ptbxl_img/06000"]
+    with pytest.raises(TaskFileError, match=r"t.yaml: ecg.record_field: unknown key; did you mean 'record'\?"):
+        validate_settings(EcgSettings, {"record_field": "f"}, where="t.yaml: ecg")
+    with pytest.raises(TaskFileError, match=r"t.yaml: ecg.physionet.versoin: unknown key; did you mean 'version'\?"):
+        validate_settings(EcgSettings, {"physionet": {"database": "ptb-xl", "versoin": "1"}}, where="t.yaml: ecg")

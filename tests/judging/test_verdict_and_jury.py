@@ -9,6 +9,7 @@ import pytest
 
 from harness.errors import TaskFileError
 from harness.judging.jury import agreement, combine, krippendorff_alpha_interval
+from harness.judging.loading import load_rubric
 from harness.judging.pairwise import PairwiseRubric
 from harness.judging.rubric import JudgeInput, Rubric, RubricSpec, delimit
 from harness.judging.verdict import final_object
@@ -122,14 +123,19 @@ def test_rubric_file_errors_name_the_key(tmp_path):
         "name: r1\ncriteria: [{name: c, min: 5, max: 1}]\nprompt: {user: '{{ answer }}'}\ntotl: sum\n"
     )
     with pytest.raises(TaskFileError) as err:
-        Rubric.from_yaml(folder / "rubric.yaml")
+        load_rubric(folder / "rubric.yaml")
     assert "rubric.yaml" in str(err.value) and "totl" in str(err.value) and "max must be greater" in str(err.value)
 
 
-def test_bind_rejects_unknown_args(rubric):
-    assert rubric.bind(min_judges=2, params={"max_tokens": 64}).spec.params == {"temperature": 0.0, "max_tokens": 64}
-    with pytest.raises(ValueError, match="unknown argument"):
-        rubric.bind(judge_count=3)
+def test_with_args_rejects_unknown_args(rubric):
+    from harness.errors import TaskFileError
+
+    assert rubric.with_args(min_judges=2, params={"max_tokens": 64}).spec.params == {
+        "temperature": 0.0,
+        "max_tokens": 64,
+    }
+    with pytest.raises(TaskFileError, match="min_judge: unknown key; did you mean 'min_judges'"):
+        rubric.with_args(min_judge=3)
 
 
 def test_totals(rubric):

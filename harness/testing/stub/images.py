@@ -11,13 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_SIGNATURES = {
-    "png": (b"\x89PNG\r\n\x1a\n",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "jpg": (b"\xff\xd8\xff",),
-    "gif": (b"GIF87a", b"GIF89a"),
-    "webp": (b"RIFF",),
-}
+from harness.images import EXTENSIONS, sniff
+
+_ALIASES = {"image/jpg": "image/jpeg"}  # a common misspelling clients send; the bytes decide
 _DATA_URL = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(?:;[^,;]*)*?);base64,", re.IGNORECASE)
 
 
@@ -58,11 +54,11 @@ def _check_url(url: Any) -> ImageInfo:
         raw = base64.b64decode(url[match.end() :], validate=True)
     except (binascii.Error, ValueError) as exc:
         return ImageInfo(False, mime=mime, error=f"base64 does not decode: {exc}")
-    subtype = mime.split("/", 1)[1] if mime and "/" in mime else ""
-    signatures = _SIGNATURES.get(subtype)
-    if signatures is None:
+    declared = _ALIASES.get(mime or "", mime)
+    subtype = declared.split("/", 1)[1] if declared and "/" in declared else ""
+    if declared not in EXTENSIONS:
         return ImageInfo(False, mime=mime, n_bytes=len(raw), error=f"unsupported image type {mime!r}")
-    if not raw.startswith(signatures) or (subtype == "webp" and raw[8:12] != b"WEBP"):
+    if sniff(raw) != declared:
         return ImageInfo(False, mime=mime, n_bytes=len(raw), error=f"bytes are not a {subtype.upper()} file")
     try:
         from PIL import Image
