@@ -254,17 +254,15 @@ def _usage(tally: Tally) -> dict[str, Any]:
 
 
 def build_judge_stages(
-    task: Any, judges: list[ModelConfig], *, registry: Any, cache: ResponseCache, settings: Any
+    task: Any, judges: list[ModelConfig], *, registry: Any, cache: ResponseCache, concurrency: int, seed: int = 0
 ) -> list[JudgeStage]:
-    """One stage per rubric the task lists, all sharing the judge models (``judge=[a,b,c]``)."""
+    """One stage per rubric the task lists, all sharing the judge models (``judge=[a,b,c]``);
+    ``concurrency``: judge calls in flight per judge model (its config's own bound caps it)."""
     names = [j.name for j in judges]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise TaskFileError(f"judge: {', '.join(duplicates)} listed more than once")
     if RESERVED in names:
         raise TaskFileError(f"judge: a judge model config may not be named '{RESERVED}'")
-    rubrics = task.plugins.rubrics  # configured with the task's args when the task loaded
-    config = getattr(settings, "config", {}) or {}
-    concurrency = int(config.get("judge_concurrency") or getattr(settings, "concurrency", 8))
     panel = JudgePanel(judges, registry=registry, cache=cache, concurrency=concurrency)
-    return [JudgeStage(rubric, panel, seed=getattr(settings, "seed", 0)) for rubric in rubrics]
+    return [JudgeStage(rubric, panel, seed=seed) for rubric in task.plugins.rubrics]

@@ -10,12 +10,19 @@ from typing import Any
 IMAGE_PLACEHOLDER = "[image omitted: this model reads text only]"
 
 
-def content_text(content: Any) -> str:
-    """The text of one message's content: the string, or its text parts joined by newlines."""
+def content_text(content: Any, *, other: str | None = None) -> str:
+    """The text of one message's content: the string, or its text parts joined by newlines; any
+    other part (an image) is left out, or written as ``other`` when given."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "\n".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") == "text")
+        texts = []
+        for part in content:
+            if isinstance(part, dict) and part.get("type") == "text":
+                texts.append(part.get("text", ""))
+            elif other is not None:
+                texts.append(other)
+        return "\n".join(texts)
     return "" if content is None else str(content)
 
 
@@ -34,12 +41,4 @@ def last_user_text(messages: list[dict[str, Any]]) -> str:
 
 def text_only(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Messages whose list contents are flattened to one string; image parts become a placeholder."""
-    flat = []
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, list):
-            content = "\n".join(
-                part.get("text", "") if part.get("type") == "text" else IMAGE_PLACEHOLDER for part in content
-            )
-        flat.append({**message, "content": "" if content is None else str(content)})
-    return flat
+    return [{**m, "content": content_text(m.get("content"), other=IMAGE_PLACEHOLDER)} for m in messages]

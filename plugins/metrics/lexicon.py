@@ -20,7 +20,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from harness.plugins.metrics.wordnet import cache_dir, write_pickle
+from harness.paths import cache_root
+from harness.plugins.metrics.wordnet import write_pickle
 
 FORMAT = 1
 MAX_WORDS = 500_000  # past this a table stops growing on disk (it still works in memory)
@@ -43,7 +44,7 @@ def _nltk_version() -> str:
 
 def path_for(mode: str) -> Path:
     key = repr((FORMAT, _nltk_version(), mode, os.environ.get("NLTK_DATA"), os.environ.get("WNSEARCHDIR")))
-    return cache_dir() / "meteor_lexicon" / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.pickle"
+    return cache_root() / "meteor_lexicon" / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.pickle"
 
 
 def load(path: Path) -> Lexicon | None:

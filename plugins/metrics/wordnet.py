@@ -65,10 +65,6 @@ class WordNetLocation:
         return {"wordnet_root": str(self.root), "wordnet_source": self.source}
 
 
-def cache_dir() -> Path:
-    return cache_root()
-
-
 def lexnames_from_man_page(text: str) -> list[tuple[str, str, int]]:
     """``(number, lexicographer file name, category)`` rows of the lexnames(5WN) man page table."""
     rows = []
@@ -157,7 +153,7 @@ def find_wordnet() -> WordNetLocation:
     if dict_dir is not None and man_page is not None:
         import nltk.data
 
-        data_root = cache_dir() / "nltk_data"
+        data_root = cache_root() / "nltk_data"
         root = build_nltk_wordnet(dict_dir, man_page, data_root)
         if str(data_root) not in nltk.data.path:
             nltk.data.path.append(str(data_root))  # so nltk.corpus.wordnet finds the same files
@@ -213,7 +209,7 @@ def _index_cache_path(root: Path) -> Path | None:
     except OSError:
         return None
     key = hashlib.sha256(repr((stats, nltk.__version__)).encode()).hexdigest()[:24]
-    return cache_dir() / "wordnet_index" / f"{key}.pickle"
+    return cache_root() / "wordnet_index" / f"{key}.pickle"
 
 
 def index_file_stats(root: Path) -> list[tuple[str, int, int]]:
