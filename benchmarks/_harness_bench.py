@@ -53,14 +53,17 @@ def load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-async def drive_lean(base_url: str, concurrency: int, total: int, warmup: int = 0) -> tuple[float, int, int]:
-    """Closed loop with the harness's own client (``harness.models.http_client``): C workers, each
-    sends its next request when the previous one is answered; (seconds for ``total`` after
-    ``warmup``, total, errors)."""
-    from harness import fastjson
-    from harness.models.http_client import HttpPool
+async def drive_backend(base_url: str, concurrency: int, total: int, warmup: int = 0) -> tuple[float, int, int]:
+    """Closed loop with the harness's ``openai_compat`` backend alone (aiohttp, the retry policy, the
+    rate limiter): C workers, each sends its next request when the previous one is answered;
+    (seconds for ``total`` after ``warmup``, total, errors)."""
+    from harness.models.base import ModelError, Request
+    from harness.models.config import ModelConfig
+    from harness.plugins.models.openai_compat import OpenAICompatModel
 
-    pool = HttpPool(base_url + "/chat/completions", {"Content-Type": "application/json"}, connect_timeout_s=10.0)
+    model = OpenAICompatModel(
+        ModelConfig(name="bench", backend="openai_compat", model="stub", base_url=base_url, concurrency=concurrency)
+    )
     counter = iter(range(total + warmup))
     errors = 0
     start_time = 0.0
@@ -70,17 +73,16 @@ async def drive_lean(base_url: str, concurrency: int, total: int, warmup: int = 
         for i in counter:
             if i == warmup:
                 start_time = time.perf_counter()
-            body = {
-                "model": "stub",
-                "messages": [{"role": "user", "content": f"question {i}: what is the rhythm?"}],
-                "max_tokens": 16,
-            }
-            answer = await pool.post(fastjson.dumps(body))
-            if answer.status != 200 or b'"choices"' not in answer.body:
+            messages = [{"role": "user", "content": f"question {i}: what is the rhythm?"}]
+            try:
+                response = await model.generate(Request(id=str(i), messages=messages, params={"max_tokens": 16}))
+            except ModelError:
                 errors += 1
+                continue
+            errors += response.error is not None
 
     try:
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     finally:
-        pool.close()
+        await model.aclose()
     return time.perf_counter() - start_time, total, errors

@@ -11,8 +11,8 @@ usual case); one extra round with an empty cache directory shows the first run's
 importing nltk and loading WordNet). With C requests in flight and a
 server latency L the ceiling is C/L (1,280 req/s at C=64, L=50 ms); the target is >= 90% of it.
 Two bare closed loops against the same stub are measured in the same rounds: raw aiohttp (the
-reference the target was set against) and the harness's own HTTP client alone
-(``harness.models.http_client``, what the run's requests go through), the bound for the run.
+reference the target was set against) and the harness's ``openai_compat`` backend alone (aiohttp
+with the retry policy and rate limiter, what the run's requests go through), the bound for the run.
 
     python benchmarks/harness_throughput.py [--concurrency 64] [--latency 0.05] [--samples 2000]
 """
@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness_bench import data_dir, drive_lean, load, start_stub, stop  # noqa: E402
+from _harness_bench import data_dir, drive_backend, load, start_stub, stop  # noqa: E402
 
 from harness.eventloop import run  # noqa: E402
 
@@ -120,12 +120,12 @@ def main() -> int:
     )
     print(f"before: {load()}", flush=True)
     proc, base_url = start_stub(ns.latency)
-    harness_rps, process_rps, raw_rps, lean_rps = [], [], [], []
+    harness_rps, process_rps, raw_rps, backend_rps = [], [], [], []
     try:
         for round_ in range(ns.repeat):
             raw_rps.append(asyncio.run(raw_client(base_url, ns.concurrency, ns.samples)))
-            lean_wall, _, _ = run(drive_lean(base_url, ns.concurrency, ns.samples))
-            lean_rps.append(ns.samples / lean_wall)
+            backend_wall, _, _ = run(drive_backend(base_url, ns.concurrency, ns.samples))
+            backend_rps.append(ns.samples / backend_wall)
             res = harness_run(base_url, task=ns.task, samples=ns.samples, concurrency=ns.concurrency)
             n = res["task"]["n_samples"]
             if (
@@ -139,7 +139,7 @@ def main() -> int:
             harness_rps.append(n / wall)
             process_rps.append(n / res["_process_wall_s"])
             print(
-                f"  round {round_ + 1}: raw aiohttp {raw_rps[-1]:,.0f} req/s | harness client alone {lean_rps[-1]:,.0f} req/s | "
+                f"  round {round_ + 1}: raw aiohttp {raw_rps[-1]:,.0f} req/s | harness backend alone {backend_rps[-1]:,.0f} req/s | "
                 f"harness evaluate {harness_rps[-1]:,.0f} req/s "
                 f"({_describe(res)}",
                 flush=True,
@@ -161,13 +161,13 @@ def main() -> int:
     finally:
         stop(proc)
     h, r, p = statistics.median(harness_rps), statistics.median(raw_rps), statistics.median(process_rps)
-    lean = statistics.median(lean_rps)
+    backend = statistics.median(backend_rps)
     print(f"after: {load()}")
     print(f"raw aiohttp client      {r:8,.0f} req/s  = {r / ceiling:.1%} of C/L")
-    print(f"harness client alone    {lean:8,.0f} req/s  = {lean / ceiling:.1%} of C/L")
+    print(f"harness backend alone    {backend:8,.0f} req/s  = {backend / ceiling:.1%} of C/L")
     print(
         f"harness (whole path)    {h:8,.0f} req/s  = {h / ceiling:.1%} of C/L  "
-        f"({h / r:.1%} of raw aiohttp, {h / lean:.1%} of its client alone)"
+        f"({h / r:.1%} of raw aiohttp, {h / backend:.1%} of its backend alone)"
     )
     print(f"harness incl. start-up  {p:8,.0f} req/s  = {p / ceiling:.1%} of C/L")
     ok = h >= TARGET * ceiling

@@ -1,7 +1,7 @@
 """How many requests per second the OpenAI stub sustains, so client benchmarks are not capped by it.
 
 The stub runs in its own process (``python -m harness.testing.openai_stub``); this process drives it
-with the harness's own lean client (``harness.models.http_client``: a keep-alive pool of C
+with the harness's ``openai_compat`` backend (aiohttp: a keep-alive pool of C
 connections, C workers in a closed loop, on the run's event loop), the cheapest client here. With
 latency L the ceiling is C/L req/s (1,280 at C=64, L=50 ms); the target is > 1,200.
 
@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness_bench import drive_lean, start_server  # noqa: E402
+from _harness_bench import drive_backend, start_server  # noqa: E402
 
 from harness.eventloop import run  # noqa: E402
 
@@ -110,7 +110,7 @@ def main() -> int:
         for _ in range(args.repeat):
             for name, proc, url in (("stub", stub, stub_url), ("bare", bare, bare_url)):
                 cpu0 = process_cpu(proc.pid)
-                wall, n, errors = run(drive_lean(url, args.concurrency, args.requests, args.warmup))
+                wall, n, errors = run(drive_backend(url, args.concurrency, args.requests, args.warmup))
                 cpu1 = process_cpu(proc.pid)
                 per_request = None if cpu0 is None or cpu1 is None else (cpu1 - cpu0) / (n + args.warmup)
                 rows[name].append((n / wall, per_request, errors))
@@ -124,7 +124,7 @@ def main() -> int:
     ceiling = args.concurrency / args.latency
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"stub capacity: C={args.concurrency} L={args.latency * 1000:g} ms, the harness's lean client, {args.requests} "
+        f"stub capacity: C={args.concurrency} L={args.latency * 1000:g} ms, the harness's openai_compat backend, {args.requests} "
         f"requests x {args.repeat} runs per server; {os.cpu_count()} CPUs, load average {load:.2f}"
     )
     medians = {}

@@ -16,6 +16,7 @@ usage: python -m harness +task=NAME [model=NAME] [key=value ...]
        python -m harness -m +task=A,B model=X,Y        (multirun: one result per combination)
        python -m harness list [TASK]                   (tasks, models, metrics, judges, plugins; one task in detail)
        python -m harness merge SHARD_DIR... --out DIR  (merge a task run with shard=i/n)
+       python -m harness compare RUN_A RUN_B           (per-metric B - A, paired bootstrap CIs, items that flipped)
        python -m harness export lm-eval --out DIR      (our tasks as lm-eval YAML: lm_eval --include_path DIR)
        python -m harness build heartcare --out DIR     (data engine: Heartcare-Bench items from labels + records)
        python -m harness data status [TASK|GROUP]      (each task's data: sources, local or not, runnable samples)
@@ -186,6 +187,12 @@ def _build(args: list[str]) -> None:
     build_main(args)
 
 
+def _compare(args: list[str]) -> None:
+    from harness.compare import main as compare_main
+
+    compare_main(args)
+
+
 def _data(args: list[str]) -> None:
     from harness.task.data_command import main as data_main
 
@@ -193,4 +200,10 @@ def _data(args: list[str]) -> None:
 
 
 # Subcommands other than a run: name -> callable(args). Layers add theirs here.
-_SUBCOMMANDS: dict[str, Any] = {"merge": _merge, "export": _export, "build": _build, "data": _data}
+_SUBCOMMANDS: dict[str, Any] = {
+    "merge": _merge,
+    "export": _export,
+    "build": _build,
+    "data": _data,
+    "compare": _compare,
+}

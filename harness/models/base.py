@@ -50,6 +50,8 @@ class Response:
     latency_s: float = 0.0
     cached: bool = False
     truncated: bool = False  # the text was cut at the run's max_answer_bytes
+    retries: int = 0  # attempts after the first (transport backends report it)
+    rate_limited: int = 0  # of which answered 429
 
     def capped(self, max_bytes: int | None) -> Response:
         """This response with its text cut to ``max_bytes`` of UTF-8 (at a character boundary):

@@ -163,7 +163,7 @@ class CachedModel:
             if found.error is not None:  # its failure is counted once, where it was asked
                 found = None
             else:
-                found = replace(found, cached=True)
+                found = replace(found, cached=True, retries=0, rate_limited=0)
         if found is not None:
             tally.hit(found)
             return found

@@ -23,6 +23,13 @@ class ModelConfig(BaseModel):
     concurrency: int | None = Field(None, ge=1, description="max requests in flight; default: the run's")
     timeout_s: float = Field(120.0, gt=0)
     max_retries: int = Field(5, ge=0)
+    rpm: float | None = Field(
+        None, gt=0, description="requests per minute allowed, for providers that send no rate-limit headers"
+    )
+    tpm: float | None = Field(None, gt=0, description="tokens per minute allowed (prompt + max_tokens), likewise")
+    max_rate_limit_wait_s: float = Field(
+        600.0, ge=0, description="total wait on 429s (with a retry-after) before a request fails"
+    )
     vision: bool = Field(False, description="accepts image content parts")
     params: dict[str, Any] = Field(default_factory=dict, description="default generation parameters")
     options: dict[str, Any] = Field(default_factory=dict, description="backend-specific settings")

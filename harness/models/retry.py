@@ -11,6 +11,11 @@ one of the small exceptions below (or :func:`raise_for_status` does it from an H
 * :class:`~harness.models.base.ModelError` -- the request itself is wrong (other 4xx): retrying
   cannot help, so it propagates at once with the server's message.
 
+* :class:`RateLimited` -- a 429. When the server says when to come back (``retry-after-ms`` /
+  ``Retry-After``), the wait does not use up an attempt: only the total time waited is bounded
+  (``max_rate_limit_wait_s``). With a :class:`~harness.models.ratelimit.Limiter` the whole endpoint
+  pauses and slows down, not just the rejected request.
+
 Each attempt gets ``config.timeout_s``; there are at most ``config.max_retries + 1`` attempts.
 Error messages name the model config and the URL, never the API key.
 """
@@ -22,10 +27,15 @@ import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from contextlib import AbstractAsyncContextManager, nullcontext
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from harness.models.base import EndpointUnreachable, ModelError
+
+if TYPE_CHECKING:
+    from harness.models.ratelimit import Limiter
 
 T = TypeVar("T")
 
@@ -33,6 +43,16 @@ RETRYABLE_4XX = frozenset({408, 409, 429})
 DEFAULT_BACKOFF_S = 0.5  # first backoff; doubles each attempt
 MAX_BACKOFF_S = 30.0
 MAX_RETRY_AFTER_S = 120.0  # a server asking for longer is treated as asking for this long
+MAX_RATE_LIMIT_WAIT_S = 600.0  # total a request waits on 429s before it fails
+
+
+@dataclass
+class Attempts:
+    """What it took to get one answer: counted into results.json's ``usage``."""
+
+    retries: int = 0  # attempts after the first, 429s included
+    rate_limited: int = 0  # 429 answers
+    waited_s: float = 0.0  # time spent waiting on 429s
 
 
 class Retryable(Exception):
@@ -45,6 +65,10 @@ class Retryable(Exception):
 
 class ConnectFailed(Retryable):
     """Nothing answered at the endpoint (connection refused, unknown host)."""
+
+
+class RateLimited(Retryable):
+    """HTTP 429: the provider's rate limit, with the wait it asked for (``retry_after``) if any."""
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -64,6 +88,27 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     now = time.time() if now is None else now
     return max(0.0, when.timestamp() - now)
+
+
+def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
+    """The wait a 429 asks for: ``retry-after-ms`` (OpenAI's, finer) or ``retry-after`` (seconds or a date)."""
+    headers = lower_keys(headers)
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    return parse_retry_after(headers.get("retry-after"))
+
+
+def lower_keys(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Header names in lower case, without the ``llm_provider-`` prefix litellm adds to the provider's."""
+    out: dict[str, str] = {}
+    for key, value in (headers or {}).items():
+        name = str(key).lower()
+        out[name.removeprefix("llm_provider-")] = str(value)
+    return out
 
 
 def backoff_delay(
@@ -107,6 +152,8 @@ def raise_for_status(status: int, body: Any, headers: Mapping[str, str] | None, 
     if status < 400:
         return
     message = f"HTTP {status}: {server_message(body)}"
+    if status == 429:
+        raise RateLimited(message, retry_after_s(headers))
     if status in RETRYABLE_4XX or status >= 500:
         retry_after = parse_retry_after(_header(headers, "retry-after"))
         raise Retryable(message, retry_after)
@@ -148,35 +195,71 @@ async def with_retries(
     timeout_s: float | None,
     backoff_s: float = DEFAULT_BACKOFF_S,
     sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    limiter: Limiter | None = None,
+    body: Mapping[str, Any] | None = None,
+    max_rate_limit_wait_s: float = MAX_RATE_LIMIT_WAIT_S,
+    attempts: Attempts | None = None,
 ) -> T:
     """Run ``attempt`` until it succeeds, fails for good, or the attempts run out.
 
-    ``timeout_s`` bounds each attempt (``None``: the caller's transport enforces it).
+    ``timeout_s`` bounds each attempt once admitted (``None``: the caller's transport enforces it);
+    ``limiter`` admits each attempt (the request ``body`` is what it costs against a tokens-per-minute
+    limit) and hears of every 429; ``attempts`` collects the counts.
     """
+    attempts = attempts if attempts is not None else Attempts()
     last: Retryable | None = None
-    for number in range(max_retries + 1):
+    failures = 0  # attempts that count toward max_retries
+    while True:
         try:
-            if timeout_s is None:
-                return await attempt()
-            async with asyncio.timeout(timeout_s):
-                return await attempt()
+            slot: AbstractAsyncContextManager[Any] = limiter.slot(body) if limiter else nullcontext()
+            async with slot:
+                if timeout_s is None:
+                    result = await attempt()
+                else:
+                    async with asyncio.timeout(timeout_s):
+                        result = await attempt()
+            if limiter is not None:
+                limiter.succeeded()
+            return result
         except TimeoutError:
             last = Retryable(f"no answer within {timeout_s:g} s")
         except Retryable as exc:
             last = exc
-        if number == max_retries:
+        if limiter is not None:
+            limiter.observe(None)  # an answer or a failure, the endpoint is no longer unknown
+        if isinstance(last, RateLimited):
+            attempts.rate_limited += 1
+            if limiter is not None:
+                limiter.rate_limited(last.retry_after)
+            if last.retry_after is not None and attempts.waited_s + last.retry_after <= max_rate_limit_wait_s:
+                attempts.retries += 1
+                attempts.waited_s += last.retry_after
+                if limiter is None:  # a limiter makes the next admission wait; alone, wait here
+                    await sleep(min(last.retry_after, MAX_RETRY_AFTER_S))
+                continue
+            if last.retry_after is not None:
+                break  # waited as long as allowed
+        if failures == max_retries:
             break
+        failures += 1
+        attempts.retries += 1
         if last.retry_after is not None:
             delay = min(last.retry_after, MAX_RETRY_AFTER_S)
             delay += random.uniform(0, 0.1 * delay + 0.01)  # a little jitter so clients do not stampede
         else:
-            delay = backoff_delay(number, backoff_s)
+            delay = backoff_delay(failures - 1, backoff_s)
         await sleep(delay)
     assert last is not None
     where = describe(config_name, url)
-    attempts = f"{max_retries + 1} attempt{'s' if max_retries else ''}"
+    if isinstance(last, RateLimited) and last.retry_after is not None:
+        raise ModelError(
+            f"{where} still rate limited after waiting {attempts.waited_s:.0f} s "
+            f"(max_rate_limit_wait_s={max_rate_limit_wait_s:g}): {last}"
+        )
+    count = failures + 1
+    tries = f"{count} attempt{'s' if count > 1 else ''}"
     if isinstance(last, ConnectFailed):
         raise EndpointUnreachable(
-            f"cannot reach {where} after {attempts}: {last}. Is the server running and the base URL right?"
+            f"cannot reach {where} after {tries}: {last}. Is the server running and the base URL right?"
         )
-    raise ModelError(f"{where} failed after {attempts}: {last}")
+    raise ModelError(f"{where} failed after {tries}: {last}")

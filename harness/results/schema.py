@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION = 2  # 2: ``status`` (complete/partial/empty + exit code) and ``validity`` (flags)
 
@@ -159,7 +159,9 @@ class SampleRecord(_Open):
     position: list[int] | None = Field(None, description="[record index in the selection, item index within it]")
     messages: list[dict[str, Any]] | None = None
     response: str | None = None
-    prediction: Any = None
+    prediction: Any = Field(
+        None, description="what was scored; absent when it is the response itself (each answer is stored once)"
+    )
     reference: Any = None
     metrics: dict[str, Any] = Field(default_factory=dict, description="value, or {'unscored': reason}")
     judges: dict[str, Any] = Field(default_factory=dict, description="verdicts, item scores, raw judge text")
@@ -168,3 +170,11 @@ class SampleRecord(_Open):
     cached: bool = False
     request_key: str | None = Field(None, description="prefix of the request's cache key: equal keys, equal prompts")
     truncated: bool = Field(False, description="the answer was cut at max_answer_bytes")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _prediction_is_the_response(cls, data: Any) -> Any:
+        """A line without ``prediction`` stored its answer once: the prediction is the response."""
+        if isinstance(data, dict) and "prediction" not in data:
+            return {**data, "prediction": data.get("response")}
+        return data

@@ -46,6 +46,19 @@ def write_json_atomic(path: Path, value: Any) -> None:
 _datasync = getattr(os, "fdatasync", os.fsync)  # the data, not the metadata: cheaper where there is a difference
 
 
+def stored_sample(record: dict[str, Any]) -> dict[str, Any]:
+    """A sample as ``samples.jsonl`` stores it: each answer once. A ``prediction`` equal to the
+    ``response`` (free text scored as written) is left out; read it back with :func:`sample_prediction`."""
+    if "prediction" in record and record["prediction"] == record.get("response") and record["prediction"] is not None:
+        return {key: value for key, value in record.items() if key != "prediction"}
+    return record
+
+
+def sample_prediction(record: dict[str, Any]) -> Any:
+    """The prediction of a stored sample (absent: the response itself)."""
+    return record["prediction"] if "prediction" in record else record.get("response")
+
+
 class JsonlWriter:
     """Streams records to ``<path>.partial``; :meth:`commit` renames it into place.
 

@@ -34,7 +34,7 @@ from typing import Any
 from harness.errors import HarnessError
 from harness.metrics.aggregate import draw_indices, summarize_all
 from harness.metrics.base import Metric, ScoreInput, Unscored
-from harness.results.writer import JsonlWriter
+from harness.results.writer import JsonlWriter, stored_sample
 
 Record = dict[str, Any]
 Batch = list[tuple[Record, dict[str, Any]]]  # (sample record, the dataset record its metrics may read)
@@ -125,7 +125,7 @@ class SampleScorer:
         fill(batch, scores)
         assert self._writer is not None
         for record, _ in batch:
-            self._writer.write(record)
+            self._writer.write(stored_sample(record))
         return scores
 
     def commit(self) -> Committed:

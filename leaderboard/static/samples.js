@@ -97,7 +97,7 @@
       art.appendChild(head);
       messages(art, r.messages);
       field(art, "response", r.response, "response");
-      if (asText(r.prediction) !== asText(r.response)) field(art, "extracted answer", r.prediction, "prediction");
+      if (r.prediction !== undefined && asText(r.prediction) !== asText(r.response)) field(art, "extracted answer", r.prediction, "prediction");
       field(art, "reference", r.reference, "reference");
       metricsTable(art, r.metrics);
       field(art, "judge verdicts", r.judges, "judges");

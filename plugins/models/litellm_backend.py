@@ -8,6 +8,7 @@ package (no internet) and its logging silenced: its error messages can echo requ
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
@@ -16,7 +17,18 @@ from typing import Any
 
 from harness.models.base import ModelError, Request, Response, Usage
 from harness.models.config import ModelConfig
-from harness.models.retry import ConnectFailed, Retryable, describe, parse_retry_after, safe_url, with_retries
+from harness.models.ratelimit import Limiter, endpoint_limiter
+from harness.models.retry import (
+    Attempts,
+    ConnectFailed,
+    RateLimited,
+    Retryable,
+    describe,
+    lower_keys,
+    retry_after_s,
+    safe_url,
+    with_retries,
+)
 from harness.plugins.models.endpoint import required_api_key, resolve_base_url
 
 BACKEND = "litellm"
@@ -63,17 +75,21 @@ def _is_connect_failure(exc: BaseException) -> bool:
     return False
 
 
-def _retry_after(exc: BaseException) -> float | None:
+def _error_headers(exc: BaseException) -> dict[str, str]:
+    """The provider's response headers carried by a litellm exception (rate-limit state, retry-after)."""
     headers = getattr(exc, "litellm_response_headers", None)
     if headers is None:
         response = getattr(exc, "response", None)
         headers = getattr(response, "headers", None)
-    if not headers:
-        return None
     try:
-        return parse_retry_after(headers.get("retry-after"))
+        return lower_keys(dict(headers or {}))
     except Exception:  # noqa: BLE001 - malformed headers are simply no hint
-        return None
+        return {}
+
+
+def _result_headers(result: Any) -> dict[str, str]:
+    hidden = getattr(result, "_hidden_params", None) or {}
+    return lower_keys(hidden.get("additional_headers") or {})
 
 
 class LiteLLMModel:
@@ -88,6 +104,7 @@ class LiteLLMModel:
         self._backoff_s = float(config.options.get("retry_backoff_s", 0.5))
         self._extra = {k: v for k, v in config.options.items() if k not in HARNESS_OPTIONS}
         self._litellm: Any = None
+        self._limiter: tuple[asyncio.AbstractEventLoop, Limiter] | None = None
         self._priced = True  # False once litellm's cost map has failed to price this model
 
     def __repr__(self) -> str:
@@ -108,10 +125,12 @@ class LiteLLMModel:
             text = text.replace(self._api_key, "***")
         return text[:800]
 
-    async def _attempt(self, kwargs: dict[str, Any]) -> Any:
+    async def _attempt(self, kwargs: dict[str, Any], limiter: Limiter) -> Any:
         litellm = self._litellm
         try:
-            return await litellm.acompletion(**kwargs)
+            result = await litellm.acompletion(**kwargs)
+            limiter.observe(_result_headers(result))
+            return result
         except litellm.exceptions.Timeout as exc:
             raise Retryable(f"timed out: {self._scrub(str(exc))}") from None
         except Exception as exc:  # noqa: BLE001 - classify every provider error once, here
@@ -125,8 +144,12 @@ class LiteLLMModel:
                 raise Retryable(message) from None
             if not isinstance(status, int):
                 raise ModelError(f"{self._where}: {message}") from None
-            if status in (408, 409, 429) or status >= 500:
-                raise Retryable(message, _retry_after(exc)) from None
+            headers = _error_headers(exc)
+            limiter.observe(headers)
+            if status == 429:
+                raise RateLimited(message, retry_after_s(headers)) from None
+            if status in (408, 409) or status >= 500:
+                raise Retryable(message, retry_after_s(headers)) from None
             raise ModelError(f"{self._where} refused the request: {message}") from None
 
     async def generate(self, request: Request) -> Response:
@@ -146,15 +169,28 @@ class LiteLLMModel:
         if self._api_key:
             kwargs["api_key"] = self._api_key
         started = time.perf_counter()
+        config = self.config
+        endpoint = self._api_base or f"litellm:{config.model}"
+        loop = asyncio.get_running_loop()
+        if self._limiter is None or self._limiter[0] is not loop:  # one fingerprint per run, not per call
+            self._limiter = (loop, endpoint_limiter(config, endpoint, self._api_key))
+        limiter = self._limiter[1]
+        attempts = Attempts()
         result = await with_retries(
-            lambda: self._attempt(kwargs),
-            config_name=self.config.name,
-            url=self._api_base or f"litellm:{self.config.model}",
-            max_retries=self.config.max_retries,
-            timeout_s=self.config.timeout_s,
+            lambda: self._attempt(kwargs, limiter),
+            config_name=config.name,
+            url=endpoint,
+            max_retries=config.max_retries,
+            timeout_s=config.timeout_s,
             backoff_s=self._backoff_s,
+            limiter=limiter,
+            body=kwargs,
+            max_rate_limit_wait_s=config.max_rate_limit_wait_s,
+            attempts=attempts,
         )
-        return self._response(result, started)
+        response = self._response(result, started)
+        response.retries, response.rate_limited = attempts.retries, attempts.rate_limited
+        return response
 
     def _response(self, result: Any, started: float) -> Response:
         try:

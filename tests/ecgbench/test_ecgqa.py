@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from harness.plugins.output_types.option_set import candidates, named
+from harness.results.writer import sample_prediction
 from harness.testing.openai_stub import OpenAIStub, by_model
 from tests.ecgbench.test_hub_subsets import answers_by_question, cli, hub_file
 
@@ -50,7 +51,13 @@ def test_ecgqa_task_scores_option_sets(tmp_path):
         results, samples = cli("ecgbench_ecgqa", root, tmp_path, stub)
         assert stub.stats.images_valid == 5  # each question with its picture
     assert [s["reference"] for s in samples] == ["no", "lead v1, lead v3", "lead v2", "yes", "not sure"]
-    assert [s["prediction"] for s in samples] == ["no", "lead v1, lead v3", "lead v2, lead v3", None, "no, not sure"]
+    assert [sample_prediction(s) for s in samples] == [
+        "no",
+        "lead v1, lead v3",
+        "lead v2, lead v3",
+        None,
+        "no, not sure",
+    ]
     assert results["metrics"]["accuracy"]["value"] == pytest.approx(sum(r[3] for r in ROWS) / len(ROWS))
     assert results["task"]["n_unparseable"] == 1
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.results.writer import sample_prediction
 from harness.testing.openai_stub import OpenAIStub, Reply, by_model
 from harness.testing.stub.images import check_images
 from harness.testing.stub.responders import last_user_text
@@ -155,7 +156,7 @@ def test_letter_choice_task(tmp_path):
         4 / 6
     )  # B, A, D, C right; B-for-C wrong; unparseable wrong
     assert results["metrics"]["choice_accuracy"]["value"] == pytest.approx(4 / 6)
-    assert [s["prediction"] for s in samples] == ["B", "A", "D", "B", None, "C"]
+    assert [sample_prediction(s) for s in samples] == ["B", "A", "D", "B", None, "C"]
     assert "<image>" not in samples[0]["messages"][-1]["content"][-1]["text"]
 
 
@@ -270,7 +271,7 @@ def test_multi_label_task_scored_with_scikit_learn(tmp_path):
     with OpenAIStub(by_model({"candidate": answers_by_question({q: a for q, _, a, *_ in MULTI})})) as stub:
         results, samples = cli("ecgbench_ptb_test", root, tmp_path, stub)
     assert [s["reference"] for s in samples] == [m[3] for m in MULTI]
-    assert [s["prediction"] for s in samples] == [m[4] for m in MULTI]
+    assert [sample_prediction(s) for s in samples] == [m[4] for m in MULTI]
     assert results["task"]["n_unparseable"] == 1
     mlb = MultiLabelBinarizer(classes=LABELS)
     y_true, y_pred = mlb.fit_transform([m[3] for m in MULTI]), mlb.transform([m[4] for m in MULTI])

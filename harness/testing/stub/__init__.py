@@ -4,6 +4,7 @@ server, cli. Tests and plugins import it through :mod:`harness.testing.openai_st
 
 from harness.testing.stub.faults import FaultRule, parse_faults
 from harness.testing.stub.images import ImageInfo, check_images
+from harness.testing.stub.ratelimit import RateLimit
 from harness.testing.stub.responders import (
     Reply,
     by_model,
@@ -21,6 +22,7 @@ __all__ = [
     "FaultRule",
     "ImageInfo",
     "OpenAIStub",
+    "RateLimit",
     "Reply",
     "StubStats",
     "by_model",

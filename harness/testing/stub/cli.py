@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from harness.eventloop import new_event_loop
+from harness.testing.stub.ratelimit import RateLimit
 from harness.testing.stub.responders import Responder, cycle, echo, fixed
 from harness.testing.stub.server import OpenAIStub
 
@@ -42,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--retry-after", type=float, default=1.0, help="Retry-After seconds sent with 429")
     parser.add_argument("--responder", default="echo", help="echo[:PREFIX] | fixed:TEXT | cycle:A|B|C")
     parser.add_argument("--model", action="append", dest="models", help="model id listed by /v1/models (repeatable)")
+    parser.add_argument("--rpm", type=float, help="requests per minute allowed (429 + OpenAI's rate-limit headers)")
+    parser.add_argument("--tpm", type=float, help="tokens per minute allowed (prompt + max_tokens)")
+    parser.add_argument("--burst", type=float, default=1.0, help="seconds of refill the rate-limit buckets hold")
     parser.add_argument("--record", type=int, default=0, help="request bodies kept for /stub/stats (0: none)")
     args = parser.parse_args(argv)
     try:
@@ -56,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             models=args.models or ("stub",),
             record=args.record,
+            rate_limit=RateLimit(args.rpm, args.tpm, args.burst) if args.rpm or args.tpm else None,
         )
     except ValueError as exc:
         print(f"openai_stub: {exc}", file=sys.stderr)

@@ -6,6 +6,7 @@ from adding to the latency it is told to simulate (``docs/testing.md``, Capacity
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import re
 import threading
@@ -20,6 +21,7 @@ from harness.models.messages import content_text
 from harness.testing.stub.faults import FaultRule, FaultSpec, _FaultSchedule, parse_faults
 from harness.testing.stub.http_server import HttpRequest, HttpResponse, HttpServer
 from harness.testing.stub.images import check_images
+from harness.testing.stub.ratelimit import RateLimit
 from harness.testing.stub.responders import Reply, Responder, echo, last_user_text
 from harness.testing.stub.stats import ImageCheck, StubStats
 
@@ -57,7 +59,8 @@ class OpenAIStub:
     ``async with OpenAIStub(...) as stub`` (on the caller's loop). ``latency`` seconds plus
     ``per_token_latency`` per completion token are awaited before each answer. ``record`` bounds
     how many request bodies are kept in ``stats.bodies`` (0 keeps none). With ``api_key`` set,
-    requests without ``Authorization: Bearer <api_key>`` get 401.
+    requests without ``Authorization: Bearer <api_key>`` get 401. ``rate_limit`` applies a
+    provider's requests/tokens-per-minute limit with OpenAI's headers and 429s (:mod:`.ratelimit`).
     """
 
     def __init__(
@@ -75,6 +78,7 @@ class OpenAIStub:
         record: int = 1000,
         check_images: bool = True,
         api_key: str | None = None,
+        rate_limit: RateLimit | None = None,
     ) -> None:
         if latency < 0 or per_token_latency < 0:
             raise ValueError("latency and per_token_latency must be >= 0")
@@ -88,6 +92,7 @@ class OpenAIStub:
         self.record = record
         self.check_images = check_images
         self.api_key = api_key
+        self.rate_limit = rate_limit
         self._seed = seed
         self._fault_rules = parse_faults(faults)
         self._schedule = _FaultSchedule(self._fault_rules, seed)
@@ -314,6 +319,16 @@ class OpenAIStub:
                     else:
                         stats.images_invalid += 1
 
+            limit_headers: dict[str, str] = {}
+            if self.rate_limit is not None:
+                budget = body.get("max_completion_tokens") or body.get("max_tokens") or 0
+                cost = _prompt_tokens(body, chat) + budget
+                admitted, limit_headers = self.rate_limit.admit(cost)
+                if admitted:
+                    stats.tokens_charged += cost
+                else:
+                    return self._error(stats, 429, "openai_stub: rate limit reached, retry later", limit_headers)
+
             fault = self._schedule.pick(raw)
             if fault is not None:
                 stats.faults[fault] += 1
@@ -327,6 +342,8 @@ class OpenAIStub:
                 stats.errors.append(f"request {n}: responder raised {type(exc).__name__}: {exc}")
                 return self._error(stats, 500, f"openai_stub: responder raised {type(exc).__name__}: {exc}")
             reply = answer if isinstance(answer, Reply) else Reply(content=str(answer))
+            if limit_headers:
+                reply = dataclasses.replace(reply, headers={**reply.headers, **limit_headers})
             if reply.drop or reply.hang:
                 return await self._fault(request, stats, "hang" if reply.hang else "drop", reply.delay)
             if reply.status != 200:

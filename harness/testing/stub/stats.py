@@ -22,6 +22,7 @@ class StubStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     streamed: int = 0
+    tokens_charged: int = 0  # what a rate limit charged admitted requests (prompt + max_tokens)
     models: Counter = field(default_factory=Counter)
     bodies: deque = field(default_factory=lambda: deque(maxlen=1000))
     images: deque = field(default_factory=lambda: deque(maxlen=1000))
@@ -43,6 +44,7 @@ class StubStats:
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
             streamed=self.streamed,
+            tokens_charged=self.tokens_charged,
             models=Counter(self.models),
             bodies=deque(self.bodies, maxlen=self.bodies.maxlen),
             images=deque(self.images, maxlen=self.images.maxlen),
