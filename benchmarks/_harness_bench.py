@@ -21,6 +21,25 @@ def data_dir() -> Path:
     return path
 
 
+def harness_command(base_url: str, out: Path, *, samples: int, concurrency: int, extra: list[str] = ()) -> list[str]:
+    """``python -m harness`` on ecgqa_ck against the stub at ``base_url``, fresh cache and run dir under ``out``."""
+    return [
+        sys.executable,
+        "-m",
+        "harness",
+        "+task=ecgqa_ck",
+        "model=local_server",
+        "model.model=stub",
+        f"model.base_url={base_url}",
+        f"limit={samples}",
+        f"concurrency={concurrency}",
+        f"model.concurrency={concurrency}",
+        f"cache_dir={out}/cache",
+        f"hydra.run.dir={out}",
+        *extra,
+    ]
+
+
 def start_server(cmd: list[str]) -> tuple[subprocess.Popen, str]:
     """Start a server process that prints its ``http://.../v1`` URL first; returns (process, base_url)."""
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)

@@ -27,7 +27,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness_bench import data_dir, load, start_stub, stop  # noqa: E402
+from _harness_bench import data_dir, harness_command, load, start_stub, stop  # noqa: E402
 
 OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1"}
 MAX_TOKENS = 64  # the completion budget each request asks for (counted by a tokens-per-minute limit)
@@ -58,21 +58,9 @@ def stub_stats(base_url: str) -> dict:
 
 def harness_run(base_url: str, tmp: Path, samples: int, concurrency: int, env: dict[str, str]) -> dict:
     out = Path(tempfile.mkdtemp(prefix="run-", dir=tmp))
-    cmd = [
-        sys.executable,
-        "-m",
-        "harness",
-        "+task=ecgqa_ck",
-        "model=local_server",
-        "model.model=stub",
-        f"model.base_url={base_url}",
-        f"model.params.max_tokens={MAX_TOKENS}",
-        f"limit={samples}",
-        f"concurrency={concurrency}",
-        f"model.concurrency={concurrency}",
-        f"cache_dir={out}/cache",
-        f"hydra.run.dir={out}",
-    ]
+    cmd = harness_command(
+        base_url, out, samples=samples, concurrency=concurrency, extra=[f"model.params.max_tokens={MAX_TOKENS}"]
+    )
     t0 = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0

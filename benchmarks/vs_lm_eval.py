@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness_bench import data_dir, load, start_stub, stop  # noqa: E402
+from _harness_bench import data_dir, harness_command, load, start_stub, stop  # noqa: E402
 
 TARGET = 2.0
 OFFLINE = {"HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_EVALUATE_OFFLINE": "1"}
@@ -76,23 +76,7 @@ def main() -> int:
         run([*lm_cmd[:3], base_url, str(include), "8", "8"], env)  # warm lm-eval's dataset cache (not timed)
         for round_ in range(ns.repeat):
             out = tmp / f"run{round_}"
-            wall, _ = run(
-                [
-                    sys.executable,
-                    "-m",
-                    "harness",
-                    "+task=ecgqa_ck",
-                    "model=local_server",
-                    "model.model=stub",
-                    f"model.base_url={base_url}",
-                    f"limit={ns.samples}",
-                    f"concurrency={ns.concurrency}",
-                    f"model.concurrency={ns.concurrency}",
-                    f"cache_dir={out}/cache",
-                    f"hydra.run.dir={out}",
-                ],
-                env,
-            )
+            wall, _ = run(harness_command(base_url, out, samples=ns.samples, concurrency=ns.concurrency), env)
             results = json.loads((out / "results.json").read_text())
             assert results["task"]["n_samples"] == ns.samples and results["usage"]["failed"] == 0
             ours.append(wall)

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import TaskFileError
 from harness.hashing import fingerprint
+from harness.judging.quotes import own_words
 from harness.judging.verdict import (
     COPIED,
     INVALID_VALUE,
@@ -37,6 +38,7 @@ from harness.judging.verdict import (
     Verdict,
     claimed_values,
     final_object,
+    strip_echoes,
 )
 from harness.settings import Settings, validate_settings
 from harness.task.prompt import Template
@@ -323,8 +325,25 @@ class Rubric:
 
     # -- verdicts ---------------------------------------------------------------------------
 
+    def read_reply(self, raw: str | None, call: JudgeCall) -> Verdict:
+        """A judge's reply to ``call``, read the one way every rubric is: :meth:`read` (a rubric's own
+        parser, if it has one) sees only the judge's own words, never a reproduction of the answer
+        (:func:`harness.judging.quotes.own_words`). The verdict keeps the whole reply as ``raw``."""
+        own = own_words(raw, call)
+        verdict = self.read(own, call)
+        if (
+            not verdict.ok
+            and own != raw
+            and _scores_through_quotes(self.read(strip_echoes(raw or "", call.tags), call))
+        ):
+            verdict = Verdict(
+                raw=raw, problems={"*": Problem(COPIED, "the only verdict in the reply quotes the answer")}
+            )
+        verdict.raw = raw
+        return verdict
+
     def read(self, raw: str | None, call: JudgeCall) -> Verdict:
-        """Parse and check one judge reply against this rubric."""
+        """Parse and check one judge reply (already reduced to the judge's own words) against this rubric."""
         verdict = Verdict(raw=raw)
         obj, problem = final_object(raw, echo_tags=call.tags)
         if problem is not None:
@@ -361,12 +380,28 @@ class Rubric:
         return (int(value) if c.integer else float(value)), None
 
     def _copied(self, scores: dict[str, Any], untrusted: list[str]) -> str | None:
+        """The criteria whose verdict values all equal what the answer claims for them, if any.
+
+        Like with like: a claimed value goes through the same reading (:meth:`check_value`) as the
+        verdict's, so a nested claim (``{"Score": 10}``, a list of entries) compares with the score
+        read from a nested verdict."""
         for text in untrusted:
             for claim in claimed_values(text, self.fields):
-                shared = [k for k in claim if k in scores]
-                if shared and all(any(_same(c, scores[k]) for c in claim[k]) for k in shared):
+                read = {
+                    k: [v for v in map(lambda c, k=k: self._claimed(k, c), claim[k]) if v is not None] for k in claim
+                }
+                shared = [k for k in read if k in scores and read[k]]
+                if shared and all(any(_same(c, scores[k]) for c in read[k]) for k in shared):
                     return ", ".join(f"{k}={scores[k]}" for k in shared)
         return None
+
+    def _claimed(self, key: str, value: Any) -> Any:
+        """A value an answer claims for ``key``, read as a verdict's would be (``None``: not a valid score)."""
+        try:
+            read, problem = self.check_value(key, value)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return None
+        return None if problem is not None else read
 
     def combine(self, verdicts: dict[str, Verdict]) -> tuple[dict[str, Any], dict[str, Problem]]:
         """Scores of one judge for one sample from its verdict(s): here the single call's."""
@@ -390,6 +425,11 @@ class Rubric:
         if method == "max":
             return max(values)
         return float(sum(values) / len(values))
+
+
+def _scores_through_quotes(whole: Verdict) -> bool:
+    """Whether a reply read with its quotations of the answer yields a score (or a copied one)."""
+    return bool(whole.scores) or any(p.category == COPIED for p in whole.problems.values())
 
 
 def _num(value: float) -> str:

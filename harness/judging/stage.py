@@ -155,7 +155,7 @@ class JudgeStage:
                     verdict = Verdict(raw=None, problems={"*": Problem(JUDGE_FAILED, response.error[:300])})
                     attempts.append({"call": call.label, "raw": None, "problems": verdict.summary()})
                     break  # the backend already retried the transport; a repair prompt cannot help
-                verdict = self.rubric.read(response.text, call)
+                verdict = self.rubric.read_reply(response.text, call)
                 attempts.append(
                     {
                         "call": call.label,

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import result_files, run_harness
 
 from harness.compare import Run, compare
 from harness.errors import HarnessError
 from harness.testing.openai_stub import OpenAIStub, echo, fixed
+from tests.conftest import result_files, run_harness
 
 
 def _run_dir(root: Path, name: str, model: str, correct: list[int], unscored: set[int] = frozenset()) -> Path:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from conftest import result_files, run_harness
-
 from harness.results.schema import SampleRecord
 from harness.results.writer import sample_prediction, stored_sample
 from harness.testing.openai_stub import OpenAIStub, fixed
+from tests.conftest import result_files, run_harness
 
 ANSWER = ("sinus rhythm " * 20_000).strip()  # ~260 kB
 
