@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any
 
 from harness.errors import TaskFileError
+from harness.judging.check import Probe, check_judge
 from harness.judging.jury import FEW_JUDGES, agreement, combine, default_min_judges
 from harness.judging.report import judge_metrics, metric_entry, sum_usage, values_to_record
 from harness.judging.rubric import JudgeCall, JudgeInput, Rubric
@@ -68,8 +69,11 @@ class JudgePanel:
 class JudgeStage:
     """One rubric judged by one or more judge models (an :class:`~harness.runner.stage.ItemStage`)."""
 
-    def __init__(self, rubric: Rubric, panel: JudgePanel, *, seed: int = 0):
+    def __init__(self, rubric: Rubric, panel: JudgePanel, *, seed: int = 0, check_items: int = 0):
         self.rubric = rubric
+        self.check_items = check_items
+        self._probes: list[tuple[tuple[int, ...], Probe]] = []
+        self.check: dict[str, dict[str, Any]] = {}  # judge -> the validity check's figures
         self.name = rubric.name
         self.panel = panel
         self.seed = seed
@@ -113,6 +117,7 @@ class JudgeStage:
             doc=item.doc,
             answers=item.answers,
         )
+        self._keep_probe(position, inp)
         calls = self.rubric.calls(inp)
         outcomes = await asyncio.gather(*(self._judge(judge, calls, item.id) for judge in self.judges))
         entry: dict[str, Any] = {}
@@ -130,6 +135,32 @@ class JudgeStage:
             "n_judges": sum(not isinstance(values[TOTAL], Unscored) for values, _ in outcomes),
         }
         record["judges"][self.name] = entry
+
+    def _keep_probe(self, position: tuple[int, ...], inp: JudgeInput) -> None:
+        """Items for the validity check: the first ``check_items`` with a reference, in task order."""
+        if not self.check_items or not isinstance(inp.reference, str) or not inp.reference.strip():
+            return
+        if position and position[0] >= 4 * self.check_items:  # enough earlier records will have one
+            return
+        probe = Probe(inp.item_id, inp.question, inp.messages, inp.reference, inp.doc)
+        self._probes.append((position, probe))
+
+    async def finish(self) -> None:
+        """After the last sample: the judge validity check (:mod:`harness.judging.check`)."""
+        if not self.check_items:
+            return
+        probes = [p for _, p in sorted(self._probes, key=lambda r: r[0])[: self.check_items]]
+        for judge in self.judges:
+            params = {**self.panel.configs[judge].params, **self.rubric.spec.params}
+            sampled = float(params.get("temperature") or 0) > 0
+            self.check[judge] = await check_judge(judge, probes, self._score, sampled=sampled)
+            if self._consistent:
+                n = sum(self._consistent.values())
+                self.check[judge]["position_bias"] = {"n": n, "share_flipped": self._consistent[False] / n}
+
+    async def _score(self, judge: str, inp: JudgeInput) -> Any:
+        values, _ = await self._judge(judge, self.rubric.calls(inp), inp.item_id)
+        return values[TOTAL]
 
     def _named(self, values: dict[str, Any]) -> dict[str, Any]:
         return {self.metric_name(q): v for q, v in values.items()}
@@ -202,7 +233,7 @@ class JudgeStage:
 
     def metric_results(self) -> dict[str, dict[str, Any]]:
         hib = self.rubric.spec.higher_is_better
-        return {
+        out = {
             self.metric_name(q): metric_entry(
                 self.metric_name(q),
                 self._series(self._jury, q),
@@ -212,6 +243,11 @@ class JudgeStage:
             )
             for q in self.quantities
         }
+        if self.check:  # the total says whether its judges can tell good from bad (results' weak_judge flag)
+            out[self.name]["info"]["judge_check"] = {
+                judge: figures.get("discrimination", {}) for judge, figures in self.check.items()
+            }
+        return out
 
     def info(self) -> dict[str, Any]:
         names = [self.metric_name(q) for q in self.quantities]
@@ -242,6 +278,8 @@ class JudgeStage:
         if self._consistent:
             n = sum(self._consistent.values())
             out["position_consistency"] = {"rate": self._consistent[True] / n, "n": n}
+        if self.check:
+            out["check"] = self.check
         return out
 
     async def aclose(self) -> None:
@@ -254,10 +292,18 @@ def _usage(tally: Tally) -> dict[str, Any]:
 
 
 def build_judge_stages(
-    task: Any, judges: list[ModelConfig], *, registry: Any, cache: ResponseCache, concurrency: int, seed: int = 0
+    task: Any,
+    judges: list[ModelConfig],
+    *,
+    registry: Any,
+    cache: ResponseCache,
+    concurrency: int,
+    seed: int = 0,
+    check_items: int = 0,
 ) -> list[JudgeStage]:
     """One stage per rubric the task lists, all sharing the judge models (``judge=[a,b,c]``);
-    ``concurrency``: judge calls in flight per judge model (its config's own bound caps it)."""
+    ``concurrency``: judge calls in flight per judge model (its config's own bound caps it);
+    ``check_items``: items of the judge validity check (0: none)."""
     names = [j.name for j in judges]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -265,4 +311,4 @@ def build_judge_stages(
     if RESERVED in names:
         raise TaskFileError(f"judge: a judge model config may not be named '{RESERVED}'")
     panel = JudgePanel(judges, registry=registry, cache=cache, concurrency=concurrency)
-    return [JudgeStage(rubric, panel, seed=seed) for rubric in task.plugins.rubrics]
+    return [JudgeStage(rubric, panel, seed=seed, check_items=check_items) for rubric in task.plugins.rubrics]

@@ -128,6 +128,28 @@ def validity_flags(counts: RunCounts, metrics: Mapping[str, Any], status: RunSta
             )
         )
     flags += _judge_unscored(metrics)
+    flags += _weak_judges(metrics)
+    return flags
+
+
+def _weak_judges(metrics: Mapping[str, Any]) -> list[ValidityFlag]:
+    """A judge that could not tell the reference from a mismatched answer often enough (the judge check)."""
+    flags = []
+    for name, metric in metrics.items():
+        info = _get(metric, "info", None) or {}
+        for judge, check in (info.get("judge_check") or {}).items():
+            if check.get("weak"):
+                share = check.get("share_gold_not_above")
+                flags.append(
+                    ValidityFlag(
+                        code="weak_judge",
+                        message=f"{name}: judge '{judge}' scored the reference no higher than a mismatched answer "
+                        f"on {share:.0%} of {check.get('n')} items",
+                        rubric=name,
+                        judge=judge,
+                        share_gold_not_above=share,
+                    )
+                )
     return flags
 
 

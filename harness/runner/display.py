@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from harness.judging.check import summary as check_summary
+
 # What the terminal shows also goes to the run's log (cli.log in the run directory), as plain text.
 log = logging.getLogger("harness.run")
 
@@ -107,6 +109,11 @@ class Display:
             notes.append(f"cost ${usage.cost_usd:.4f}")
         self.console.print("  " + " · ".join(notes), highlight=False)
         log.info("%s: %s", results.task.name, " · ".join(notes))
+        for rubric, entry in (results.judges or {}).items():
+            for judge, figures in (entry.get("check") or {}).items():
+                line = f"judge check {rubric} · {judge}: {check_summary(figures)}"
+                self.console.print("  " + line, highlight=False)
+                log.info("%s: %s", results.task.name, line)
 
     def group_table(self, group: str, outcomes: list[dict[str, Any]]) -> None:
         """One row per task, one column per headline metric (like a paper's results table).

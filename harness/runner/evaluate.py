@@ -191,6 +191,8 @@ class Run:
                     on_item(bool(record.get("cached")))
             if batch:
                 await scorer.submit(batch)
+            for stage in self.stages:
+                await stage.finish()
             await scorer.drain()
         finally:
             scorer.close()

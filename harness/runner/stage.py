@@ -20,6 +20,11 @@ class ItemStage(Protocol):
         """Add this stage's per-sample output to ``record`` (e.g. ``record['judges'][rubric]``)."""
         ...
 
+    async def finish(self) -> None:
+        """After the last item, before the stage closes: task-level work that needs the stage's
+        models (e.g. the judge validity check). Nothing to do: ``pass``."""
+        ...
+
     def metric_results(self) -> dict[str, dict[str, Any]]:
         """Task-level entries for ``results.json['metrics']`` (MetricResult fields, ``kind='judge'``)."""
         ...
