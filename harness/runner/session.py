@@ -89,8 +89,10 @@ class Job:
         for problem in self.index.problems:  # other broken task files: said once (the selected one fails below)
             if not any(problem.startswith(path) for path in selected):
                 display.warn(problem)
+        # the row on the leaderboard: the config's name, or the one given with model.name=...
+        name = str(cfg["model"].get("name") or model_choice)
         self.model_config = parse_model_config(
-            {k: v for k, v in cfg["model"].items() if k != "name"}, where=f"model={model_choice}", name=model_choice
+            {k: v for k, v in cfg["model"].items() if k != "name"}, where=f"model={model_choice}", name=name
         )
         self.names = self.index.expand(self.task_name)
         self.grouped = len(self.names) > 1 or self.names[0] != self.task_name
