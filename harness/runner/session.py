@@ -117,6 +117,7 @@ class Job:
             cache_dir=self.cache_dir,
             modality=self.cfg.get("modality"),
             offline=bool(self.cfg.get("offline")),
+            compat=self.cfg.get("compat"),
             selection=self.selection,  # online: fetch what this selection needs (data rows, ECG records)
         )
         check_runnable(task, self.selection, allow_text_only=bool(self.cfg.get("allow_text_only")))

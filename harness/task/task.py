@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,7 @@ class Task:
         modality: str | None = None,
         offline: bool = False,
         selection: Selection | None = None,
+        compat: str | None = None,
     ) -> Task:
         """The task ``name`` with its data resolved; online, what ``selection`` needs is downloaded first
         (the data file or the selected rows of a Hub split, then the ECG records of the selected samples)."""
@@ -97,6 +99,13 @@ class Task:
             raise HarnessError(f"'{name}' is a group; run it with +task={name} (it expands to its tasks)")
         source = index.source(name)
         plugins = Plugins.configure(spec, source, registry)
+        if compat is not None and "compat" in type(plugins.output).model_fields:  # compat=upstream|fixed, run-wide
+            plugins = dataclasses.replace(
+                plugins,
+                output=validate_settings(
+                    type(plugins.output), {**plugins.output.model_dump(), "compat": compat}, where=f"{source}: compat"
+                ),
+            )
         if modality is not None:
             supported = (spec.ecg or {}).get("modalities", [])
             if modality not in supported:
