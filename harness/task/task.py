@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,13 +100,8 @@ class Task:
             raise HarnessError(f"'{name}' is a group; run it with +task={name} (it expands to its tasks)")
         source = index.source(name)
         plugins = Plugins.configure(spec, source, registry)
-        if compat is not None and "compat" in type(plugins.output).model_fields:  # compat=upstream|fixed, run-wide
-            plugins = dataclasses.replace(
-                plugins,
-                output=validate_settings(
-                    type(plugins.output), {**plugins.output.model_dump(), "compat": compat}, where=f"{source}: compat"
-                ),
-            )
+        if compat is not None:  # compat=upstream|fixed, run-wide: every output type and metric that has it
+            plugins = plugins.with_compat(compat, where=f"{source}: compat")
         if modality is not None:
             supported = (spec.ecg or {}).get("modalities", [])
             if modality not in supported:
@@ -360,6 +356,17 @@ class Plugins:
     ecg: Any  # the ``ecg:`` block validated (EcgSettings), or None
     metrics: list[Any]  # configured Metric instances
     rubrics: list[Any]  # configured judge rubrics
+
+    def with_compat(self, compat: str, *, where: str) -> Plugins:
+        """These plugins with ``compat`` set wherever the output type's settings or a metric's
+        arguments have it (scoring as a benchmark's released code does: ``upstream``)."""
+        output = self.output
+        if "compat" in type(output).model_fields:
+            output = validate_settings(type(output), {**output.model_dump(), "compat": compat}, where=where)
+        metrics = [
+            m.with_args(compat=compat) if "compat" in inspect.signature(type(m)).parameters else m for m in self.metrics
+        ]
+        return dataclasses.replace(self, output=output, metrics=metrics)
 
     @classmethod
     def configure(cls, spec: TaskSpec, source: Path, registry: Registry) -> Plugins:

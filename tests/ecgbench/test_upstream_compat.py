@@ -66,3 +66,54 @@ def test_compat_upstream_from_the_command_line_scores_as_upstream(tmp_path):
     expected = [extract_letter_ecgbench_upstream(s["response"]) for s in samples]
     assert [sample_prediction(s) for s in samples] == expected
     assert len(fixed_samples) == len(samples) == 6
+
+
+LABEL_ROWS = [
+    json.loads(line)
+    for line in (TABLE.parent / "ecgbench_labels.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+SCORE_ROWS = [
+    json.loads(line)
+    for line in (TABLE.parent / "ecgbench_scores.jsonl").read_text(encoding="utf-8").splitlines()
+    if line.strip()
+]
+SPACES = {  # the task files' label sets, and code15's whole-record classes
+    "ptb": (["NORM", "MI", "STTC", "CD", "HYP"], []),
+    "cpsc": (["NORM", "AF", "I-AVB", "LBBB", "RBBB", "PAC", "PVC", "STD", "STE"], []),
+    "code15": (["1dAVb", "RBBB", "LBBB", "SB", "ST", "AF"], ["NORM", "ABNORMAL"]),
+}
+
+
+def test_upstream_label_matching_agrees_on_every_row():
+    from harness.plugins.output_types.multi_label import upstream_gold, upstream_labels
+
+    assert len(LABEL_ROWS) >= 150 and {r["subset"] for r in LABEL_ROWS} == set(SPACES)
+    wrong = []
+    for row in LABEL_ROWS:
+        labels, overall = SPACES[row["subset"]]
+        got = (upstream_gold(row["gold_text"], labels, overall), upstream_labels(row["answer"], labels, overall))
+        if (sorted(got[0]), sorted(got[1])) != (sorted(row["gold"]), sorted(row["predicted"])):
+            wrong.append((row, got))
+    assert wrong == []
+    reported = {r["answer"]: r["predicted"] for r in LABEL_ROWS if r["subset"] == "ptb"}
+    assert reported["No evidence of myocardial infarction; NORM"] == ["NORM"]  # no synonyms upstream
+    assert reported["NORMAL sinus rhythm"] == ["NORM"]  # a case-sensitive substring
+
+
+def test_upstream_f1_auc_hamming_fit_the_gold_labels_only():
+    from harness.plugins.metrics.classification import F1, AucMacro, HammingLoss
+
+    metrics = [F1("macro", compat="upstream"), AucMacro(compat="upstream"), HammingLoss(compat="upstream")]
+    assert len(SCORE_ROWS) >= 30 and any(r["auc"] is None for r in SCORE_ROWS)
+    for row in SCORE_ROWS:
+        values = [[sorted(p), sorted(g)] for p, g in zip(row["predicted"], row["gold"])]
+        got = [m.aggregate(values) for m in metrics]
+        for name, mine, theirs in zip(("f1", "auc", "hamming"), got, (row["f1"], row["auc"], row["hamming"])):
+            if theirs is None:
+                assert mine != mine, (name, row)  # NaN where upstream gives NaN
+            else:
+                assert mine == pytest.approx(theirs, abs=1e-12), (name, row)
+    fixed = F1("macro").aggregate([[["MI", "EXTRA"], ["MI"]], [["HYP"], ["NORM"]]])
+    upstream = F1("macro", compat="upstream").aggregate([[["MI", "EXTRA"], ["MI"]], [["HYP"], ["NORM"]]])
+    assert fixed == pytest.approx(1 / 4) and upstream == pytest.approx(1 / 2)  # EXTRA and HYP count only in fixed
