@@ -215,16 +215,7 @@ class Task:
 
     @property
     def prompt_sha256(self) -> str:
-        spec = self.spec
-        return fingerprint(
-            spec.prompt.model_dump(),
-            spec.reference,
-            spec.output,
-            spec.output_type,
-            spec.generation,
-            spec.ecg,
-            self.modality,
-        )
+        return prompt_fingerprint(self.spec, self.modality)
 
     # -- records ----------------------------------------------------------------------------
 
@@ -342,6 +333,14 @@ class Task:
                     if self._follow_ups is not None:
                         item.follow_ups = self.follow_ups(doc)
                     yield item
+
+
+def prompt_fingerprint(spec: TaskSpec, modality: str | None) -> str:
+    """What results.json records as ``task.prompt_sha256``: everything that shapes the request and
+    its reading (prompt, reference, output settings, generation, ECG presentation, modality)."""
+    return fingerprint(
+        spec.prompt.model_dump(), spec.reference, spec.output, spec.output_type, spec.generation, spec.ecg, modality
+    )
 
 
 @dataclass(frozen=True)
