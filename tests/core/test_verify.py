@@ -56,7 +56,13 @@ REGISTRY = build_registry(entry_points=False)
 def test_an_untouched_run_is_verified(run_dir, data_dir):
     verdict = verify_run(run_dir, REGISTRY, data_dir=data_dir)
     assert verdict.verdict == VERIFIED, verdict.checks
-    assert {c.what for c in verdict.checks} >= {"metric bleu_1", "scores meteor", "predictions", "prompt hash", "data sha256"}
+    assert {c.what for c in verdict.checks} >= {
+        "metric bleu_1",
+        "scores meteor",
+        "predictions",
+        "prompt hash",
+        "data sha256",
+    }
 
 
 def test_an_edited_results_value_is_caught(copy, data_dir):
