@@ -46,7 +46,7 @@ def test_status_lists_every_task_without_downloading(tmp_path, data_dir):
     assert proc.returncode == 0, proc.stderr[-2000:]
     files = (Path(__file__).parents[2] / "tasks").rglob("*.yaml")
     names = sorted(d["name"] for d in map(yaml.safe_load, (f.read_text() for f in files)) if "name" in d)
-    assert len(names) == 39 and "ecgbench_ecgqa" in names
+    assert len(names) == 40 and "ecgbench_ecgqa" in names and "heartcare_signal_prediction_released" in names
     rows = {line.split("│")[1].strip() for line in proc.stdout.splitlines() if line.startswith("│")}
     assert set(names) <= rows, set(names) - rows
     closedqa = next(line for line in proc.stdout.splitlines() if "│ heartcare_closedqa " in line)
