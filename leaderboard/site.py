@@ -329,6 +329,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
             config = {
                 "model": model,
                 "task": view.key,
+                "modality": view.runs[model].results.task.modality,
                 "pages": export.n_pages,
                 "records": export.n_records,
                 "pageSize": page_size,

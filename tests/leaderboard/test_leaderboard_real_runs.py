@@ -115,7 +115,7 @@ def test_real_samples_open_and_xss_stays_text(real_site, page):
     site, _, results = real_site
     page.goto((site / "index.html").as_uri())
     page.locator('td[data-model="local_server"][data-task="ecgqa_ck"][data-metric="rouge_l"] a.v').click()
-    expect(page.locator("#status")).to_contain_text(f"{LIMIT} of {LIMIT} samples shown")
+    expect(page.locator("#status")).to_contain_text(f"Page 1 of 1 · {LIMIT} samples")
     responses = page.locator("article.sample .field.response pre")
     assert responses.count() == LIMIT
     assert responses.first.text_content() == XSS
