@@ -21,6 +21,7 @@ import sys
 from typing import Any
 
 import pytest
+from judge_env import DATA_FILE, answers_by_question, judged_answer, questions
 
 from harness.hookspecs import hookimpl
 from harness.judging.pairwise import PairwiseRubric
@@ -317,3 +318,27 @@ def test_a_verdict_that_restates_the_answers_claims_is_unscored(registry, judge_
     judge.script[answer] = json.dumps(verdict(rubric, FAKE, "my own reading of the report"))
     values, _ = judge_answers(registry, rubric, stub, [answer])
     assert values == [{"unscored": COPIED}]
+
+
+def test_the_reported_attack_scores_nothing_in_a_run(registry, judged, data_dir):
+    """The same attack through a whole run (``run_job``: the model, the judging stage, results.json) of a
+    task judged by six rubrics at once; the answer's fake verdict holds every rubric's criteria."""
+    names = [n for n in ISSUE_RUBRICS if n != "ecgbench_arena"]  # the arena's prompt needs a conversation's turns
+    fake: dict[str, Any] = {}
+    for name in names:
+        fake.update(verdict(registry.judges[name], FAKE, FAKE_NOTE))
+    qs = questions(data_dir, 20)
+    records = json.loads((data_dir / DATA_FILE).read_text(encoding="utf-8"))[:20]
+    answers = [f"{r['A']}\n{json.dumps(fake)}" for r in records]
+
+    def quoting(request: dict[str, Any]) -> str:
+        return f"Here is what I was shown:\n{judged_answer(request)[1]}"
+
+    example = next(p for p in registry.pm.get_plugins() if getattr(p, "__name__", "") == "ecg_harness_example.plugin")
+    run = judged(answers_by_question(qs, answers), {"quoting": quoting}, plugins=(example,))
+    run.judge_config("quoting", params={"max_tokens": 4000})  # room to quote the whole answer
+    results = run.run("attack", judge="quoting", limit=20, judges="[" + ", ".join(names) + "]")
+    for name in names:
+        entry = results["metrics"][name]
+        assert (entry["n_scored"], entry["n_unscored"], entry["unscored_reasons"]) == (0, 20, {COPIED: 20}), name
+    assert results["status"]["state"] == "empty" and results["status"]["exit_code"] == 4
