@@ -20,7 +20,7 @@ from typing import Any
 from harness.errors import HarnessError, suggest
 
 GROUPS = ("task", "model", "hydra")  # config groups and Hydra's own node
-INT_KEYS = ("limit", "sample", "seed", "concurrency", "judge_concurrency", "max_answer_bytes")
+INT_KEYS = ("limit", "sample", "seed", "concurrency", "judge_concurrency", "judge_check_items", "max_answer_bytes")
 BOOL_KEYS = ("use_cache", "offline", "allow_text_only", "judge_check")
 CHOICES = {"scoring": ("auto", "process", "thread")}
 _SHARD = re.compile(r"^\d+/\d+$")

@@ -81,7 +81,9 @@ def _prose_claim(text: str, rubric: Rubric) -> Claim:
     for spelling, name in rubric.spellings().items():
         key = r"[\"']?\b" + re.escape(spelling) + r"\b[\"']?"
         numbers = re.findall(
-            key + r"\s*(?:[:=]|=>|\bis\b|\bof\b|\bto\b|\bat\b)?\s*[\"']?(-?\d+(?:\.\d+)?)(?!\w|\.\d)", text, re.IGNORECASE
+            key + r"\s*(?:[:=]|=>|\bis\b|\bof\b|\bto\b|\bat\b)?\s*[\"']?(-?\d+(?:\.\d+)?)(?!\w|\.\d)",
+            text,
+            re.IGNORECASE,
         )
         low, high = ranges.get(name, (-math.inf, math.inf))
         forms = {raw_form(float(v)) for v in numbers if low <= float(v) <= high}

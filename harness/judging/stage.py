@@ -11,10 +11,13 @@ in the sample record under ``record["judges"][rubric][judge]``.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import Counter
 from typing import Any
 
 from harness.errors import TaskFileError
+from harness.hashing import fingerprint
+from harness.judging import validity
 from harness.judging.jury import FEW_JUDGES, agreement, combine, default_min_judges
 from harness.judging.report import judge_metrics, metric_entry, sum_usage, values_to_record
 from harness.judging.rubric import JudgeCall, JudgeInput, Rubric
@@ -53,9 +56,20 @@ class JudgePanel:
         return self.models[name].record()
 
     async def ask(
-        self, name: str, request_id: str, messages: list[dict[str, Any]], params: dict[str, Any], tally: Tally
+        self,
+        name: str,
+        request_id: str,
+        messages: list[dict[str, Any]],
+        params: dict[str, Any],
+        tally: Tally,
+        *,
+        salt: str | None = None,
     ) -> Response:
-        return await self.models[name].ask(Request(request_id, messages, params), tally=tally)
+        """One judge call through the judge's CachedModel; ``salt``: a second answer to the same
+        request, cached under its own key (the same request is sent)."""
+        model = self.models[name]
+        key = fingerprint([model.key(messages, params), salt]) if salt else None
+        return await model.ask(Request(request_id, messages, params), tally=tally, key=key)
 
     async def release(self) -> None:
         """Close the judge models when the last rubric is done (their records stay readable)."""
@@ -68,7 +82,15 @@ class JudgePanel:
 class JudgeStage:
     """One rubric judged by one or more judge models (an :class:`~harness.runner.stage.ItemStage`)."""
 
-    def __init__(self, rubric: Rubric, panel: JudgePanel, *, seed: int = 0):
+    def __init__(
+        self,
+        rubric: Rubric,
+        panel: JudgePanel,
+        *,
+        seed: int = 0,
+        check: bool | None = None,
+        check_items: int = validity.N_ITEMS,
+    ):
         self.rubric = rubric
         self.name = rubric.name
         self.panel = panel
@@ -87,6 +109,9 @@ class JudgeStage:
         self._jury: list[tuple[tuple[int, ...], dict[str, Any]]] = []
         self._per_judge: dict[str, list[tuple[tuple[int, ...], dict[str, Any]]]] = {j: [] for j in self.judges}
         self._consistent = Counter()  # pairwise: orders that agreed / disagreed
+        self.check = check  # judge_check: True, False or None (auto: from validity.AUTO_MIN_SAMPLES samples)
+        self._check_items = validity.CheckItems(check_items)
+        self.validity: dict[str, dict[str, Any]] = {}  # judge -> its validity report
         panel.users += 1
 
     def metric_name(self, quantity: str) -> str:
@@ -113,6 +138,7 @@ class JudgeStage:
             doc=item.doc,
             answers=item.answers,
         )
+        self._check_items.offer(position, inp)
         calls = self.rubric.calls(inp)
         outcomes = await asyncio.gather(*(self._judge(judge, calls, item.id) for judge in self.judges))
         entry: dict[str, Any] = {}
@@ -134,8 +160,10 @@ class JudgeStage:
     def _named(self, values: dict[str, Any]) -> dict[str, Any]:
         return {self.metric_name(q): v for q, v in values.items()}
 
-    async def _judge(self, judge: str, calls: list[JudgeCall], item_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """One judge on one sample: its values per quantity and what the record keeps."""
+    async def _verdicts(
+        self, judge: str, calls: list[JudgeCall], request_id: str, *, salt: str | None = None
+    ) -> tuple[dict[str, Verdict], list[dict[str, Any]]]:
+        """Each call asked (and repaired) until its verdict is valid: the verdicts and every attempt."""
         verdicts: dict[str, Verdict] = {}
         attempts: list[dict[str, Any]] = []
         tally = self.tallies[judge]
@@ -145,11 +173,7 @@ class JudgeStage:
                 if attempt:
                     tally.counters["repairs"] += 1
                 response = await self.panel.ask(
-                    judge,
-                    f"judge/{self.name}/{item_id}/{call.label}/{attempt}",
-                    messages,
-                    self.rubric.spec.params,
-                    tally,
+                    judge, f"{request_id}/{call.label}/{attempt}", messages, self.rubric.spec.params, tally, salt=salt
                 )
                 if response.error is not None:
                     verdict = Verdict(raw=None, problems={"*": Problem(JUDGE_FAILED, response.error[:300])})
@@ -168,9 +192,18 @@ class JudgeStage:
                     break
                 messages = self.rubric.repair_messages(messages, response.text, verdict)
             verdicts[call.label] = verdict
+        return verdicts, attempts
+
+    def _missing(self, problems: dict[str, Problem]) -> list[Problem]:
+        """The problems that leave the sample total unscored (a criterion without a valid score)."""
+        return [p for c, p in problems.items() if c in {x.name for x in self.rubric.criteria}]
+
+    async def _judge(self, judge: str, calls: list[JudgeCall], item_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One judge on one sample: its values per quantity and what the record keeps."""
+        verdicts, attempts = await self._verdicts(judge, calls, f"judge/{self.name}/{item_id}")
         scores, problems = self.rubric.combine(verdicts)
         values: dict[str, Any] = {}
-        missing = [p for c, p in problems.items() if c in {x.name for x in self.rubric.criteria}]
+        missing = self._missing(problems)
         derived = self.rubric.derived(scores) if hasattr(self.rubric, "derived") and not missing else {}
         for q in self.quantities:
             if q == TOTAL:
@@ -183,6 +216,36 @@ class JudgeStage:
             self._consistent[bool(scores["position_consistent"])] += 1
         detail = {"scores": dict(scores), "problems": {k: str(p) for k, p in problems.items()}, "attempts": attempts}
         return values, detail
+
+    # -- the judge validity check (harness.judging.validity) ---------------------------------
+
+    async def finish(self) -> None:
+        """After the last sample, while the judges are open: the validity check, when it is wanted."""
+        if not validity.wanted(self.check, len(self._jury)):
+            return
+        items = self._check_items.selected()
+        if len(items) < 2:
+            return
+
+        async def check(judge: str) -> dict[str, Any]:
+            params = {**self.panel.configs[judge].params, **self.rubric.spec.params}
+            ask = functools.partial(self._probe, judge)
+            return await validity.run_check(items, ask, sampled=validity.sampled(params))
+
+        reports = await asyncio.gather(*(check(judge) for judge in self.judges))
+        self.validity = dict(zip(self.judges, reports))
+
+    async def _probe(self, judge: str, inp: JudgeInput, label: str, repeat: bool) -> validity.Probe:
+        """One probe of the check: the rubric's calls for ``inp`` through the run's judging path; a
+        repeat is a second, separately cached, answer to the same request."""
+        request_id = f"judge-check/{self.name}/{inp.item_id}/{label}" + ("/repeat" if repeat else "")
+        verdicts, attempts = await self._verdicts(
+            judge, self.rubric.calls(inp), request_id, salt="judge-check-repeat" if repeat else None
+        )
+        scores, problems = self.rubric.combine(verdicts)
+        value = None if self._missing(problems) else self.rubric.sample_score(scores)
+        consistent = scores.get("position_consistent") if len(verdicts) > 1 else None
+        return validity.Probe(value, None if consistent is None else bool(consistent), len(attempts))
 
     # -- task level -------------------------------------------------------------------------
 
@@ -242,6 +305,8 @@ class JudgeStage:
         if self._consistent:
             n = sum(self._consistent.values())
             out["position_consistency"] = {"rate": self._consistent[True] / n, "n": n}
+        if self.validity:
+            out["validity"] = self.validity
         return out
 
     async def aclose(self) -> None:
@@ -254,10 +319,20 @@ def _usage(tally: Tally) -> dict[str, Any]:
 
 
 def build_judge_stages(
-    task: Any, judges: list[ModelConfig], *, registry: Any, cache: ResponseCache, concurrency: int, seed: int = 0
+    task: Any,
+    judges: list[ModelConfig],
+    *,
+    registry: Any,
+    cache: ResponseCache,
+    concurrency: int,
+    seed: int = 0,
+    check: bool | None = None,
+    check_items: int | None = None,
 ) -> list[JudgeStage]:
     """One stage per rubric the task lists, all sharing the judge models (``judge=[a,b,c]``);
-    ``concurrency``: judge calls in flight per judge model (its config's own bound caps it)."""
+    ``concurrency``: judge calls in flight per judge model (its config's own bound caps it);
+    ``check``, ``check_items``: the judge validity check (``judge_check``, ``judge_check_items``; default
+    :data:`~harness.judging.validity.N_ITEMS`)."""
     names = [j.name for j in judges]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -265,4 +340,13 @@ def build_judge_stages(
     if RESERVED in names:
         raise TaskFileError(f"judge: a judge model config may not be named '{RESERVED}'")
     panel = JudgePanel(judges, registry=registry, cache=cache, concurrency=concurrency)
-    return [JudgeStage(rubric, panel, seed=seed) for rubric in task.plugins.rubrics]
+    return [
+        JudgeStage(
+            rubric,
+            panel,
+            seed=seed,
+            check=check,
+            check_items=validity.N_ITEMS if check_items is None else int(check_items),
+        )
+        for rubric in task.plugins.rubrics
+    ]

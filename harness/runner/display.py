@@ -62,6 +62,27 @@ class Display:
             handle = progress.add_task(label, total=total)
             yield advance
 
+    def judge_checks(self, results: Any) -> None:
+        """One line per judge validity report (docs/judges.md): discrimination first."""
+        for rubric, block in (results.judges or {}).items():
+            for judge, report in ((block or {}).get("validity") or {}).items():
+                disc, verbose = report.get("discrimination") or {}, report.get("verbosity") or {}
+                if not disc.get("n"):
+                    line = f"no probe pair scored of {report.get('n_items', 0)} samples"
+                else:
+                    line = (
+                        f"gold {disc['gold_mean']:.3g} vs mismatched {disc['mismatched_mean']:.3g} (gap "
+                        f"{disc['gap']:.3g}), gold above on {disc['share_gold_above']:.0%} of {disc['n']} samples"
+                    )
+                if verbose.get("n"):
+                    line += f"; filler {verbose['score_change']:+.3g}"
+                if report.get("position_bias"):
+                    line += f"; order flips {report['position_bias']['flip_share']:.0%}"
+                if (report.get("stability") or {}).get("n"):
+                    line += f"; repeat differs by {report['stability']['mean_abs_diff']:.3g}"
+                log.info("%s: judge check %s / %s: %s", results.task.name, rubric, judge, line)
+                self.err.print(f"{results.task.name}: judge check {rubric} / {judge}: {line}", highlight=False)
+
     def verdict(self, results: Any) -> None:
         """Before the table: whether the run is complete and every reason its number is less valid."""
         status = results.status
@@ -75,6 +96,7 @@ class Display:
         if absent.get("n_absent"):
             ids = ", ".join(absent.get("absent_ids", [])[:5]) + (" ..." if absent["n_absent"] > 5 else "")
             self.warn(f"{results.task.name}: absent samples: {ids} (all ids in results.json task.ecg.absent_ids)")
+        self.judge_checks(results)
         log.info("%s: %s", results.task.name, status.message)
         style = {"complete": "green", "partial": "yellow", "empty": "red"}[status.state]
         self.err.print(f"[{style}]{results.task.name}: {status.message}[/]", highlight=False)

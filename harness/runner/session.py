@@ -201,6 +201,8 @@ class Job:
             cache=cache,
             concurrency=int(settings.config.get("judge_concurrency") or settings.concurrency),
             seed=settings.seed,
+            check=settings.config.get("judge_check"),
+            check_items=settings.config.get("judge_check_items"),
         )
 
     def summarize_group(self, outcomes: list[dict[str, Any]]) -> None:

@@ -20,6 +20,11 @@ class ItemStage(Protocol):
         """Add this stage's per-sample output to ``record`` (e.g. ``record['judges'][rubric]``)."""
         ...
 
+    async def finish(self) -> None:
+        """After the last item, before :meth:`aclose`: task-level work that still needs the models
+        (e.g. the judge validity check)."""
+        ...
+
     def metric_results(self) -> dict[str, dict[str, Any]]:
         """Task-level entries for ``results.json['metrics']`` (MetricResult fields, ``kind='judge'``)."""
         ...

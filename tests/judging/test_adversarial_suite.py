@@ -21,11 +21,10 @@ import sys
 from typing import Any
 
 import pytest
-from judge_env import DATA_FILE, answers_by_question, judged_answer, questions
+from judge_env import DATA_FILE, PairwisePlugin, answers_by_question, judged_answer, questions
 
-from harness.hookspecs import hookimpl
 from harness.judging.pairwise import PairwiseRubric
-from harness.judging.rubric import Rubric, RubricSpec
+from harness.judging.rubric import Rubric
 from harness.judging.stage import JudgePanel, JudgeStage
 from harness.judging.verdict import COPIED, INCOMPLETE, INVALID_VALUE, NO_JSON, NOT_A_NUMBER, OUT_OF_RANGE
 from harness.models.cache import ResponseCache
@@ -34,22 +33,6 @@ from harness.registry import build_registry
 from harness.task.output_type import Item
 from harness.testing.openai_stub import OpenAIStub
 from tests.conftest import EXAMPLE_PLUGIN, example_plugin_installed
-
-
-class PairwisePlugin:
-    """A plugin that registers a pairwise rubric (the answer against the reference, in both orders)."""
-
-    @hookimpl
-    def harness_judges(self):
-        spec = RubricSpec(
-            name="vs_reference",
-            kind="pairwise",
-            baseline="reference",
-            prompt={
-                "user": "Question: {{ question }}\nFirst:\n{{ answer_a }}\nSecond:\n{{ answer_b }}\nWhich is better?"
-            },
-        )
-        return [PairwiseRubric(spec)]
 
 
 def _rubric_names() -> list[str]:
