@@ -17,6 +17,7 @@ usage: python -m harness +task=NAME [model=NAME] [key=value ...]
        python -m harness list [TASK]                   (tasks, models, metrics, judges, plugins; one task in detail)
        python -m harness merge SHARD_DIR... --out DIR  (merge a task run with shard=i/n)
        python -m harness compare RUN_A RUN_B           (per-metric B - A, paired bootstrap CIs, items that flipped)
+       python -m harness verify RUN...                 (recompute every number of a run from its own records)
        python -m harness export lm-eval --out DIR      (our tasks as lm-eval YAML: lm_eval --include_path DIR)
        python -m harness build heartcare --out DIR     (data engine: Heartcare-Bench items from labels + records)
        python -m harness data status [TASK|GROUP]      (each task's data: sources, local or not, runnable samples)
@@ -193,6 +194,12 @@ def _compare(args: list[str]) -> None:
     compare_main(args)
 
 
+def _verify(args: list[str]) -> None:
+    from harness.results.verify import main as verify_main
+
+    verify_main(args)
+
+
 def _data(args: list[str]) -> None:
     from harness.task.data_command import main as data_main
 
@@ -206,4 +213,5 @@ _SUBCOMMANDS: dict[str, Any] = {
     "build": _build,
     "data": _data,
     "compare": _compare,
+    "verify": _verify,
 }

@@ -8,6 +8,11 @@ mean over the tasks the model was evaluated on, reported with that number of tas
 Tasks with fewer than two models and group summaries are left out: they rank nobody.
 Normalised ranks make metrics on different scales (BLEU in [0,1], judge scores in [0,100])
 comparable, and one task counts once however many metrics it reports.
+
+Coverage: a model ranked on fewer than half of the tasks the broadest model was ranked on is
+listed below the ranked models, unranked, with its coverage: a model that ran one easy task cannot
+outrank one that ran them all by coverage alone. Badged cells (partial, text-only, small n, weak
+judge, ...) never enter the table this ranks.
 """
 
 from __future__ import annotations
@@ -20,8 +25,11 @@ RULE = (
     "mean over the task's metrics of the normalised rank (n − r)/(n − 1), where r is the model's rank among "
     "the n models with a value for that metric (best = 1, equal values share the mean rank). "
     "1 means best on every task it ran, 0 worst. Tasks with a single model and task-group summaries are left out; "
-    "the number of tasks behind each score is shown, and models ranked on few tasks should be read with care."
+    "the number of tasks behind each score is shown. A model evaluated on fewer than half as many tasks as the "
+    "broadest model is listed below the ranking, unranked. Cells with a validity badge (partial run, text-only run "
+    "of an ECG task, small n, weak judge, ...) are not counted."
 )
+MIN_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Ranked:
     score: float
     n_tasks: int
     task_scores: dict[str, float]
+    ranked: bool = True  # False: too few tasks to rank (coverage below MIN_COVERAGE of the broadest model)
 
 
 def normalised_ranks(values: dict[str, float], higher_is_better: bool) -> dict[str, float]:
@@ -79,5 +88,9 @@ def overall_ranking(table: dict[str, dict[str, dict[str, Cell]]]) -> list[Ranked
     for task, scores in by_task.items():
         for model, score in scores.items():
             per_model[model][task] = score
-    ranked = [Ranked(m, sum(t.values()) / len(t), len(t), dict(t)) for m, t in per_model.items()]
-    return sorted(ranked, key=lambda r: (-r.score, -r.n_tasks, r.model))
+    widest = max((len(t) for t in per_model.values()), default=0)
+    ranked = [
+        Ranked(m, sum(t.values()) / len(t), len(t), dict(t), ranked=len(t) >= MIN_COVERAGE * widest)
+        for m, t in per_model.items()
+    ]
+    return sorted(ranked, key=lambda r: (not r.ranked, -r.score, -r.n_tasks, r.model))

@@ -20,8 +20,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from harness.judging.check import summary as judge_check_summary
 from harness.leaderboard import charts, layout
 from harness.leaderboard.attachments import SiteAttachments
+from harness.leaderboard.badges import RULE as BADGE_RULE
+from harness.leaderboard.badges import badges
 from harness.leaderboard.collect import Rejection, Run, collect_runs
 from harness.leaderboard.dedup import resolve_duplicates
 from harness.leaderboard.embed import safe_json, script_json
@@ -74,6 +77,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = layout.fmt
+    env.filters["judge_check"] = judge_check_summary
     env.filters["script_json"] = script_json
     env.filters["short"] = lambda s, n=12: (s or "")[:n]
     env.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, sort_keys=True, default=str)
@@ -140,6 +144,7 @@ def build_site(runs_dir: Path, out: Path, *, strict: bool = False, page_size: in
 
 def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int) -> None:
     resolved = resolve_duplicates(runs)
+    report.warnings += list(resolved.identity_changes.values())
     report.n_runs = len(resolved.current)
     report.n_superseded = sum(len(v) for v in resolved.superseded.values())
 
@@ -198,6 +203,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
                 kind=result.kind,
                 samples_href=href,
                 subset=subset(run),
+                badges=badges(run.results, metric, result.n_scored, result.n_unscored),
             )
             if is_mean(result.value, export.values.get(metric, {})):
                 view.mean_metrics.setdefault(metric, set()).add(model)
@@ -213,7 +219,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
             metric: {
                 m: Cell(c.value, c.higher_is_better)
                 for (m, mm), c in view.cells.items()
-                if mm == metric and c.value is not None
+                if mm == metric and c.value is not None and not c.badges  # a badged number ranks nobody
             }
             for metric in view.metrics
         }
@@ -256,6 +262,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
         title="ECG-Harness leaderboard",
         sections=ordered_sections,
         ranking=ranking,
+        badge_rule=BADGE_RULE,
         models_by_section={name: sorted({m for v in views for m in v.runs}) for name, views in ordered_sections},
         notes=build_notes,
         n_superseded=report.n_superseded,
@@ -311,6 +318,7 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
             if profile_items
             else None,
             superseded=superseded,
+            identity_changes=[msg for (m, _), msg in sorted(resolved.identity_changes.items()) if m == model],
             section=layout.benchmark_section,
         )
 
@@ -353,9 +361,26 @@ def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int)
                 "run_id": run.results.run_id,
                 "finished_at": run.results.timings.finished_at,
                 "metrics": {k: v.model_dump(mode="json") for k, v in run.results.metrics.items()},
+                "identity_sha256": run.results.model.identity_sha256,
+                "served_model": run.results.model.model,
+                "prompt_sha256": run.results.task.prompt_sha256,
+                "data_sha256": run.results.task.data.sha256,
+                "status": run.results.status.model_dump(mode="json") if run.results.status else None,
+                "badges": {
+                    metric: [b.__dict__ for b in tasks[task_key].cells[(model, metric)].badges]
+                    for metric in run.results.metrics
+                    if (model, metric) in tasks[task_key].cells and tasks[task_key].cells[(model, metric)].badges
+                },
             }
             for (model, task_key), run in sorted(resolved.current.items())
         ],
+        "paired": [
+            {"task": key, "metric": metric, "a": a, "b": b, **result.__dict__, "significant": result.significant}
+            for key, view in sorted(tasks.items())
+            for metric, pairs in sorted(view.pairs.items())
+            for a, b, result in pairs
+        ],
+        "badge_rule": BADGE_RULE,
         "superseded": [
             {
                 "model": m,

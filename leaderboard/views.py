@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from harness.leaderboard.badges import SMALL_N, Badge
 from harness.leaderboard.collect import Run
 from harness.leaderboard.paired import PairedResult, paired_bootstrap
 from harness.leaderboard.samples import SampleExport
@@ -34,6 +35,7 @@ class CellView:
     tie: PairedResult | None = None  # not significantly different from the best
     vs_best: PairedResult | None = None
     testable: bool = False
+    badges: list[Badge] = field(default_factory=list)  # reasons the number is less than valid: no ★ / ≈
 
 
 @dataclass
@@ -67,9 +69,10 @@ def is_mean(reported: float | None, values: dict[str, float]) -> bool:
 
 
 def compare(task: TaskView) -> None:
-    """Best per metric, ties with the best, and all pairwise paired bootstraps."""
+    """Best per metric, ties with the best, and all pairwise paired bootstraps, among valid cells
+    (a badged cell is shown but never marked best or tied)."""
     for metric in task.metrics:
-        cells = {m: c for (m, mm), c in task.cells.items() if mm == metric and c.value is not None}
+        cells = {m: c for (m, mm), c in task.cells.items() if mm == metric and c.value is not None and not c.badges}
         if not cells:
             continue
         testable = task.mean_metrics.get(metric, set())
@@ -86,7 +89,7 @@ def compare(task: TaskView) -> None:
             for b in ordered[i + 1 :]:
                 if a in testable and b in testable:
                     result = paired_bootstrap(task.exports[a].values[metric], task.exports[b].values[metric])
-                    if result is not None:
+                    if result is not None and result.n_shared >= SMALL_N:  # fewer shared samples decide nothing
                         pairs.append((a, b, result))
         task.pairs[metric] = pairs
         best = bests[0]

@@ -14,8 +14,10 @@ code, so every item is reproducible from the table, the records and a seed:
   column can be split by that instead. No record or patient appears in two splits (checked).
 
 The miscellaneous dimension (Table 10: noise, axis, MI stage) has no column in the label table;
-its items are grounded in the signal itself: the frontal QRS axis from the net QRS deflection in
-leads I and aVF of the real record.
+its items are grounded in the signal itself: the frontal QRS axis of the real record, exactly as
+the ``features`` modality prints it for that record (the harness's one axis algorithm,
+:mod:`harness.ecg.measurements`), so the gold of an axis question is what a model shown the
+measurements reads.
 """
 
 from __future__ import annotations
@@ -213,35 +215,18 @@ def options_text(options: dict[str, str]) -> str:
 # -- signal-grounded miscellaneous dimension --------------------------------------------------
 
 
-def qrs_axis_degrees(signal: Any, fs: float, leads: Sequence[str]) -> float | None:
-    """Frontal QRS axis from the net QRS deflection (median beat) in leads I and aVF."""
-    import numpy as np
-    from scipy.signal import butter, filtfilt, find_peaks
+def qrs_axis_degrees(ecg: Any) -> float | None:
+    """The frontal QRS axis the ``features`` modality prints for this record (one algorithm: the
+    least-squares fit over the limb leads in :mod:`harness.ecg.measurements`), so an axis question's
+    gold is what a model shown the measurements reads; ``None`` when the record cannot be measured."""
+    from harness.ecg.delineation import DelineationError
+    from harness.ecg.modalities.features import machine_measurements
 
     try:
-        i_lead, avf, ii = (list(leads).index(n) for n in ("I", "aVF", "II"))
-    except ValueError:
+        angle = machine_measurements(ecg).qrs_axis_deg
+    except (DelineationError, KeyError):
         return None
-    sig = np.asarray(signal, dtype=float)
-    b, a = butter(2, [0.5 / (fs / 2), 40 / (fs / 2)], btype="band")
-    clean = filtfilt(b, a, sig, axis=0)
-    energy = (
-        np.abs(np.gradient(clean[:, ii])) + np.abs(np.gradient(clean[:, avf])) + np.abs(np.gradient(clean[:, i_lead]))
-    )
-    peaks, _ = find_peaks(energy, height=np.percentile(energy, 98) * 0.5, distance=int(0.3 * fs))
-    w, pre = int(0.06 * fs), (int(0.12 * fs), int(0.08 * fs))
-    peaks = [p for p in peaks if p - pre[0] >= 0 and p + w < len(clean)]
-    if len(peaks) < 3:
-        return None
-    net = []
-    for lead in (i_lead, avf):
-        values = []
-        for p in peaks:
-            base = float(np.median(clean[p - pre[0] : p - pre[1], lead]))
-            seg = clean[p - w : p + w, lead] - base
-            values.append(float(seg.max() + seg.min()))
-        net.append(float(np.median(values)))
-    return math.degrees(math.atan2(net[1], net[0]))
+    return None if angle is None else float(f"{angle:.0f}")  # as printed: whole degrees
 
 
 def axis_category(angle: float) -> str:
@@ -330,7 +315,7 @@ class Builder:
             self.closed_and_open(row, dim, split, answer_label(labels), labels, self.vocab[COLUMN[dim]], excluded)
 
     def misc_items(self, row: LabelRow, split: str, ecg: Any) -> bool:
-        angle = qrs_axis_degrees(ecg.signal, ecg.fs, ecg.leads)
+        angle = qrs_axis_degrees(ecg)
         if angle is None:
             return False
         answer = axis_category(angle)

@@ -17,7 +17,7 @@ from typing import Any
 
 from harness.errors import TaskFileError
 from harness.hashing import fingerprint
-from harness.judging import validity
+from harness.judging import check as judge_check
 from harness.judging.jury import FEW_JUDGES, agreement, combine, default_min_judges
 from harness.judging.report import judge_metrics, metric_entry, sum_usage, values_to_record
 from harness.judging.rubric import JudgeCall, JudgeInput, Rubric
@@ -88,8 +88,7 @@ class JudgeStage:
         panel: JudgePanel,
         *,
         seed: int = 0,
-        check: bool | None = None,
-        check_items: int = validity.N_ITEMS,
+        check: Any = "auto",
     ):
         self.rubric = rubric
         self.name = rubric.name
@@ -109,9 +108,9 @@ class JudgeStage:
         self._jury: list[tuple[tuple[int, ...], dict[str, Any]]] = []
         self._per_judge: dict[str, list[tuple[tuple[int, ...], dict[str, Any]]]] = {j: [] for j in self.judges}
         self._consistent = Counter()  # pairwise: orders that agreed / disagreed
-        self.check = check  # judge_check: True, False or None (auto: from validity.AUTO_MIN_SAMPLES samples)
-        self._check_items = validity.CheckItems(check_items)
-        self.validity: dict[str, dict[str, Any]] = {}  # judge -> its validity report
+        self.check_setting = check  # judge_check: auto, true, false or a number of samples
+        self._check_items = judge_check.CheckItems(judge_check.items_setting(check, judge_check.MIN_SAMPLES))
+        self.check: dict[str, dict[str, Any]] = {}  # judge -> its validity check
         panel.users += 1
 
     def metric_name(self, quantity: str) -> str:
@@ -217,25 +216,23 @@ class JudgeStage:
         detail = {"scores": dict(scores), "problems": {k: str(p) for k, p in problems.items()}, "attempts": attempts}
         return values, detail
 
-    # -- the judge validity check (harness.judging.validity) ---------------------------------
+    # -- the judge validity check (harness.judging.check) ------------------------------------
 
     async def finish(self) -> None:
         """After the last sample, while the judges are open: the validity check, when it is wanted."""
-        if not validity.wanted(self.check, len(self._jury)):
-            return
-        items = self._check_items.selected()
+        items = self._check_items.selected(judge_check.items_setting(self.check_setting, len(self._jury)))
         if len(items) < 2:
             return
 
         async def check(judge: str) -> dict[str, Any]:
             params = {**self.panel.configs[judge].params, **self.rubric.spec.params}
             ask = functools.partial(self._probe, judge)
-            return await validity.run_check(items, ask, sampled=validity.sampled(params))
+            return await judge_check.check_judge(items, ask, sampled=judge_check.sampled(params))
 
         reports = await asyncio.gather(*(check(judge) for judge in self.judges))
-        self.validity = dict(zip(self.judges, reports))
+        self.check = dict(zip(self.judges, reports))
 
-    async def _probe(self, judge: str, inp: JudgeInput, label: str, repeat: bool) -> validity.Probe:
+    async def _probe(self, judge: str, inp: JudgeInput, label: str, repeat: bool) -> judge_check.Probe:
         """One probe of the check: the rubric's calls for ``inp`` through the run's judging path; a
         repeat is a second, separately cached, answer to the same request."""
         request_id = f"judge-check/{self.name}/{inp.item_id}/{label}" + ("/repeat" if repeat else "")
@@ -245,7 +242,7 @@ class JudgeStage:
         scores, problems = self.rubric.combine(verdicts)
         value = None if self._missing(problems) else self.rubric.sample_score(scores)
         consistent = scores.get("position_consistent") if len(verdicts) > 1 else None
-        return validity.Probe(value, None if consistent is None else bool(consistent), len(attempts))
+        return judge_check.Probe(value, None if consistent is None else bool(consistent), len(attempts))
 
     # -- task level -------------------------------------------------------------------------
 
@@ -305,8 +302,8 @@ class JudgeStage:
         if self._consistent:
             n = sum(self._consistent.values())
             out["position_consistency"] = {"rate": self._consistent[True] / n, "n": n}
-        if self.validity:
-            out["validity"] = self.validity
+        if self.check:
+            out["check"] = self.check
         return out
 
     async def aclose(self) -> None:
@@ -326,13 +323,11 @@ def build_judge_stages(
     cache: ResponseCache,
     concurrency: int,
     seed: int = 0,
-    check: bool | None = None,
-    check_items: int | None = None,
+    check: Any = "auto",
 ) -> list[JudgeStage]:
     """One stage per rubric the task lists, all sharing the judge models (``judge=[a,b,c]``);
     ``concurrency``: judge calls in flight per judge model (its config's own bound caps it);
-    ``check``, ``check_items``: the judge validity check (``judge_check``, ``judge_check_items``; default
-    :data:`~harness.judging.validity.N_ITEMS`)."""
+    ``check``: the judge validity check (``judge_check``: auto, true, false or a number of samples)."""
     names = [j.name for j in judges]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -340,13 +335,4 @@ def build_judge_stages(
     if RESERVED in names:
         raise TaskFileError(f"judge: a judge model config may not be named '{RESERVED}'")
     panel = JudgePanel(judges, registry=registry, cache=cache, concurrency=concurrency)
-    return [
-        JudgeStage(
-            rubric,
-            panel,
-            seed=seed,
-            check=check,
-            check_items=validity.N_ITEMS if check_items is None else int(check_items),
-        )
-        for rubric in task.plugins.rubrics
-    ]
+    return [JudgeStage(rubric, panel, seed=seed, check=check) for rubric in task.plugins.rubrics]

@@ -136,15 +136,15 @@ def validity_flags(
 
 
 def _weak_judges(judges: Mapping[str, Any]) -> list[ValidityFlag]:
-    """A flag per judge whose validity check found it weak (``judges[RUBRIC]['validity'][JUDGE]``):
+    """A flag per judge whose validity check found it weak (``judges[RUBRIC]['check'][JUDGE]``):
     it scored the reference no higher than another sample's reference too often."""
     flags = []
     for rubric, block in judges.items():
-        for judge, report in ((block or {}).get("validity") or {}).items():
+        for judge, report in ((block or {}).get("check") or {}).items():
             disc = (report or {}).get("discrimination") or {}
             if not disc.get("weak"):
                 continue
-            share = 1 - disc["share_gold_above"]
+            share = disc["share_gold_not_above"]
             flags.append(
                 ValidityFlag(
                     code="weak_judge",

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from harness.judging.check import summary as check_summary
+
 # What the terminal shows also goes to the run's log (cli.log in the run directory), as plain text.
 log = logging.getLogger("harness.run")
 
@@ -62,27 +64,6 @@ class Display:
             handle = progress.add_task(label, total=total)
             yield advance
 
-    def judge_checks(self, results: Any) -> None:
-        """One line per judge validity report (docs/judges.md): discrimination first."""
-        for rubric, block in (results.judges or {}).items():
-            for judge, report in ((block or {}).get("validity") or {}).items():
-                disc, verbose = report.get("discrimination") or {}, report.get("verbosity") or {}
-                if not disc.get("n"):
-                    line = f"no probe pair scored of {report.get('n_items', 0)} samples"
-                else:
-                    line = (
-                        f"gold {disc['gold_mean']:.3g} vs mismatched {disc['mismatched_mean']:.3g} (gap "
-                        f"{disc['gap']:.3g}), gold above on {disc['share_gold_above']:.0%} of {disc['n']} samples"
-                    )
-                if verbose.get("n"):
-                    line += f"; filler {verbose['score_change']:+.3g}"
-                if report.get("position_bias"):
-                    line += f"; order flips {report['position_bias']['flip_share']:.0%}"
-                if (report.get("stability") or {}).get("n"):
-                    line += f"; repeat differs by {report['stability']['mean_abs_diff']:.3g}"
-                log.info("%s: judge check %s / %s: %s", results.task.name, rubric, judge, line)
-                self.err.print(f"{results.task.name}: judge check {rubric} / {judge}: {line}", highlight=False)
-
     def verdict(self, results: Any) -> None:
         """Before the table: whether the run is complete and every reason its number is less valid."""
         status = results.status
@@ -96,7 +77,6 @@ class Display:
         if absent.get("n_absent"):
             ids = ", ".join(absent.get("absent_ids", [])[:5]) + (" ..." if absent["n_absent"] > 5 else "")
             self.warn(f"{results.task.name}: absent samples: {ids} (all ids in results.json task.ecg.absent_ids)")
-        self.judge_checks(results)
         log.info("%s: %s", results.task.name, status.message)
         style = {"complete": "green", "partial": "yellow", "empty": "red"}[status.state]
         self.err.print(f"[{style}]{results.task.name}: {status.message}[/]", highlight=False)
@@ -129,6 +109,11 @@ class Display:
             notes.append(f"cost ${usage.cost_usd:.4f}")
         self.console.print("  " + " · ".join(notes), highlight=False)
         log.info("%s: %s", results.task.name, " · ".join(notes))
+        for rubric, entry in (results.judges or {}).items():
+            for judge, figures in (entry.get("check") or {}).items():
+                line = f"judge check {rubric} · {judge}: {check_summary(figures)}"
+                self.console.print("  " + line, highlight=False)
+                log.info("%s: %s", results.task.name, line)
 
     def group_table(self, group: str, outcomes: list[dict[str, Any]]) -> None:
         """One row per task, one column per headline metric (like a paper's results table).

@@ -232,6 +232,7 @@ class Run:
             "sample": selection.sample,
             "shard": list(selection.shard) if selection.shard else None,
             "modality": task.modality,
+            "compat": getattr(task.plugins.output, "compat", None) if task.plugins else None,
             "n_unparseable": self.counts.unparseable,
             "ecg": task.ecg_report(),
         }

@@ -89,8 +89,10 @@ class Job:
         for problem in self.index.problems:  # other broken task files: said once (the selected one fails below)
             if not any(problem.startswith(path) for path in selected):
                 display.warn(problem)
+        # the row on the leaderboard: the config's name, or the one given with model.name=...
+        name = str(cfg["model"].get("name") or model_choice)
         self.model_config = parse_model_config(
-            {k: v for k, v in cfg["model"].items() if k != "name"}, where=f"model={model_choice}", name=model_choice
+            {k: v for k, v in cfg["model"].items() if k != "name"}, where=f"model={model_choice}", name=name
         )
         self.names = self.index.expand(self.task_name)
         self.grouped = len(self.names) > 1 or self.names[0] != self.task_name
@@ -115,6 +117,7 @@ class Job:
             cache_dir=self.cache_dir,
             modality=self.cfg.get("modality"),
             offline=bool(self.cfg.get("offline")),
+            compat=self.cfg.get("compat"),
             selection=self.selection,  # online: fetch what this selection needs (data rows, ECG records)
         )
         check_runnable(task, self.selection, allow_text_only=bool(self.cfg.get("allow_text_only")))
@@ -201,8 +204,7 @@ class Job:
             cache=cache,
             concurrency=int(settings.config.get("judge_concurrency") or settings.concurrency),
             seed=settings.seed,
-            check=settings.config.get("judge_check"),
-            check_items=settings.config.get("judge_check_items"),
+            check=settings.config.get("judge_check", "auto"),
         )
 
     def summarize_group(self, outcomes: list[dict[str, Any]]) -> None:

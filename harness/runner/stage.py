@@ -21,8 +21,8 @@ class ItemStage(Protocol):
         ...
 
     async def finish(self) -> None:
-        """After the last item, before :meth:`aclose`: task-level work that still needs the models
-        (e.g. the judge validity check)."""
+        """After the last item, before the stage closes: task-level work that needs the stage's
+        models (e.g. the judge validity check). Nothing to do: ``pass``."""
         ...
 
     def metric_results(self) -> dict[str, dict[str, Any]]:

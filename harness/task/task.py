@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +91,7 @@ class Task:
         modality: str | None = None,
         offline: bool = False,
         selection: Selection | None = None,
+        compat: str | None = None,
     ) -> Task:
         """The task ``name`` with its data resolved; online, what ``selection`` needs is downloaded first
         (the data file or the selected rows of a Hub split, then the ECG records of the selected samples)."""
@@ -97,6 +100,8 @@ class Task:
             raise HarnessError(f"'{name}' is a group; run it with +task={name} (it expands to its tasks)")
         source = index.source(name)
         plugins = Plugins.configure(spec, source, registry)
+        if compat is not None:  # compat=upstream|fixed, run-wide: every output type and metric that has it
+            plugins = plugins.with_compat(compat, where=f"{source}: compat")
         if modality is not None:
             supported = (spec.ecg or {}).get("modalities", [])
             if modality not in supported:
@@ -210,16 +215,7 @@ class Task:
 
     @property
     def prompt_sha256(self) -> str:
-        spec = self.spec
-        return fingerprint(
-            spec.prompt.model_dump(),
-            spec.reference,
-            spec.output,
-            spec.output_type,
-            spec.generation,
-            spec.ecg,
-            self.modality,
-        )
+        return prompt_fingerprint(self.spec, self.modality)
 
     # -- records ----------------------------------------------------------------------------
 
@@ -339,6 +335,14 @@ class Task:
                     yield item
 
 
+def prompt_fingerprint(spec: TaskSpec, modality: str | None) -> str:
+    """What results.json records as ``task.prompt_sha256``: everything that shapes the request and
+    its reading (prompt, reference, output settings, generation, ECG presentation, modality)."""
+    return fingerprint(
+        spec.prompt.model_dump(), spec.reference, spec.output, spec.output_type, spec.generation, spec.ecg, modality
+    )
+
+
 @dataclass(frozen=True)
 class Plugins:
     """A task's plugins, looked up by name and configured with their typed settings; any typo in a
@@ -351,6 +355,17 @@ class Plugins:
     ecg: Any  # the ``ecg:`` block validated (EcgSettings), or None
     metrics: list[Any]  # configured Metric instances
     rubrics: list[Any]  # configured judge rubrics
+
+    def with_compat(self, compat: str, *, where: str) -> Plugins:
+        """These plugins with ``compat`` set wherever the output type's settings or a metric's
+        arguments have it (scoring as a benchmark's released code does: ``upstream``)."""
+        output = self.output
+        if "compat" in type(output).model_fields:
+            output = validate_settings(type(output), {**output.model_dump(), "compat": compat}, where=where)
+        metrics = [
+            m.with_args(compat=compat) if "compat" in inspect.signature(type(m)).parameters else m for m in self.metrics
+        ]
+        return dataclasses.replace(self, output=output, metrics=metrics)
 
     @classmethod
     def configure(cls, spec: TaskSpec, source: Path, registry: Registry) -> Plugins:

@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from harness.metrics.base import Metric, ScoreInput, Unscored
 
@@ -100,17 +100,33 @@ def _split(values: Sequence[Any]) -> tuple[list[Any], list[Any], bool]:
     return preds, golds, bool(values) and isinstance(values[0][1], list)
 
 
-def _binarize(preds: list[list[str]], golds: list[list[str]]) -> tuple[Any, Any]:
+def _binarize(preds: list[list[str]], golds: list[list[str]], compat: str = "fixed") -> tuple[Any, Any]:
+    """Label indicator matrices. ``fixed``: over every label seen (predicted or gold); ``upstream``:
+    ECG-Bench's released ``compute_f1_auc`` fits the binarizer on the gold labels only, so a
+    predicted label no gold sample has is dropped."""
     from sklearn.preprocessing import MultiLabelBinarizer
 
-    vocab = sorted({label for labels in preds + golds for label in labels})
+    vocab = sorted({label for labels in (golds if compat == "upstream" else preds + golds) for label in labels})
     mlb = MultiLabelBinarizer(classes=vocab)
-    return mlb.fit_transform(preds), mlb.transform(golds)
+    mlb.fit(golds)
+    return mlb.transform([[x for x in p if x in set(vocab)] for p in preds]), mlb.transform(golds)
+
+
+Compat = Literal["fixed", "upstream"]
 
 
 class _LabelPairMetric(Metric):
+    """``compat``: ``fixed`` (the labels seen) or ``upstream`` (ECG-Bench's released scoring:
+    labels fitted on the gold set only; proven in ``tests/data/upstream/ecgbench_scores.jsonl``)."""
+
+    def __init__(self, compat: Compat = "fixed"):
+        self.compat = compat
+
     def compute(self, batch: Sequence[ScoreInput]) -> list[Any]:
         return [_pair(item, i, self.name) for i, item in enumerate(batch)]
+
+    def info(self) -> dict[str, Any]:
+        return {**super().info(), "compat": self.compat}
 
 
 class F1(_LabelPairMetric):
@@ -118,10 +134,14 @@ class F1(_LabelPairMetric):
 
     higher_is_better = True
 
-    def __init__(self, average: str):
+    def __init__(self, average: str = "macro", compat: Compat = "fixed"):
+        super().__init__(compat)
         self.average = average
         self.name = f"f1_{average}"
         self.description = f"{average}-averaged F1 (scikit-learn) over the labels seen"
+
+    def with_args(self, **args: Any) -> Metric:
+        return super().with_args(**({"average": self.average, **args} if args else {}))
 
     def aggregate(self, values: Sequence[Any]) -> float:
         from sklearn.metrics import f1_score
@@ -130,7 +150,7 @@ class F1(_LabelPairMetric):
             return math.nan
         preds, golds, multi = _split(values)
         if multi:
-            y_pred, y_true = _binarize(preds, golds)
+            y_pred, y_true = _binarize(preds, golds, self.compat)
             return float(f1_score(y_true, y_pred, average=self.average, zero_division=0))
         return float(f1_score(golds, preds, average=self.average, zero_division=0))
 
@@ -154,8 +174,10 @@ class AucMacro(_LabelPairMetric):
         preds, golds, multi = _split(values)
         if not multi:  # single-label: one-vs-rest indicator of each class
             preds, golds = [[p] for p in preds], [[g] for g in golds]
-        y_pred, y_true = _binarize(preds, golds)
+        y_pred, y_true = _binarize(preds, golds, self.compat)
         both = [k for k in range(y_true.shape[1]) if 0 < y_true[:, k].sum() < y_true.shape[0]]
+        if self.compat == "upstream" and len(both) < y_true.shape[1]:
+            return math.nan  # upstream averages every gold label's AUC, NaN for a label it cannot score
         if not both:
             return math.nan
         return float(roc_auc_score(y_true[:, both], y_pred[:, both], average="macro"))
@@ -176,5 +198,5 @@ class HammingLoss(_LabelPairMetric):
         preds, golds, multi = _split(values)
         if not multi:
             return float(hamming_loss(golds, preds))
-        y_pred, y_true = _binarize(preds, golds)
+        y_pred, y_true = _binarize(preds, golds, self.compat)
         return float(hamming_loss(y_true, y_pred))

@@ -1,6 +1,7 @@
 """Semantic F1: BERTScore-style token matching with a configurable sentence encoder.
 
-The Heartcare paper's F1-Bio is BERTScore with a BioBERT encoder. Which encoder produced a number
+The Heartcare appendix names F1-Bio and cites [38] for it without naming the model behind it (a
+BioBERT-style encoder is the likely reading, not a stated one). Which encoder produced a number
 matters more than the formula, so the encoder is a task/metric argument and is recorded in
 ``results.json`` (``info.encoder``). The computation is BERTScore's F1 without idf weighting or
 baseline rescaling: token embeddings of both texts (special tokens dropped), cosine similarity,
@@ -111,5 +112,6 @@ class SemanticF1(Metric):
             "encoder": self.encoder,
             "encoder_path": where,
             "method": "BERTScore-style F1: greedy cosine matching of token embeddings, no idf, no baseline rescaling",
-            "note": "the paper's F1-Bio uses a BioBERT encoder; numbers from another encoder are not comparable to it",
+            "note": "the paper's F1-Bio cites [38] without naming its encoder (BioBERT-style is the likely reading); "
+            "numbers from another encoder are not comparable to it",
         }

@@ -9,11 +9,19 @@ found; the reference is read from the gold answer with the same rule (a gold nam
 an error naming the sample). An answer naming no label predicts the empty set (every label
 "absent", as upstream scores it) and is counted as unparseable, so the count is reported.
 Scored with ``f1_macro``, ``auc_macro`` and ``hamming_loss``.
+
+``compat: upstream`` reads labels as ECG-Bench's released ``evaluate_ecgbench.py`` does
+(:func:`upstream_labels`): a case-sensitive substring test of each label name, no synonyms, in
+the task's label order; with ``overall: [NORM, ABNORMAL]`` (code15-test) the text after the last
+"Answer:" is read, ``NORM`` (without ``ABNORMAL``) or ``ABNORMAL`` comes first, and a gold that is
+exactly one of them is that class alone. Proven on upstream's outputs in
+``tests/data/upstream/ecgbench_labels.jsonl``.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from pydantic import Field
 
@@ -42,9 +50,16 @@ class MultiLabel(OutputType):
     class Settings(Settings):
         labels: list[str] = Field(min_length=1, description="the label set, e.g. [NORM, MI, STTC, CD, HYP]")
         synonyms: dict[str, list[str]] = Field(default_factory=dict, description="label -> other phrases naming it")
+        compat: Literal["fixed", "upstream"] = Field("fixed", description="upstream: ECG-Bench's released matching")
+        overall: list[str] = Field(
+            default_factory=list, description="upstream code15 rule: [NORM, ABNORMAL], whole-record classes"
+        )
 
     def items(self, ctx: ItemContext) -> list[Item]:
         labels, synonyms = ctx.settings.labels, ctx.settings.synonyms
+        if ctx.settings.compat == "upstream":
+            meta = {"labels": list(labels), "compat": "upstream", "overall": list(ctx.settings.overall)}
+            return [ctx.item(reference=upstream_gold(str(ctx.reference), labels, ctx.settings.overall), meta=meta)]
         patterns = label_patterns(labels, synonyms)
         gold_value = ctx.reference
         gold = (
@@ -57,5 +72,32 @@ class MultiLabel(OutputType):
         return [ctx.item(reference=gold, meta={"labels": list(labels), "synonyms": dict(synonyms)})]
 
     def extract(self, item: Item, text: str) -> Extraction:
+        if item.meta.get("compat") == "upstream":
+            found = upstream_labels(text, item.meta["labels"], item.meta.get("overall") or [])
+            return Extraction(found, unparseable=not found, note=None if found else "no label named")
         found = find_labels(text, label_patterns(item.meta["labels"], item.meta.get("synonyms")))
         return Extraction(found, unparseable=not found, note=None if found else "no label named")
+
+
+def upstream_labels(text: str, labels: list[str], overall: list[str]) -> list[str]:
+    """The labels ECG-Bench's released evaluation reads from an answer (module docstring), in its order."""
+    space = [label for label in labels if label not in overall]
+    if not overall:
+        return [label for label in space if label in text]
+    normal, abnormal = overall
+    if "Answer:" in text:
+        text = text.rsplit("Answer:", 1)[1]
+    found = [label for label in space if label in text]
+    if normal in text and abnormal not in text:
+        return [normal, *found]
+    if abnormal in text:
+        return [abnormal, *found]
+    return found
+
+
+def upstream_gold(gold: str, labels: list[str], overall: list[str]) -> list[str]:
+    """The gold labels as the released evaluation reads them: the whole-record class when the gold
+    is exactly one, else every label name contained in it (possibly none)."""
+    if gold in overall:
+        return [gold]
+    return [label for label in labels if label not in overall and label in gold]

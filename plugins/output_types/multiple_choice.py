@@ -5,9 +5,14 @@
   truncated to the number of options);
   ``options``: a Jinja2 expression giving the options (a list, or a dict letter -> text), used to
   match an answer that repeats an option's text instead of its letter;
-  ``rules``: ``harness`` (default, :func:`extract_letter`) or ``ecgbench`` (ECG-Bench's released
-  rules, :func:`extract_letter_ecgbench`; the gold answer is read with the same rules, so a gold
-  written as ``"C. Sinus rhythm"`` is ``C``).
+  ``rules``: ``harness`` (default, :func:`extract_letter`) or ``ecgbench`` (ECG-Bench's rules,
+  :func:`extract_letter_ecgbench`; the gold answer is read with the same rules, so a gold
+  written as ``"C. Sinus rhythm"`` is ``C``);
+  ``compat``: with ``rules: ecgbench``, ``fixed`` (default: the rules above, which read what the
+  answer states) or ``upstream`` (the released ``extract()`` rule for rule,
+  :func:`extract_letter_ecgbench_upstream`, and the gold's first character as upstream reads it;
+  proven against upstream's own outputs in ``tests/data/upstream/ecgbench_extract.jsonl``). The
+  run-level ``compat=upstream`` sets it for every task that has it.
 An answer from which no single letter can be read is *unparseable*: the prediction is None, the
 count is reported, and accuracy counts it wrong (never a random guess).
 """
@@ -33,6 +38,9 @@ class MultipleChoice(OutputType):
         )
         letters: str | None = Field(None, description="the option letters, e.g. ABCD (with options: their letters)")
         rules: Literal["harness", "ecgbench"] = Field("harness", description="how a letter is read from an answer")
+        compat: Literal["fixed", "upstream"] = Field(
+            "fixed", description="with rules: ecgbench, upstream = the released extract() exactly, bugs included"
+        )
 
         @model_validator(mode="after")
         def _letters_known(self) -> MultipleChoice.Settings:
@@ -56,16 +64,21 @@ class MultipleChoice(OutputType):
         meta["letters"] = letters
         reference = str(ctx.reference).strip()
         if settings.rules == "ecgbench":
-            gold = extract_letter_ecgbench(reference, letters)
+            if settings.compat == "upstream":  # upstream compares the gold text's first character
+                gold = str(ctx.reference)[:1] or None
+            else:
+                gold = extract_letter_ecgbench(reference, letters)
             if gold is None:
                 raise ctx.data_error(f"no option letter ({letters}) in the gold answer {reference[:60]!r}")
             reference = gold
-            meta["rules"] = settings.rules
+            meta["rules"] = "ecgbench_upstream" if settings.compat == "upstream" else settings.rules
         return [ctx.item(reference=reference.upper(), meta=meta)]
 
     def extract(self, item: Item, text: str) -> Extraction:
         letters = item.meta.get("letters", "ABCD")
-        if item.meta.get("rules") == "ecgbench":
+        if item.meta.get("rules") == "ecgbench_upstream":
+            letter = extract_letter_ecgbench_upstream(text)
+        elif item.meta.get("rules") == "ecgbench":
             letter = extract_letter_ecgbench(text, letters)
         else:
             letter = extract_letter(text, letters, item.meta.get("options", {}))
@@ -129,6 +142,37 @@ def extract_letter_ecgbench(text: str, letters: str = "ABCD") -> str | None:
             after = re.match(rf"\s*[:：]?\s*[\(\[]?({cls})(?![A-Za-z])", text[hits[-1].end() :])
             if after:
                 return after.group(1)
+    return None
+
+
+UPSTREAM_LETTERS = "ABCDEFGH"
+
+
+def extract_letter_ecgbench_upstream(text: str) -> str | None:
+    """The letter ECG-Bench's released ``extract()`` reads (AIMedLab/PULSE ``evaluate_ecgbench.py``),
+    rule for rule, so a run in ``compat: upstream`` scores as the published numbers were scored.
+
+    In upstream's order: the answer is exactly one of A-H; else the first of A-H, in alphabetical
+    order, that appears anywhere followed by a full stop ("The answer is C." -> C, but "This shows
+    LBBB. ..." -> B); else the character right after the last "The correct option is " if it is
+    one of A-H (else nothing); else, after the last "Answer:", the first of A-H, alphabetically,
+    found anywhere in the rest ("Answer: The ECG shows D" -> C, from "ECG"). Case-sensitive and
+    unstripped (" B" reads nothing). Where upstream crashes (an answer ending in "The correct option
+    is "), nothing is read. Re-implemented from the released code, not copied; the case table is
+    the proof.
+    """
+    if len(text) == 1 and text in UPSTREAM_LETTERS:
+        return text
+    for letter in UPSTREAM_LETTERS:
+        if letter + "." in text:
+            return letter
+    marker = "The correct option is "
+    if marker in text:
+        after = text.rsplit(marker, 1)[1][:1]
+        return after if after and after in UPSTREAM_LETTERS else None
+    if "Answer:" in text:
+        rest = text.rsplit("Answer:", 1)[1].strip()
+        return next((letter for letter in UPSTREAM_LETTERS if letter in rest), None)
     return None
 
 

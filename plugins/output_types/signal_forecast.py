@@ -9,7 +9,11 @@ comparable across records and leads. The model answers between ``<PRED>`` and ``
 line per lead (a single lead may omit its name); anything else is *unparseable* and counted.
 
 ``output:`` settings (defaults): ``leads`` ([II]), ``fs`` (50), ``context_s`` (2.0),
-``horizon_s`` (1.0), ``decimals`` (2). Template variables added: ``context``, ``leads``,
+``horizon_s`` (1.0), ``decimals`` (2), ``clean`` (false: NeuroKit2 ``ecg_clean`` on each lead first),
+``standardise`` (``context``: with the context's mean and spread, so nothing of the continuation
+leaks into the prompt; ``window``: over context and continuation together, as Heartcare's released
+code does). ``heartcare_signal_prediction_released`` is the released setting (250 Hz, cleaned, 12
+leads, standardised over the window). Template variables added: ``context``, ``leads``,
 ``n_pred`` (values per lead), ``horizon_s``, ``fs``. Backends that read arrays (the reference
 forecasters) get the same standardised context in ``Request.extras['signal_context']``.
 """
@@ -17,7 +21,7 @@ forecasters) get the same standardised context in ``Request.extras['signal_conte
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -38,6 +42,10 @@ class ForecastSettings(Settings):
     context_s: float = Field(2.0, gt=0, description="seconds of signal shown")
     horizon_s: float = Field(1.0, gt=0, description="seconds to predict")
     decimals: int = Field(2, ge=0, description="decimals of the values written into the prompt")
+    clean: bool = Field(False, description="NeuroKit2 ecg_clean on each lead before the window is cut")
+    standardise: Literal["context", "window"] = Field(
+        "context", description="per-lead z-score with the context's statistics, or the whole window's (released code)"
+    )
 
     @field_validator("leads", mode="before")
     @classmethod
@@ -49,9 +57,11 @@ def standardised_window(ecg: Any, settings: ForecastSettings, *, sample: str) ->
     """(context, continuation) arrays ``[leads, time]`` in units of the context's per-lead spread."""
     import numpy as np
 
-    from harness.ecg.preprocess import resample
+    from harness.ecg.preprocess import clean, resample
 
     ecg = resample(ecg, settings.fs)
+    if settings.clean:
+        ecg = clean(ecg)
     n_ctx, n_pred = int(round(settings.context_s * settings.fs)), int(round(settings.horizon_s * settings.fs))
     if ecg.n_samples < n_ctx + n_pred:
         raise DataError(
@@ -66,7 +76,8 @@ def standardised_window(ecg: Any, settings: ForecastSettings, *, sample: str) ->
             raise DataError(f"sample {sample}: {exc.args[0]}") from None
     signal = np.stack(rows)
     context, future = signal[:, :n_ctx], signal[:, n_ctx : n_ctx + n_pred]
-    mean, std = context.mean(axis=1, keepdims=True), context.std(axis=1, keepdims=True)
+    basis = context if settings.standardise == "context" else signal[:, : n_ctx + n_pred]
+    mean, std = basis.mean(axis=1, keepdims=True), basis.std(axis=1, keepdims=True)
     if np.any(std < 1e-6):
         raise DataError(f"sample {sample}: a forecast lead of {ecg.record_id} is flat in the context window")
     return (context - mean) / std, (future - mean) / std

@@ -243,3 +243,26 @@ def test_build_command(built_data_dir, tmp_path):
         [sys.executable, "-m", "harness", "build", "heartcar"], capture_output=True, text=True, timeout=60
     )
     assert bad.returncode == 2 and "did you mean: heartcare" in bad.stderr
+
+
+def test_axis_gold_is_what_the_features_modality_prints(built_data_dir):
+    """One axis algorithm: the gold of each axis question equals the axis the ``features`` modality
+    shows for the same record, loaded as the task loads it (its ``ecg:`` block)."""
+    import re
+
+    import yaml
+
+    from harness.ecg.modalities.features import features_text
+    from harness.ecg.task_input import load_ecg
+
+    task = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "tasks" / "heartcare_bench" / "heartcare_closedqa_misc.yaml").read_text()
+    )
+    spec = task["ecg"]  # the whole block, as a run of the task reads it
+    items = _items(built_data_dir, "closedqa_misc")
+    assert len(items) >= 8
+    for item in items:
+        ref = item["filename"][0] if isinstance(item["filename"], list) else item["filename"]
+        shown = features_text(load_ecg(ref, spec, built_data_dir, sample=str(item.get("id", ref))))
+        printed = float(re.search(r"QRS axis: (-?\d+) degrees", shown).group(1))
+        assert item["qrs_axis_deg"] == printed, (ref, shown)

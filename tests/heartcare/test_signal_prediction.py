@@ -111,3 +111,28 @@ def test_a_forecaster_refuses_other_tasks(use_built_data, tmp_path):
     assert results["usage"]["failed"] == 1 and results["metrics"]["accuracy"]["unscored_reasons"] == {
         "request failed": 1
     }
+
+
+def test_the_released_setting_cleans_twelve_leads_and_standardises_over_the_window(data_dir):
+    """heartcare_signal_prediction_released: 12 leads at 250 Hz, cleaned, z-scored over context + continuation."""
+    from pathlib import Path
+
+    import yaml
+
+    task = yaml.safe_load(
+        (
+            Path(__file__).resolve().parents[2]
+            / "tasks"
+            / "heartcare_bench"
+            / "heartcare_signal_prediction_released.yaml"
+        ).read_text()
+    )
+    settings = ForecastSettings(**task["output"])
+    assert settings.clean and settings.standardise == "window" and len(settings.leads) == 12 and settings.fs == 250
+    ecg = load_ecg("ptbxl_img/06000", {"record": "filename", "fs": 250}, data_dir, sample="s")
+    context, future = standardised_window(ecg, settings, sample="s")
+    assert context.shape == (12, 500) and future.shape == (12, 250)
+    window = np.concatenate([context, future], axis=1)
+    assert np.allclose(window.mean(axis=1), 0, atol=1e-9) and np.allclose(window.std(axis=1), 1, atol=1e-9)
+    default_context, _ = standardised_window(ecg, ForecastSettings(leads=settings.leads, fs=250), sample="s")
+    assert not np.allclose(default_context, context)  # cleaning and the window's statistics change the values

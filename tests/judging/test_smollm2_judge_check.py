@@ -48,7 +48,7 @@ def test_smollm2_judge_check_on_ecg_expert_qa_samples(judged, data_dir, capfd):
     judges = mms_with_structured_output()
     results = run.run("smol", judge="smollm2_judge", limit=N, concurrency=1, judges=judges, judge_check=True)
     block = results["judges"]["mms"]
-    report = block["validity"]["smollm2_judge"]
+    report = block["check"]["smollm2_judge"]
     assert report["n_items"] == N and report["n_calls"] == 3 * N  # temperature 0: no stability probe
     assert "stability" not in report and "position_bias" not in report
     rows = report["items"]
@@ -63,10 +63,11 @@ def test_smollm2_judge_check_on_ecg_expert_qa_samples(judged, data_dir, capfd):
     # the check's 15 verdicts: the 5 mismatched ones are the run's own requests, answered from the cache
     usage = block["judges"]["smollm2_judge"]["usage"]
     assert (usage["requests"], usage["cache_hits"]) == (N + 2 * N, N)
-    err = " ".join(capfd.readouterr().err.split())
-    assert f"judged_ck: judge check mms / smollm2_judge: gold {disc['gold_mean']:.3g} vs mismatched" in err
+    captured = capfd.readouterr()
+    out, err = (" ".join(text.split()) for text in (captured.out, captured.err))  # the console wraps long lines
+    assert f"judge check mms · smollm2_judge: gold {disc['gold_mean']:.3g} vs mismatched" in out
     assert ("judge 'smollm2_judge' scored the reference no higher" in err) == disc["weak"]
 
     again = run.run("smol-again", judge="smollm2_judge", limit=N, concurrency=1, judges=judges, judge_check=True)
-    assert again["judges"]["mms"]["validity"] == block["validity"]
+    assert again["judges"]["mms"]["check"] == block["check"]
     assert again["judges"]["mms"]["judges"]["smollm2_judge"]["usage"]["requests"] == 0

@@ -278,7 +278,9 @@ def test_metric_with_no_scored_sample_is_shown_as_missing_not_zero(tmp_path):
     build_site(runs, tmp_path / "site")
     index = (tmp_path / "site" / "index.html").read_text()
     cell = re.search(
-        r'<td class="cell" data-sort="" data-model="a" data-task="ecgqa_ck" data-metric="mms">(.*?)</td>', index, re.S
+        r'<td class="cell badged" data-sort="" data-model="a" data-task="ecgqa_ck" data-metric="mms">(.*?)</td>',
+        index,
+        re.S,
     )
     assert cell, "an all-unscored metric must render with an empty sort key"
     assert "n=0" in cell.group(1) and "12 unscored" in cell.group(1) and "0.0000" not in cell.group(1)

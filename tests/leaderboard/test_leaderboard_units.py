@@ -342,7 +342,7 @@ def test_reference_scale_is_shown_for_percent_columns_only():
     scales = {(t.task, c.label): c.scale for t in refs.tables for c in t.columns}
     assert scales[("ecgbench_ptb_test", "AUC")] == 100 and scales[("ecgbench_csn", "Accuracy")] == 100
     assert scales[("ecgbench_ptb_report", "Report Score")] == 1  # our judge is 0-100 like the paper's
-    assert scales[("ecgqa_ck", "BLEU-1")] == 1 and scales[("gem_grounding", "DiagnosisAccuracy")] == 1
+    assert scales[("ecgqa_ck", "BLEU-1")] == 1 and scales[("gem_grounding_mimiciv", "DiagnosisAccuracy")] == 1
     from harness.leaderboard.references import Column
 
     with pytest.raises(ValueError):
@@ -356,9 +356,13 @@ def test_reference_columns_match_harness_metric_names():
         c.label: [m for m in ("bleu_1", "rouge_l", "meteor", "mms", "rouge1") if c.matches(m)] for c in ck.columns
     }
     assert labels == {"BLEU-1": ["bleu_1"], "ROUGE-L": ["rouge_l"], "METEOR": ["meteor"], "MMS": ["mms"]}
-    gem = refs.for_task("gem_grounding")[0]
+    assert refs.for_task("gem_grounding") == []  # the text-only task is not the paper's setting
+    gem = refs.for_task("gem_grounding_mimiciv")[0]
     assert gem.columns[0].matches("gem_grounding/DiagnosisAccuracy")
     assert gem.columns[0].matches("diagnosis_accuracy")
+    average = refs.for_task("gem_grounding_mimiciv")[1].columns[-1]
+    assert average.label == "Average" and average.matches("gem_grounding")
+    assert not average.matches("gem_grounding.ECGFeatureGrounding")
     report = refs.for_task("ecgbench_ptb_report")[0].columns[0]
     assert report.matches("ecgbench_report") and not report.matches("ecgbench_report.Diagnosis")
     ptb = {c.label: c for c in refs.for_task("ecgbench_ptb_test")[0].columns}
