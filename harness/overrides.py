@@ -21,7 +21,7 @@ from harness.errors import HarnessError, suggest
 
 GROUPS = ("task", "model", "hydra")  # config groups and Hydra's own node
 INT_KEYS = ("limit", "sample", "seed", "concurrency", "judge_concurrency", "max_answer_bytes")
-BOOL_KEYS = ("use_cache", "offline", "allow_text_only", "judge_check")
+BOOL_KEYS = ("use_cache", "offline", "allow_text_only")
 CHOICES = {"scoring": ("auto", "process", "thread")}
 _SHARD = re.compile(r"^\d+/\d+$")
 _OVERRIDE = re.compile(r"^(?P<op>\+\+|\+|~)?(?P<key>[A-Za-z_][\w.\-/@]*)(?:=(?P<value>.*))?$", re.DOTALL)
@@ -84,6 +84,9 @@ def check_value(key: str, value: str) -> None:
             raise HarnessError(f"{key}={value}: expected a whole number, e.g. {key}=20") from None
         if number < 0 or (number == 0 and key in ("concurrency", "judge_concurrency")):
             raise HarnessError(f"{key}={value}: expected a positive number")
+    elif key == "judge_check":
+        if text.lower() not in ("auto", "true", "false") and not text.isdigit():
+            raise HarnessError(f"{key}={value}: expected auto, true, false or a number of samples, e.g. {key}=20")
     elif key in BOOL_KEYS:
         if text.lower() not in ("true", "false"):
             raise HarnessError(f"{key}={value}: expected true or false")

@@ -10,20 +10,11 @@ missing or out of 0-10 is a problem (repair prompt, then unscored), never 0.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from harness.judging.rubric import JudgeCall, Rubric
-from harness.judging.verdict import (
-    MALFORMED,
-    NO_JSON,
-    Verdict,
-    final_object,
-    normalise_key,
-    rename_spellings,
-    strip_echoes,
-)
+from harness.judging.rubric import Rubric
+from harness.judging.verdict import normalise_key, rename_spellings
 
 
 class EcgBenchRubric(Rubric):
@@ -47,7 +38,7 @@ class EcgBenchRubric(Rubric):
             "total": "mean of the aspects x 10 (0-100)",
         }
 
-    def _loose(self, text: str) -> dict[str, Any] | None:
+    def loose_object(self, text: str) -> dict[str, Any] | None:
         """``{Diagnosis: {Score: 7, ...}, ...}`` with unquoted keys: the aspects' Scores by pattern."""
         found: dict[str, Any] = {}
         table = self._canonical()
@@ -59,16 +50,11 @@ class EcgBenchRubric(Rubric):
                 found[name] = float(match.group(2))
         return found or None
 
-    def read(self, raw: str | None, call: JudgeCall) -> Verdict:
-        obj, problem = final_object(raw, echo_tags=call.tags)
-        if problem is not None and problem.category in (MALFORMED, NO_JSON) and raw:
-            obj = self._loose(strip_echoes(raw, call.tags))
-        if obj is None:
-            return super().read(raw, call)
-        flat = rename_spellings(obj, self._canonical())
-        verdict = super().read(json.dumps(flat), JudgeCall(call.label, call.messages, [], call.untrusted))
-        verdict.raw = raw
-        return verdict
+    def canonical(self, obj: dict[str, Any]) -> dict[str, Any]:
+        return rename_spellings(obj, self._canonical())
+
+    def spellings(self) -> dict[str, str]:
+        return {**super().spellings(), **{o: name for name, others in self.aliases.items() for o in others}}
 
     def check_value(self, key: str, value: Any) -> tuple[Any, Any]:
         if isinstance(value, dict):

@@ -75,3 +75,35 @@ def run_harness(
 
 def result_files(root: Path) -> list[Path]:
     return sorted(root.rglob("results.json"))
+
+
+EXAMPLE_PLUGIN = REPO / "examples" / "harness-plugin-example"
+
+
+def example_plugin_installed() -> bool:
+    import importlib.metadata
+
+    try:
+        importlib.metadata.distribution("ecg-harness-example")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def example_installed():
+    """The example plugin pip-installed into this environment, as a user would; uninstalled
+    afterwards unless it was installed before."""
+    import importlib
+    import sys
+
+    before = example_plugin_installed()
+    pip = [sys.executable, "-m", "pip"]
+    install = subprocess.run(
+        [*pip, "install", "--no-deps", "--no-build-isolation", str(EXAMPLE_PLUGIN)], capture_output=True, text=True
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    importlib.invalidate_caches()
+    yield
+    if not before:
+        subprocess.run([*pip, "uninstall", "-y", "ecg-harness-example"], capture_output=True, text=True)

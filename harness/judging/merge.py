@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.judging.check import figures
 from harness.judging.jury import FEW_JUDGES, agreement
 from harness.judging.report import metric_entry, metric_for, sum_usage, value_from_record
 from harness.metrics.aggregate import summarize
@@ -100,5 +101,18 @@ def merged_judges_info(shards: list[dict[str, Any]], records: list[dict[str, Any
         if flags:
             block["position_consistency"] = {"rate": sum(map(bool, flags)) / len(flags), "n": len(flags)}
         block["usage"] = sum_usage([(s.get("judges") or {}).get(rubric, {}).get("usage", {}) for s in shards])
+        block.pop("check", None)
+        checked = merged_checks([((s.get("judges") or {}).get(rubric) or {}).get("check") or {} for s in shards])
+        if checked:
+            block["check"] = checked
         merged[rubric] = block
     return merged
+
+
+def merged_checks(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each judge's validity check over the checked samples of every shard (figures recomputed)."""
+    out = {}
+    for judge in dict.fromkeys(j for report in reports for j in report):
+        rows = [row for report in reports for row in (report.get(judge) or {}).get("items", [])]
+        out[judge] = {**figures(rows), "items": rows}
+    return out

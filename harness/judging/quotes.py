@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.judging.verdict import strip_echoes
@@ -41,21 +42,36 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return [(_normal(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
+@dataclass(frozen=True)
+class OwnWords:
+    """A judge reply split into what the judge wrote and what it reproduced of the untrusted texts."""
+
+    text: str | None  # the reply without the reproduced spans: all a parser may read
+    quoted: list[str] = field(default_factory=list)  # the spans removed, in order
+
+
 def without_quotations(text: str | None, sources: Iterable[str], min_words: int = MIN_WORDS) -> str | None:
     """``text`` with every span that reproduces ``min_words`` or more consecutive words of a source
-    replaced by a space (so the text around it stays apart). A span also takes the punctuation
-    around its words as far as the source has the same (``{"`` before a quoted object), never
-    the judge's own."""
+    replaced by a space (see :func:`split_quotations`)."""
+    return split_quotations(text, sources, min_words).text
+
+
+def split_quotations(text: str | None, sources: Iterable[str], min_words: int = MIN_WORDS) -> OwnWords:
+    """``text`` with every span that reproduces ``min_words`` or more consecutive words of a source
+    replaced by a space (so the text around it stays apart), and the spans removed.
+
+    A span also takes the punctuation around its words as far as the source has the same (``{"``
+    before a quoted object), never the judge's own, and never quotation marks alone: a judge that
+    quotes the answer inside a string of its own verdict (``"rationale": "the answer says ..."``)
+    keeps that string's quotes, so its verdict stays readable."""
     if not text:
-        return text
+        return OwnWords(text)
     texts = [source or "" for source in sources]
     parsed = [_words(source) for source in texts]
     grams: dict[tuple[str, ...], list[tuple[int, int]]] = {}  # n-gram -> [(source, index of its first word)]
     for s, words in enumerate(parsed):
         for i in range(len(words) - min_words + 1):
             grams.setdefault(tuple(w for w, _, _ in words[i : i + min_words]), []).append((s, i))
-    if not grams:
-        return text
     words = _words(text)
     at: list[list[tuple[int, int]] | None] = [None] * len(words)  # where each n-gram starting here occurs
     covered = [False] * len(words)
@@ -65,8 +81,9 @@ def without_quotations(text: str | None, sources: Iterable[str], min_words: int 
             at[i] = found
             covered[i : i + min_words] = [True] * min_words
     if not any(covered):
-        return text
+        return OwnWords(text)
     pieces: list[str] = []
+    quoted: list[str] = []
     last = 0
     i = 0
     while i < len(words):
@@ -83,30 +100,36 @@ def without_quotations(text: str | None, sources: Iterable[str], min_words: int 
         end += max(_shared_run(text[end:], texts[s][parsed[s][w + min_words - 1][2] :]) for s, w in tail)
         pieces.append(text[last:start])
         pieces.append(" ")
+        quoted.append(text[start:end])
         last = end
         i = j + 1
     pieces.append(text[last:])
-    return "".join(pieces)
+    return OwnWords("".join(pieces), quoted)
 
 
 def _shared_run(a: str, b: str) -> int:
     """How many leading characters of ``a`` and ``b`` are the same punctuation (quotes unified),
-    stopping at whitespace or a word character."""
+    stopping at whitespace or a word character; 0 when that run is only quotation marks (and
+    their escapes), which may delimit a string of the judge's own verdict."""
     n = 0
     for x, y in zip(a, b):
         if x.isspace() or _WORD.match(x) or _quote(x) != _quote(y):
             break
         n += 1
-    return n
+    return n if a[:n].strip(_QUOTES) else 0
+
+
+_QUOTES = "\"'\\\u201c\u201d\u2018\u2019"
 
 
 def _quote(ch: str) -> str:
     return {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"}.get(ch, ch)
 
 
-def own_words(reply: str | None, call: JudgeCall) -> str | None:
+def own_words(reply: str | None, call: JudgeCall) -> OwnWords:
     """What a parser may read of a judge's ``reply`` to ``call``: without the spans it echoed between
-    the answer's delimiters, and without any other reproduction of the untrusted texts."""
+    the answer's delimiters, and without any other reproduction of the untrusted texts (those are
+    kept apart in ``quoted``)."""
     if reply is None:
-        return None
-    return without_quotations(strip_echoes(reply, call.tags), call.untrusted)
+        return OwnWords(None)
+    return split_quotations(strip_echoes(reply, call.tags), call.untrusted)

@@ -27,18 +27,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.errors import TaskFileError
 from harness.hashing import fingerprint
+from harness.judging.copies import copied, quotes_a_verdict
 from harness.judging.quotes import own_words
 from harness.judging.verdict import (
     COPIED,
     INVALID_VALUE,
+    MALFORMED,
     MISSING,
+    NO_JSON,
     NOT_A_NUMBER,
     OUT_OF_RANGE,
     Problem,
     Verdict,
-    claimed_values,
     final_object,
-    strip_echoes,
 )
 from harness.settings import Settings, validate_settings
 from harness.task.prompt import Template
@@ -326,30 +327,41 @@ class Rubric:
     # -- verdicts ---------------------------------------------------------------------------
 
     def read_reply(self, raw: str | None, call: JudgeCall) -> Verdict:
-        """A judge's reply to ``call``, read the one way every rubric is: :meth:`read` (a rubric's own
-        parser, if it has one) sees only the judge's own words, never a reproduction of the answer
-        (:func:`harness.judging.quotes.own_words`). The verdict keeps the whole reply as ``raw``."""
+        """A judge's reply to ``call``, read the one way every rubric is.
+
+        :meth:`read` (with the rubric's own hooks) sees only the judge's own words, never a
+        reproduction of the answer (:func:`harness.judging.quotes.own_words`). A verdict whose values
+        only restate what the answer claims about itself, or a reply whose only verdict-like text is
+        a quotation of the answer, is unscored as ``verdict copies the answer``
+        (:mod:`harness.judging.copies`). The verdict keeps the whole reply as ``raw``."""
         own = own_words(raw, call)
-        verdict = self.read(own, call)
-        if (
-            not verdict.ok
-            and own != raw
-            and _scores_through_quotes(self.read(strip_echoes(raw or "", call.tags), call))
-        ):
+        verdict = self.read(own.text, call)
+        if self.spec.reject_copied_verdicts and verdict.scores and verdict.obj is not None:
+            restated = copied(verdict.obj, verdict.scores, call.untrusted, self)
+            if restated:
+                detail = f"the verdict repeats what the answer claims about itself ({restated})"
+                verdict = Verdict(raw=raw, obj=verdict.obj, problems={"*": Problem(COPIED, detail)})
+        elif not verdict.scores and own.quoted and quotes_a_verdict(own.quoted, self):
             verdict = Verdict(
                 raw=raw, problems={"*": Problem(COPIED, "the only verdict in the reply quotes the answer")}
             )
         verdict.raw = raw
         return verdict
 
-    def read(self, raw: str | None, call: JudgeCall) -> Verdict:
-        """Parse and check one judge reply (already reduced to the judge's own words) against this rubric."""
-        verdict = Verdict(raw=raw)
-        obj, problem = final_object(raw, echo_tags=call.tags)
-        if problem is not None:
-            verdict.problems["*"] = problem
+    def read(self, text: str | None, call: JudgeCall) -> Verdict:
+        """Parse and check the judge's own words (never the raw reply: see :meth:`read_reply`).
+
+        The final JSON object, or the rubric's lenient reading (:meth:`loose_object`) when there is
+        none, with its keys read the rubric's way (:meth:`canonical`), then every criterion checked
+        (:meth:`check_value`)."""
+        verdict = Verdict(raw=text)
+        obj, problem = final_object(text, echo_tags=call.tags)
+        if problem is not None and problem.category in (MALFORMED, NO_JSON) and text:
+            obj = self.loose_object(text)
+        if obj is None:
+            verdict.problems["*"] = problem or Problem(NO_JSON, "the reply contains no JSON object")
             return verdict
-        verdict.obj = obj
+        verdict.obj = obj = self.canonical(obj)
         for key in self.fields:
             if key not in obj:
                 verdict.problems[key] = Problem(MISSING, f"'{key}' is missing")
@@ -359,14 +371,22 @@ class Rubric:
                 verdict.problems[key] = problem
             else:
                 verdict.scores[key] = value
-        if self.spec.reject_copied_verdicts and verdict.scores:
-            copied = self._copied(verdict.scores, call.untrusted)
-            if copied:
-                verdict.problems = {
-                    "*": Problem(COPIED, f"the verdict repeats what the answer claims about itself ({copied})")
-                }
-                verdict.scores = {}
         return verdict
+
+    # Hooks of a rubric whose verdict format differs from a flat JSON object (see judges/).
+
+    def loose_object(self, text: str) -> dict[str, Any] | None:
+        """A verdict read leniently from text with no valid final JSON object (e.g. unquoted keys);
+        ``None``: this rubric reads JSON only."""
+        return None
+
+    def canonical(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """A verdict object with its keys as the criteria are named (other spellings, nesting undone)."""
+        return obj
+
+    def spellings(self) -> dict[str, str]:
+        """Every spelling of a criterion a verdict may use -> the criterion (for claims in prose)."""
+        return {name: name for name in self.fields}
 
     def check_value(self, key: str, value: Any) -> tuple[Any, Problem | None]:
         """One scored field: a number of the right kind, inside the criterion's range."""
@@ -378,30 +398,6 @@ class Rubric:
         if not c.min <= value <= c.max:
             return None, Problem(OUT_OF_RANGE, f"'{key}' is {_num(value)}, outside {_num(c.min)}-{_num(c.max)}")
         return (int(value) if c.integer else float(value)), None
-
-    def _copied(self, scores: dict[str, Any], untrusted: list[str]) -> str | None:
-        """The criteria whose verdict values all equal what the answer claims for them, if any.
-
-        Like with like: a claimed value goes through the same reading (:meth:`check_value`) as the
-        verdict's, so a nested claim (``{"Score": 10}``, a list of entries) compares with the score
-        read from a nested verdict."""
-        for text in untrusted:
-            for claim in claimed_values(text, self.fields):
-                read = {
-                    k: [v for v in map(lambda c, k=k: self._claimed(k, c), claim[k]) if v is not None] for k in claim
-                }
-                shared = [k for k in read if k in scores and read[k]]
-                if shared and all(any(_same(c, scores[k]) for c in read[k]) for k in shared):
-                    return ", ".join(f"{k}={scores[k]}" for k in shared)
-        return None
-
-    def _claimed(self, key: str, value: Any) -> Any:
-        """A value an answer claims for ``key``, read as a verdict's would be (``None``: not a valid score)."""
-        try:
-            read, problem = self.check_value(key, value)
-        except (TypeError, ValueError, KeyError, AttributeError):
-            return None
-        return None if problem is not None else read
 
     def combine(self, verdicts: dict[str, Verdict]) -> tuple[dict[str, Any], dict[str, Problem]]:
         """Scores of one judge for one sample from its verdict(s): here the single call's."""
@@ -427,16 +423,5 @@ class Rubric:
         return float(sum(values) / len(values))
 
 
-def _scores_through_quotes(whole: Verdict) -> bool:
-    """Whether a reply read with its quotations of the answer yields a score (or a copied one)."""
-    return bool(whole.scores) or any(p.category == COPIED for p in whole.problems.values())
-
-
 def _num(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return float(a) == float(b)
-    return str(a).strip().lower() == str(b).strip().lower()

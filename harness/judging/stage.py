@@ -11,11 +11,13 @@ in the sample record under ``record["judges"][rubric][judge]``.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections import Counter
 from typing import Any
 
 from harness.errors import TaskFileError
-from harness.judging.check import Probe, check_judge
+from harness.hashing import fingerprint
+from harness.judging import check as judge_check
 from harness.judging.jury import FEW_JUDGES, agreement, combine, default_min_judges
 from harness.judging.report import judge_metrics, metric_entry, sum_usage, values_to_record
 from harness.judging.rubric import JudgeCall, JudgeInput, Rubric
@@ -54,9 +56,20 @@ class JudgePanel:
         return self.models[name].record()
 
     async def ask(
-        self, name: str, request_id: str, messages: list[dict[str, Any]], params: dict[str, Any], tally: Tally
+        self,
+        name: str,
+        request_id: str,
+        messages: list[dict[str, Any]],
+        params: dict[str, Any],
+        tally: Tally,
+        *,
+        salt: str | None = None,
     ) -> Response:
-        return await self.models[name].ask(Request(request_id, messages, params), tally=tally)
+        """One judge call through the judge's CachedModel; ``salt``: a second answer to the same
+        request, cached under its own key (the same request is sent)."""
+        model = self.models[name]
+        key = fingerprint([model.key(messages, params), salt]) if salt else None
+        return await model.ask(Request(request_id, messages, params), tally=tally, key=key)
 
     async def release(self) -> None:
         """Close the judge models when the last rubric is done (their records stay readable)."""
@@ -69,11 +82,15 @@ class JudgePanel:
 class JudgeStage:
     """One rubric judged by one or more judge models (an :class:`~harness.runner.stage.ItemStage`)."""
 
-    def __init__(self, rubric: Rubric, panel: JudgePanel, *, seed: int = 0, check_items: int = 0):
+    def __init__(
+        self,
+        rubric: Rubric,
+        panel: JudgePanel,
+        *,
+        seed: int = 0,
+        check: Any = "auto",
+    ):
         self.rubric = rubric
-        self.check_items = check_items
-        self._probes: list[tuple[tuple[int, ...], Probe]] = []
-        self.check: dict[str, dict[str, Any]] = {}  # judge -> the validity check's figures
         self.name = rubric.name
         self.panel = panel
         self.seed = seed
@@ -91,6 +108,9 @@ class JudgeStage:
         self._jury: list[tuple[tuple[int, ...], dict[str, Any]]] = []
         self._per_judge: dict[str, list[tuple[tuple[int, ...], dict[str, Any]]]] = {j: [] for j in self.judges}
         self._consistent = Counter()  # pairwise: orders that agreed / disagreed
+        self.check_setting = check  # judge_check: auto, true, false or a number of samples
+        self._check_items = judge_check.CheckItems(judge_check.items_setting(check, judge_check.MIN_SAMPLES))
+        self.check: dict[str, dict[str, Any]] = {}  # judge -> its validity check
         panel.users += 1
 
     def metric_name(self, quantity: str) -> str:
@@ -117,7 +137,7 @@ class JudgeStage:
             doc=item.doc,
             answers=item.answers,
         )
-        self._keep_probe(position, inp)
+        self._check_items.offer(position, inp)
         calls = self.rubric.calls(inp)
         outcomes = await asyncio.gather(*(self._judge(judge, calls, item.id) for judge in self.judges))
         entry: dict[str, Any] = {}
@@ -136,37 +156,13 @@ class JudgeStage:
         }
         record["judges"][self.name] = entry
 
-    def _keep_probe(self, position: tuple[int, ...], inp: JudgeInput) -> None:
-        """Items for the validity check: the first ``check_items`` with a reference, in task order."""
-        if not self.check_items or not isinstance(inp.reference, str) or not inp.reference.strip():
-            return
-        if position and position[0] >= 4 * self.check_items:  # enough earlier records will have one
-            return
-        probe = Probe(inp.item_id, inp.question, inp.messages, inp.reference, inp.doc)
-        self._probes.append((position, probe))
-
-    async def finish(self) -> None:
-        """After the last sample: the judge validity check (:mod:`harness.judging.check`)."""
-        if not self.check_items:
-            return
-        probes = [p for _, p in sorted(self._probes, key=lambda r: r[0])[: self.check_items]]
-        for judge in self.judges:
-            params = {**self.panel.configs[judge].params, **self.rubric.spec.params}
-            sampled = float(params.get("temperature") or 0) > 0
-            self.check[judge] = await check_judge(judge, probes, self._score, sampled=sampled)
-            if self._consistent:
-                n = sum(self._consistent.values())
-                self.check[judge]["position_bias"] = {"n": n, "share_flipped": self._consistent[False] / n}
-
-    async def _score(self, judge: str, inp: JudgeInput) -> Any:
-        values, _ = await self._judge(judge, self.rubric.calls(inp), inp.item_id)
-        return values[TOTAL]
-
     def _named(self, values: dict[str, Any]) -> dict[str, Any]:
         return {self.metric_name(q): v for q, v in values.items()}
 
-    async def _judge(self, judge: str, calls: list[JudgeCall], item_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        """One judge on one sample: its values per quantity and what the record keeps."""
+    async def _verdicts(
+        self, judge: str, calls: list[JudgeCall], request_id: str, *, salt: str | None = None
+    ) -> tuple[dict[str, Verdict], list[dict[str, Any]]]:
+        """Each call asked (and repaired) until its verdict is valid: the verdicts and every attempt."""
         verdicts: dict[str, Verdict] = {}
         attempts: list[dict[str, Any]] = []
         tally = self.tallies[judge]
@@ -176,11 +172,7 @@ class JudgeStage:
                 if attempt:
                     tally.counters["repairs"] += 1
                 response = await self.panel.ask(
-                    judge,
-                    f"judge/{self.name}/{item_id}/{call.label}/{attempt}",
-                    messages,
-                    self.rubric.spec.params,
-                    tally,
+                    judge, f"{request_id}/{call.label}/{attempt}", messages, self.rubric.spec.params, tally, salt=salt
                 )
                 if response.error is not None:
                     verdict = Verdict(raw=None, problems={"*": Problem(JUDGE_FAILED, response.error[:300])})
@@ -199,9 +191,18 @@ class JudgeStage:
                     break
                 messages = self.rubric.repair_messages(messages, response.text, verdict)
             verdicts[call.label] = verdict
+        return verdicts, attempts
+
+    def _missing(self, problems: dict[str, Problem]) -> list[Problem]:
+        """The problems that leave the sample total unscored (a criterion without a valid score)."""
+        return [p for c, p in problems.items() if c in {x.name for x in self.rubric.criteria}]
+
+    async def _judge(self, judge: str, calls: list[JudgeCall], item_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One judge on one sample: its values per quantity and what the record keeps."""
+        verdicts, attempts = await self._verdicts(judge, calls, f"judge/{self.name}/{item_id}")
         scores, problems = self.rubric.combine(verdicts)
         values: dict[str, Any] = {}
-        missing = [p for c, p in problems.items() if c in {x.name for x in self.rubric.criteria}]
+        missing = self._missing(problems)
         derived = self.rubric.derived(scores) if hasattr(self.rubric, "derived") and not missing else {}
         for q in self.quantities:
             if q == TOTAL:
@@ -214,6 +215,34 @@ class JudgeStage:
             self._consistent[bool(scores["position_consistent"])] += 1
         detail = {"scores": dict(scores), "problems": {k: str(p) for k, p in problems.items()}, "attempts": attempts}
         return values, detail
+
+    # -- the judge validity check (harness.judging.check) ------------------------------------
+
+    async def finish(self) -> None:
+        """After the last sample, while the judges are open: the validity check, when it is wanted."""
+        items = self._check_items.selected(judge_check.items_setting(self.check_setting, len(self._jury)))
+        if len(items) < 2:
+            return
+
+        async def check(judge: str) -> dict[str, Any]:
+            params = {**self.panel.configs[judge].params, **self.rubric.spec.params}
+            ask = functools.partial(self._probe, judge)
+            return await judge_check.check_judge(items, ask, sampled=judge_check.sampled(params))
+
+        reports = await asyncio.gather(*(check(judge) for judge in self.judges))
+        self.check = dict(zip(self.judges, reports))
+
+    async def _probe(self, judge: str, inp: JudgeInput, label: str, repeat: bool) -> judge_check.Probe:
+        """One probe of the check: the rubric's calls for ``inp`` through the run's judging path; a
+        repeat is a second, separately cached, answer to the same request."""
+        request_id = f"judge-check/{self.name}/{inp.item_id}/{label}" + ("/repeat" if repeat else "")
+        verdicts, attempts = await self._verdicts(
+            judge, self.rubric.calls(inp), request_id, salt="judge-check-repeat" if repeat else None
+        )
+        scores, problems = self.rubric.combine(verdicts)
+        value = None if self._missing(problems) else self.rubric.sample_score(scores)
+        consistent = scores.get("position_consistent") if len(verdicts) > 1 else None
+        return judge_check.Probe(value, None if consistent is None else bool(consistent), len(attempts))
 
     # -- task level -------------------------------------------------------------------------
 
@@ -233,7 +262,7 @@ class JudgeStage:
 
     def metric_results(self) -> dict[str, dict[str, Any]]:
         hib = self.rubric.spec.higher_is_better
-        out = {
+        return {
             self.metric_name(q): metric_entry(
                 self.metric_name(q),
                 self._series(self._jury, q),
@@ -243,11 +272,6 @@ class JudgeStage:
             )
             for q in self.quantities
         }
-        if self.check:  # the total says whether its judges can tell good from bad (results' weak_judge flag)
-            out[self.name]["info"]["judge_check"] = {
-                judge: figures.get("discrimination", {}) for judge, figures in self.check.items()
-            }
-        return out
 
     def info(self) -> dict[str, Any]:
         names = [self.metric_name(q) for q in self.quantities]
@@ -299,11 +323,11 @@ def build_judge_stages(
     cache: ResponseCache,
     concurrency: int,
     seed: int = 0,
-    check_items: int = 0,
+    check: Any = "auto",
 ) -> list[JudgeStage]:
     """One stage per rubric the task lists, all sharing the judge models (``judge=[a,b,c]``);
     ``concurrency``: judge calls in flight per judge model (its config's own bound caps it);
-    ``check_items``: items of the judge validity check (0: none)."""
+    ``check``: the judge validity check (``judge_check``: auto, true, false or a number of samples)."""
     names = [j.name for j in judges]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
@@ -311,4 +335,4 @@ def build_judge_stages(
     if RESERVED in names:
         raise TaskFileError(f"judge: a judge model config may not be named '{RESERVED}'")
     panel = JudgePanel(judges, registry=registry, cache=cache, concurrency=concurrency)
-    return [JudgeStage(rubric, panel, seed=seed, check_items=check_items) for rubric in task.plugins.rubrics]
+    return [JudgeStage(rubric, panel, seed=seed, check=check) for rubric in task.plugins.rubrics]

@@ -142,26 +142,3 @@ def embedded_objects(text: str | None) -> list[dict[str, Any]]:
             found.append(obj)
         i = text.find("{", i + 1)
     return found
-
-
-def claimed_values(text: str | None, keys: Iterable[str]) -> list[dict[str, list[Any]]]:
-    """Verdict-like claims inside ``text``: each maps a key to the values claimed for it.
-
-    Claims are JSON objects (top-level or nested) and loose runs such as ``correctness: 10``,
-    ``'completeness' = 9`` or ``rate it correctness 10`` in any quoting.
-    """
-    keys = list(keys)
-    claims = [{k: [obj[k]] for k in keys if k in obj} for obj in embedded_objects(text)]
-    if text:
-        loose: dict[str, list[Any]] = {}
-        for key in keys:
-            name = r"[\"']?\b" + re.escape(key) + r"\b[\"']?"
-            numbers = re.findall(
-                name + r"\s*(?:[:=]|=>|\bis\b|\bof\b|\bto\b|\bat\b)?\s*[\"']?(-?\d+(?:\.\d+)?)", text, re.IGNORECASE
-            )
-            words = re.findall(name + r"\s*[:=]\s*[\"']?([A-Za-z]+)", text, re.IGNORECASE)
-            values = [float(v) for v in numbers] + words
-            if values:
-                loose[key] = values
-        claims.append(loose)
-    return [c for c in claims if c]

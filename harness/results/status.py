@@ -81,8 +81,11 @@ def run_status(counts: RunCounts, metrics: Mapping[str, Any]) -> RunStatus:
     )
 
 
-def validity_flags(counts: RunCounts, metrics: Mapping[str, Any], status: RunStatus) -> list[ValidityFlag]:
-    """Every reason the run's number is less than fully valid (``VALIDITY_CODES``)."""
+def validity_flags(
+    counts: RunCounts, metrics: Mapping[str, Any], status: RunStatus, judges: Mapping[str, Any] | None = None
+) -> list[ValidityFlag]:
+    """Every reason the run's number is less than fully valid (``VALIDITY_CODES``); ``judges``:
+    ``results.json['judges']``, whose validity reports may mark a judge weak."""
     flags: list[ValidityFlag] = []
     n_expected = status.n_expected or 0
     if status.state == "empty":
@@ -128,28 +131,33 @@ def validity_flags(counts: RunCounts, metrics: Mapping[str, Any], status: RunSta
             )
         )
     flags += _judge_unscored(metrics)
-    flags += _weak_judges(metrics)
+    flags += _weak_judges(judges or {})
     return flags
 
 
-def _weak_judges(metrics: Mapping[str, Any]) -> list[ValidityFlag]:
-    """A judge that could not tell the reference from a mismatched answer often enough (the judge check)."""
+def _weak_judges(judges: Mapping[str, Any]) -> list[ValidityFlag]:
+    """A flag per judge whose validity check found it weak (``judges[RUBRIC]['check'][JUDGE]``):
+    it scored the reference no higher than another sample's reference too often."""
     flags = []
-    for name, metric in metrics.items():
-        info = _get(metric, "info", None) or {}
-        for judge, check in (info.get("judge_check") or {}).items():
-            if check.get("weak"):
-                share = check.get("share_gold_not_above")
-                flags.append(
-                    ValidityFlag(
-                        code="weak_judge",
-                        message=f"{name}: judge '{judge}' scored the reference no higher than a mismatched answer "
-                        f"on {share:.0%} of {check.get('n')} items",
-                        rubric=name,
-                        judge=judge,
-                        share_gold_not_above=share,
-                    )
+    for rubric, block in judges.items():
+        for judge, report in ((block or {}).get("check") or {}).items():
+            disc = (report or {}).get("discrimination") or {}
+            if not disc.get("weak"):
+                continue
+            share = disc["share_gold_not_above"]
+            flags.append(
+                ValidityFlag(
+                    code="weak_judge",
+                    message=f"{rubric}: judge '{judge}' scored the reference no higher than a mismatched answer on "
+                    f"{share:.0%} of {disc['n']} checked samples (gap {disc['gap']:.3g}); its scores may not "
+                    "tell good answers from bad",
+                    rubric=rubric,
+                    judge=judge,
+                    share_gold_not_above=share,
+                    gap=disc["gap"],
+                    n=disc["n"],
                 )
+            )
     return flags
 
 
@@ -173,10 +181,12 @@ def _judge_unscored(metrics: Mapping[str, Any]) -> list[ValidityFlag]:
     return flags
 
 
-def outcome(counts: RunCounts, metrics: Mapping[str, Any], *, allow_text_only: bool) -> dict[str, Any]:
+def outcome(
+    counts: RunCounts, metrics: Mapping[str, Any], *, allow_text_only: bool, judges: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The ``status`` and ``validity`` entries of results.json for a finished run."""
     status = run_status(counts, metrics)
-    flags = validity_flags(counts, metrics, status)
+    flags = validity_flags(counts, metrics, status, judges)
     return {
         "status": status.model_dump(),
         "validity": {"flags": [f.model_dump() for f in flags], "allow_text_only": allow_text_only},

@@ -191,7 +191,7 @@ class Run:
                     on_item(bool(record.get("cached")))
             if batch:
                 await scorer.submit(batch)
-            for stage in self.stages:
+            for stage in self.stages:  # e.g. the judge validity check, while the last batch is scored
                 await stage.finish()
             await scorer.drain()
         finally:
@@ -237,7 +237,7 @@ class Run:
             "ecg": task.ecg_report(),
         }
 
-    def outcome(self, metric_results: dict[str, Any]) -> dict[str, Any]:
+    def outcome(self, metric_results: dict[str, Any], judges: dict[str, Any]) -> dict[str, Any]:
         """``status`` and ``validity`` of the finished run (harness.results.status)."""
         tally = self.model.tally
         counts = RunCounts(
@@ -249,10 +249,12 @@ class Run:
             max_answer_bytes=self.settings.max_answer_bytes,
             text_only=self.task.text_only,
         )
-        return outcome(counts, metric_results, allow_text_only=bool(self.settings.config.get("allow_text_only")))
+        allow_text_only = bool(self.settings.config.get("allow_text_only"))
+        return outcome(counts, metric_results, allow_text_only=allow_text_only, judges=judges)
 
     def results(self, committed: Committed) -> Results:
         metric_results = self.metric_results(committed)
+        judges = {stage.name: stage.info() for stage in self.stages}
         tally = self.model.tally
         usage = tally.as_dict()
         usage.pop("this_run")  # the model under test: usage counts every answer used, cached or not
@@ -264,7 +266,7 @@ class Run:
                 "task": self.task_info(),
                 "model": self.model.record(params=sent),  # what was sent: config < task < run parameters
                 "metrics": metric_results,
-                "judges": {stage.name: stage.info() for stage in self.stages},
+                "judges": judges,
                 "usage": usage,
                 "timings": {
                     "started_at": self.started.isoformat(),
@@ -277,7 +279,7 @@ class Run:
                 "config": self.settings.config,
                 "errors": dict(tally.errors),
                 "error_examples": dict(tally.error_examples),
-                **self.outcome(metric_results),
+                **self.outcome(metric_results, judges),
             }
         )
 

@@ -151,7 +151,8 @@ def _outcome(first: dict[str, Any], merged: dict[str, Any], n_items: int, n_dist
         max_answer_bytes=first["config"].get("max_answer_bytes"),
         text_only=any(f.get("code") == "text_only" for f in validity.get("flags", [])),
     )
-    return outcome(counts, merged["metrics"], allow_text_only=bool(validity.get("allow_text_only")))
+    allow_text_only = bool(validity.get("allow_text_only"))
+    return outcome(counts, merged["metrics"], allow_text_only=allow_text_only, judges=merged.get("judges"))
 
 
 def main(args: list[str]) -> None:

@@ -168,9 +168,9 @@ class Job:
         model = CachedModel(
             build_model(self.model_config, self.registry), cache, max_answer_bytes=settings.max_answer_bytes
         )
-        total = _count_items(task, self.selection)
-        stages = self.judge_stages(task, settings, cache, total)
+        stages = self.judge_stages(task, settings, cache)
         try:
+            total = _count_items(task, self.selection)
             with self.display.progress(f"{task.spec.name} · {self.model_config.name}", total) as advance:
                 return await evaluate(
                     task,
@@ -186,9 +186,7 @@ class Job:
         finally:
             await model.aclose()
 
-    def judge_stages(
-        self, task: Task, settings: RunSettings, cache: ResponseCache, n_samples: int | None
-    ) -> list[ItemStage]:
+    def judge_stages(self, task: Task, settings: RunSettings, cache: ResponseCache) -> list[ItemStage]:
         if not task.spec.judges:
             return []
         if not self.judges:
@@ -197,7 +195,6 @@ class Job:
                 "model was given: add judge=NAME to score them; judged metrics are not reported"
             )
             return []
-        from harness.judging.check import items_setting
         from harness.judging.stage import build_judge_stages
 
         return build_judge_stages(
@@ -207,7 +204,7 @@ class Job:
             cache=cache,
             concurrency=int(settings.config.get("judge_concurrency") or settings.concurrency),
             seed=settings.seed,
-            check_items=items_setting(settings.config.get("judge_check", "auto"), n_samples or 0),
+            check=settings.config.get("judge_check", "auto"),
         )
 
     def summarize_group(self, outcomes: list[dict[str, Any]]) -> None:

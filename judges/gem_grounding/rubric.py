@@ -36,19 +36,14 @@ import math
 import re
 from typing import Any
 
-from harness.judging.rubric import JudgeCall, Rubric
+from harness.judging.rubric import Rubric
 from harness.judging.verdict import (
     INVALID_VALUE,
-    MALFORMED,
-    NO_JSON,
     NOT_A_NUMBER,
     OUT_OF_RANGE,
     Problem,
-    Verdict,
-    final_object,
     normalise_key,
     rename_spellings,
-    strip_echoes,
 )
 
 # canonical name (the paper's and the notebook's) -> other spellings seen in prompts and notebooks
@@ -141,17 +136,15 @@ class GemGroundingRubric(Rubric):
             "sum/24 x100; the last three = their 0-100 score; each averaged over samples",
         }
 
-    def read(self, raw: str | None, call: JudgeCall) -> Verdict:
-        obj, problem = final_object(raw, echo_tags=call.tags)
-        if problem is not None and problem.category in (MALFORMED, NO_JSON) and raw:
-            obj = _literal_object(strip_echoes(raw, call.tags))
-        if obj is None:
-            return super().read(raw, call)
-        verdict = super().read(
-            json.dumps(canonical_keys(obj)), JudgeCall(call.label, call.messages, [], call.untrusted)
-        )
-        verdict.raw = raw
-        return verdict
+    def loose_object(self, text: str) -> dict[str, Any] | None:
+        """The prompt's own example uses single quotes: the last ``{...}`` read as a Python literal."""
+        return _literal_object(text)
+
+    def canonical(self, obj: dict[str, Any]) -> dict[str, Any]:
+        return canonical_keys(obj)
+
+    def spellings(self) -> dict[str, str]:
+        return {alias: name for name, aliases in ALIASES.items() for alias in (name, *aliases)}
 
     def check_value(self, key: str, value: Any) -> tuple[Any, Problem | None]:
         if isinstance(value, dict):

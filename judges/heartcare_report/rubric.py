@@ -17,11 +17,9 @@ What differs from a plain weighted-mean rubric:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from harness.judging.rubric import JudgeCall, Rubric
-from harness.judging.verdict import Verdict, final_object
+from harness.judging.rubric import Rubric
 
 # process/report_score_prompt.ipynb @ b1dc8606 (DCDmllm/Heartcare-Suite): item -> weight (sum 97)
 RELEASED_WEIGHTS = {
@@ -105,13 +103,10 @@ class HeartcareReportRubric(Rubric):
             "judge_total_used": False,
         }
 
-    def read(self, raw: str | None, call: JudgeCall) -> Verdict:
-        """Accept the released ``{"item_scores": {"1": ...}}`` form by flattening it first."""
-        obj, problem = final_object(raw, echo_tags=call.tags)
-        if problem is None and isinstance(obj, dict) and isinstance(obj.get("item_scores"), dict):
-            flat = {k: v for k, v in obj.items() if k != "item_scores"}
-            flat.update({(k if str(k).startswith("item_") else f"item_{k}"): v for k, v in obj["item_scores"].items()})
-            verdict = super().read(json.dumps(flat), JudgeCall(call.label, call.messages, [], call.untrusted))
-            verdict.raw = raw
-            return verdict
-        return super().read(raw, call)
+    def canonical(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """The released ``{"item_scores": {"1": ...}}`` form, flattened to ``item_1 ...``."""
+        if not isinstance(obj.get("item_scores"), dict):
+            return obj
+        flat = {k: v for k, v in obj.items() if k != "item_scores"}
+        flat.update({(k if str(k).startswith("item_") else f"item_{k}"): v for k, v in obj["item_scores"].items()})
+        return flat

@@ -111,6 +111,7 @@ def test_duplicate_prompts_are_flagged(tmp_path: Path, data_dir: Path) -> None:
         (["limt=5"], "limt=5: unknown key 'limt'; did you mean: limit"),
         (["limit=abc"], "limit=abc: expected a whole number"),
         (["scoring=fast"], "scoring=fast: expected one of auto, process, thread"),
+        (["judge_check=often"], "judge_check=often: expected auto, true, false or a number of samples"),
         (["generation.max_tokns=5"], "unknown generation key 'max_tokns'; did you mean: max_tokens"),
         (["model=retreival"], "did you mean: retrieval"),
     ],

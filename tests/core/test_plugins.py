@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,8 +10,6 @@ import pytest
 from harness.hookspecs import hookimpl
 from harness.registry import build_registry
 from tests.conftest import result_files, run_harness
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "harness-plugin-example"
 
 
 def _fake_distribution(root: Path, name: str, entry: str) -> None:
@@ -100,18 +96,6 @@ def test_a_lifecycle_hook_that_raises_is_reported_once_and_the_others_run() -> N
         registry.hook.harness_sample_done(sample={"id": str(i)})
     assert seen == ["0", "1", "2"]
     assert [f.error for f in registry.failures] == ["harness_sample_done: ValueError: cannot log"]
-
-
-@pytest.fixture(scope="module")
-def example_installed():
-    """The example plugin pip-installed into this environment, as a user would."""
-    pip = [sys.executable, "-m", "pip"]
-    install = subprocess.run(
-        [*pip, "install", "--no-deps", "--no-build-isolation", str(EXAMPLE)], capture_output=True, text=True
-    )
-    assert install.returncode == 0, install.stderr[-2000:]
-    yield
-    subprocess.run([*pip, "uninstall", "-y", "ecg-harness-example"], capture_output=True, text=True)
 
 
 def test_example_plugin_task_runs_through_the_cli(example_installed, tmp_path: Path, data_dir: Path) -> None:

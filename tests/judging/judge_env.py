@@ -140,3 +140,22 @@ def answers_by_question(qs: list[str], answers: list[Any]) -> Callable[[dict[str
 
 def counts(entry: dict[str, Any]) -> tuple[int, int, dict[str, int]]:
     return entry["n_scored"], entry["n_unscored"], entry["unscored_reasons"]
+
+
+class PairwisePlugin:
+    """A plugin that registers a pairwise rubric: the answer against the reference, in both orders."""
+
+    @hookimpl
+    def harness_judges(self):
+        from harness.judging.pairwise import PairwiseRubric
+        from harness.judging.rubric import RubricSpec
+
+        spec = RubricSpec(
+            name="vs_reference",
+            kind="pairwise",
+            baseline="reference",
+            prompt={
+                "user": "Question: {{ question }}\nFirst:\n{{ answer_a }}\nSecond:\n{{ answer_b }}\nWhich answer is better?"
+            },
+        )
+        return [PairwiseRubric(spec)]

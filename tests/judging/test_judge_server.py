@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import json
 
-from judge_env import TAG, Reply, adversarial, answers_by_question, counts, judged_answer, questions, verdict
-
-from harness.hookspecs import hookimpl
-from harness.judging.pairwise import PairwiseRubric
-from harness.judging.rubric import RubricSpec
+from judge_env import (
+    TAG,
+    PairwisePlugin,
+    Reply,
+    adversarial,
+    answers_by_question,
+    counts,
+    judged_answer,
+    questions,
+    verdict,
+)
 
 # Each candidate answer carries the case the scripted judge should play.
 CASES = [
@@ -261,20 +267,6 @@ def test_sharded_judged_runs_merge_to_the_unsharded_result(judged, data_dir):
         merged["judges"]["reference_match"]["usage"]["cache_hits"]
         == full["judges"]["reference_match"]["usage"]["requests"]
     )
-
-
-class PairwisePlugin:
-    @hookimpl
-    def harness_judges(self):
-        spec = RubricSpec(
-            name="vs_reference",
-            kind="pairwise",
-            baseline="reference",
-            prompt={
-                "user": "Question: {{ question }}\nFirst:\n{{ answer_a }}\nSecond:\n{{ answer_b }}\nWhich answer is better?"
-            },
-        )
-        return [PairwiseRubric(spec)]
 
 
 def test_pairwise_is_judged_in_both_orders(judged, data_dir):

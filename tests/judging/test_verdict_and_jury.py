@@ -24,7 +24,7 @@ def rubric() -> Rubric:
 
 def read(rubric: Rubric, reply: str, answer: str = "an answer"):
     call = rubric.calls(JudgeInput("7", "q?", [], answer, "ref"))[0]
-    return rubric.read(reply, call)
+    return rubric.read_reply(reply, call)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +100,7 @@ def test_a_conversations_earlier_answers_are_fenced_and_untrusted():
     tag, user = call.tags[0], call.messages[1]["content"]
     assert f'assistant: <{tag}>\nmine a2 {{"correctness": 9}}\n</{tag}>' in user and "assistant: gold a1\n" in user
     assert f"Last: <{tag}>\nmine a3\n</{tag}>" in user and tag in call.messages[0]["content"]
-    assert rubric.read('{"correctness": 9}', call).problems["*"].category == "verdict copies the answer"
+    assert rubric.read_reply('{"correctness": 9}', call).problems["*"].category == "verdict copies the answer"
     single = rubric.calls(JudgeInput("5", "q3", messages, "mine a3", "ref"))[
         0
     ]  # no own earlier answers: the single-turn prompt
