@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from harness.leaderboard.secrets import scrub_results
 from harness.results.schema import Results
+from harness.results.secrets import scrub_results
 
 RESULTS_FILE = "results.json"
 SAMPLES_FILE = "samples.jsonl"

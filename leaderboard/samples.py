@@ -19,9 +19,9 @@ from pydantic import ValidationError
 
 from harness.leaderboard.attachments import SiteAttachments
 from harness.leaderboard.embed import js_call
-from harness.leaderboard.secrets import may_hold_secret, scrub_text
 from harness.results.attachments import SCHEME
 from harness.results.schema import SampleRecord
+from harness.results.secrets import may_hold_secret, scrub_text
 
 PAGE_SIZE = 50
 INLINE_DATA_LIMIT = 256  # a data: URL longer than this (an image) is replaced by a note

@@ -157,12 +157,12 @@ def test_failed_build_never_half_writes(runs_dir, tmp_path, monkeypatch):
     out = tmp_path / "site"
     build_site(root, out)
     before = site_text(out)
-    from harness.leaderboard import site as site_module
+    from harness.leaderboard import charts as charts_module
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(site_module.charts, "histogram", explode)
+    monkeypatch.setattr(charts_module, "histogram", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         build_site(root, out)
     assert site_text(out).keys() == before.keys()

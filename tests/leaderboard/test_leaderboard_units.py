@@ -14,7 +14,7 @@ from harness.leaderboard.embed import js_call, safe_json
 from harness.leaderboard.paired import paired_bootstrap
 from harness.leaderboard.ranking import Cell, normalised_ranks, overall_ranking
 from harness.leaderboard.references import load_references
-from harness.leaderboard.secrets import REDACTED, scrub_results, scrub_text
+from harness.results.secrets import REDACTED, scrub_results, scrub_text
 
 
 def _papers_dir() -> Path:
@@ -382,7 +382,7 @@ def test_reference_columns_match_harness_metric_names():
     ],
 )
 def test_fast_precheck_never_misses_what_the_full_walk_would_redact(record):
-    from harness.leaderboard.secrets import may_hold_secret
+    from harness.results.secrets import may_hold_secret
 
     line = json.dumps(record, ensure_ascii=True).replace('"token"', '"\\u0074oken"')
     _, n = scrub_text(record)

@@ -1,0 +1,139 @@
+"""The site's HTML pages, one function per kind: the index, a page per task, per model and per
+run's samples. Each gathers what its template shows from :class:`SiteContent`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.leaderboard import charts, layout
+from harness.leaderboard.content import SiteContent
+from harness.leaderboard.references import Table, load_references
+from harness.leaderboard.render import PageWriter
+from harness.leaderboard.views import TaskView
+
+
+def write_pages(content: SiteContent, writer: PageWriter, *, page_size: int) -> None:
+    writer.copy_assets()
+    write_index(content, writer)
+    for view in content.tasks.values():
+        write_task_page(content, view, writer)
+    for model in content.models:
+        write_model_page(content, model, writer)
+    for view in content.tasks.values():
+        for model in view.exports:
+            if view.runs[model].samples_path is not None:
+                write_samples_page(view, model, writer, page_size=page_size)
+
+
+def write_index(content: SiteContent, writer: PageWriter) -> None:
+    sections = content.sections
+    writer.write(
+        "index.html",
+        "index.html.j2",
+        title="ECG-Harness leaderboard",
+        sections=sections,
+        ranking=content.ranking,
+        models_by_section={name: sorted({m for v in views for m in v.runs}) for name, views in sections},
+        notes={"rejected": content.rejected, "warnings": content.warnings},
+        n_superseded=sum(len(v) for v in content.resolved.superseded.values()),
+    )
+
+
+def write_task_page(content: SiteContent, view: TaskView, writer: PageWriter) -> None:
+    references = load_references()
+    writer.write(
+        layout.task_page(view.key),
+        "task.html.j2",
+        title=f"Task {view.key}",
+        task=view,
+        references=[
+            (t, references.papers[t.paper], _ref_matches(t, view.metrics)) for t in references.for_task(view.name)
+        ],
+        hists=_histograms(view),
+        task_scores=content.task_scores.get(view.key, {}),
+    )
+
+
+def write_model_page(content: SiteContent, model: str, writer: PageWriter) -> None:
+    entries = content.runs_of(model)
+    profile_items = [
+        (view.key, content.task_scores.get(view.key, {}).get(model)) for view, _ in entries if not view.is_group
+    ]
+    resolved = content.resolved
+    superseded = sorted(
+        (run for (m, _), old in resolved.superseded.items() if m == model for run in old),
+        key=lambda r: (r.task_key, r.finished_at),
+    )
+    writer.write(
+        layout.model_page(model),
+        "model.html.j2",
+        title=f"Model {model}",
+        model=model,
+        totals=_usage_totals([run for _, run in entries]),
+        entries=entries,
+        ranked=next((r for r in content.ranking if r.model == model), None),
+        profile=charts.profile_chart(profile_items, title=f"{model}: normalised rank per task")
+        if profile_items
+        else None,
+        superseded=superseded,
+        identity_changes=[msg for (m, _), msg in sorted(resolved.identity_changes.items()) if m == model],
+        section=layout.benchmark_section,
+    )
+
+
+def write_samples_page(view: TaskView, model: str, writer: PageWriter, *, page_size: int) -> None:
+    export = view.exports[model]
+    rel = layout.samples_page(model, view.key)
+    config = {
+        "model": model,
+        "task": view.key,
+        "modality": view.runs[model].results.task.modality,
+        "pages": export.n_pages,
+        "records": export.n_records,
+        "pageSize": page_size,
+        "metrics": view.metrics,
+        "root": "../" * rel.count("/"),  # published images are under root/attachments
+    }
+    writer.write(
+        rel,
+        "samples.html.j2",
+        title=f"Samples: {model} on {view.key}",
+        model=model,
+        task=view,
+        export=export,
+        config=config,
+    )
+
+
+def _usage_totals(runs: list[Any]) -> dict[str, Any]:
+    costs = [run.results.usage.cost_usd for run in runs if run.results.usage.cost_usd is not None]
+    return {
+        "requests": sum(run.results.usage.requests for run in runs),
+        "prompt_tokens": sum(run.results.usage.prompt_tokens for run in runs),
+        "completion_tokens": sum(run.results.usage.completion_tokens for run in runs),
+        "cost_usd": sum(costs) if costs else None,
+        "cost_runs": len(costs),
+        "runs": len(runs),
+    }
+
+
+def _ref_matches(table: Table, metrics: list[str]) -> dict[str, str | None]:
+    """Reference column label -> our metric of the same meaning (if we report it)."""
+    return {c.label: next((m for m in metrics if c.matches(m)), None) for c in table.columns}
+
+
+def _histograms(view: TaskView) -> dict[str, list[tuple[str, Any, int]]]:
+    """metric -> [(model, svg, n values)], on shared bins across models."""
+    out: dict[str, list[tuple[str, Any, int]]] = {}
+    for metric in view.metrics:
+        series = {m: list(e.values.get(metric, {}).values()) for m, e in view.exports.items()}
+        everything = [v for vals in series.values() for v in vals]
+        if not everything:
+            continue
+        lo, hi, n_bins = charts.bins_for(everything)
+        out[metric] = [
+            (m, charts.histogram(vals, lo=lo, hi=hi, n_bins=n_bins, title=f"{m}: {metric} per sample"), len(vals))
+            for m, vals in sorted(series.items())
+            if vals
+        ]
+    return out
