@@ -89,7 +89,9 @@ def _add_cells(view: TaskView, model: str, run: Run, export: SampleExport) -> No
             kind=result.kind,
             samples_href=href,
             subset=subset(run),
-            badges=badges(run.results, metric, result.n_scored, result.n_unscored),
+            badges=badges(
+                run.results, metric, result.n_scored, result.n_unscored, duplicate_share=export.duplicate_share
+            ),
         )
         if is_mean(result.value, export.values.get(metric, {})):
             view.mean_metrics.setdefault(metric, set()).add(model)

@@ -62,10 +62,13 @@ def samples_page(model: str, task: str) -> str:
 
 
 def fmt(value: float | None) -> str:
-    """Numbers as shown in tables: four significant places for scores in [0, 1]."""
+    """Numbers as shown in tables: four decimals for scores in [0, 1], fewer for larger numbers, and
+    two significant digits for a non-zero number that four decimals would show as 0.0000."""
     if value is None:
         return "–"
     a = abs(value)
+    if 0 < a < 0.00005:
+        return f"{value:.1e}"
     if a >= 1000:
         return f"{value:,.0f}"
     if a >= 100:

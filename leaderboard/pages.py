@@ -102,6 +102,7 @@ def write_samples_page(view: TaskView, model: str, writer: PageWriter, *, page_s
         task=view,
         export=export,
         config=config,
+        badges=view.run_badges(model),
     )
 
 

@@ -1,7 +1,10 @@
 """Paired bootstrap over shared sample ids: is model A's mean different from model B's?
 
 Pairing removes the between-item variance that dominates unpaired intervals on small
-benchmarks, so two models are compared on exactly the same items.
+benchmarks, so two models are compared on exactly the same items. The interval's ends are
+resample means themselves (the lower and higher order statistics, no interpolation): with 0/1
+scores an end that sits on 0 is 0, not a tiny interpolated positive number, so an interval that
+touches 0 is never called significant.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import numpy as np
 
 RESAMPLES = 1000
 LEVEL = 0.95
+TOUCH = 1e-12  # float sums of differences that cancel land this close to 0: they touch it
 
 
 @dataclass(frozen=True)
@@ -23,8 +27,8 @@ class PairedResult:
 
     @property
     def significant(self) -> bool:
-        """The interval of the difference excludes 0."""
-        return self.ci_low > 0 or self.ci_high < 0
+        """The closed interval of the difference excludes 0 (an end at 0 touches it)."""
+        return self.ci_low > TOUCH or self.ci_high < -TOUCH
 
 
 def paired_bootstrap(
@@ -44,4 +48,6 @@ def paired_bootstrap(
         idx = rng.integers(0, n, size=(stop - start, n))
         means[start:stop] = diff[idx].mean(axis=1)
     alpha = (1 - LEVEL) / 2
-    return PairedResult(n, float(diff.mean()), float(np.quantile(means, alpha)), float(np.quantile(means, 1 - alpha)))
+    low = float(np.quantile(means, alpha, method="lower"))
+    high = float(np.quantile(means, 1 - alpha, method="higher"))
+    return PairedResult(n, float(diff.mean()), low, high)

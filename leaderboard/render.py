@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from harness.judging.check import summary as judge_check_summary
 from harness.leaderboard import layout
+from harness.leaderboard.badges import LEGEND as BADGE_LEGEND
 from harness.leaderboard.badges import RULE as BADGE_RULE
 from harness.leaderboard.embed import script_json
 from harness.leaderboard.ranking import RULE as RANKING_RULE
@@ -39,6 +40,7 @@ def environment() -> Environment:
         samples_page=layout.samples_page,
         ranking_rule=RANKING_RULE,
         badge_rule=BADGE_RULE,
+        badge_legend=BADGE_LEGEND,
     )
     return env
 

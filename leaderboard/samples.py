@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from harness.hashing import fingerprint
 from harness.leaderboard.attachments import SiteAttachments
 from harness.leaderboard.embed import js_call
 from harness.results.attachments import SCHEME
@@ -34,6 +35,13 @@ class SampleExport:
     bad_lines: list[str] = field(default_factory=list)
     secrets_redacted: int = 0
     values: dict[str, dict[str, float]] = field(default_factory=dict)  # metric -> id -> value
+    prompts: set[str] = field(default_factory=set)  # distinct prompts (request key or a hash of the messages)
+    n_with_prompt: int = 0
+
+    @property
+    def duplicate_share(self) -> float | None:
+        """The share of samples whose prompt another sample already sent (None: no prompts recorded)."""
+        return (self.n_with_prompt - len(self.prompts)) / self.n_with_prompt if self.n_with_prompt else None
 
 
 def numeric(value: Any) -> float | None:
@@ -70,6 +78,15 @@ def _compact(obj: Any) -> Any:
     if isinstance(obj, list):
         return [_compact(v) for v in obj]
     return obj
+
+
+def _prompt_key(record: SampleRecord) -> str | None:
+    """What identifies a sample's prompt: the runner's request key, else the messages themselves."""
+    if record.request_key:
+        return record.request_key
+    if record.messages:
+        return fingerprint(record.messages)
+    return None
 
 
 def _iter_lines(path: Path) -> Iterable[tuple[int, str]]:
@@ -115,6 +132,10 @@ def export_samples(
         if attachments is not None and SCHEME in line:
             data = attachments.publish(data, samples_path.parent)
         out.n_records += 1
+        prompt = _prompt_key(record)
+        if prompt is not None:
+            out.n_with_prompt += 1
+            out.prompts.add(prompt)
         for metric in metrics:
             value = sample_value(record, metric)
             if value is not None:

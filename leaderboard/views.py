@@ -56,6 +56,15 @@ class TaskView:
     def models(self) -> list[str]:
         return sorted(self.runs)
 
+    def run_badges(self, model: str) -> list[tuple[Badge, list[str]]]:
+        """Each badge of the model's cells on this task, with the metrics it applies to."""
+        found: dict[tuple[str, str], tuple[Badge, list[str]]] = {}
+        for metric in self.metrics:
+            cell = self.cells.get((model, metric))
+            for badge in cell.badges if cell else []:
+                found.setdefault((badge.code, badge.label), (badge, []))[1].append(metric)
+        return list(found.values())
+
     def higher_is_better(self, metric: str) -> bool:
         return next((c.higher_is_better for (_, m), c in sorted(self.cells.items()) if m == metric), True)
 

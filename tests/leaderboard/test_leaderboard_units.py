@@ -118,6 +118,35 @@ def test_paired_bootstrap_detects_a_shift_and_not_noise():
     assert paired_bootstrap({"a": 1.0}, {"b": 1.0}) is None
 
 
+def test_a_paired_interval_touching_zero_is_not_significant():
+    # equal scores up to float noise: every difference is 5.6e-17, which the old rule called significant
+    a = {f"s{i}": 0.1 + 0.2 for i in range(60)}
+    b = {f"s{i}": 0.3 for i in range(60)}
+    tiny = paired_bootstrap(a, b)
+    assert 0 < tiny.ci_low < 1e-15 and not tiny.significant
+    # 0/1 scores: the interval's ends are resample means (multiples of 1/n), never interpolated between them
+    a = {f"s{i}": float(i < 3) for i in range(40)}
+    b = {f"s{i}": 0.0 for i in range(40)}
+    result = paired_bootstrap(a, b)
+    assert result.ci_low == 0.0 and not result.significant  # 3 wins of 40 items: 0 is a resample mean
+    for end in (result.ci_low, result.ci_high):
+        assert abs(end * 40 - round(end * 40)) < 1e-9
+
+
+def test_numbers_keep_sensible_precision():
+    from harness.leaderboard.layout import fmt
+
+    assert [fmt(v) for v in (0.12345, 3e-5, -2e-6, 0.0, 12.345, 1234.5, None)] == [
+        "0.1235",
+        "3.0e-05",
+        "-2.0e-06",
+        "0.0000",
+        "12.35",
+        "1,234",
+        "–",
+    ]
+
+
 def test_every_reference_number_is_printed_in_its_paper():
     """A transcription check: each value string must occur in the paper's text, in the table
     (or, where the table is misprinted, the passage) it is cited from."""

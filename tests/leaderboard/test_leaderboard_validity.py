@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lb_runs_factory import ECGQA, MetricPlan, RunPlan, write_run
 
+from harness.leaderboard import layout
 from harness.leaderboard.site import build_site
 
 
@@ -102,3 +103,45 @@ def test_two_identities_under_one_name_are_flagged(tmp_path):
     assert any("different model identity" in w for w in report.warnings)
     pages = [p for p in (tmp_path / "site").rglob("*.html") if "Identity changed under this name" in p.read_text()]
     assert len(pages) == 1 and "ffffffffffff" in pages[0].read_text()
+
+
+def test_status_and_samples_badge_runs_whose_flags_are_missing(tmp_path):
+    """A hand-made or older results.json without flags: the badge comes from ``status`` (all 132 records
+    absent, nothing scored) and from samples.jsonl (one prompt sent for every sample)."""
+    runs = tmp_path / "runs"
+    write_run(runs / "good", RunPlan("good", "ecgqa_ck", "ECG-Expert-QA", ECGQA, n=60, seed=1))
+    write_run(runs / "same", RunPlan("same", "ecgqa_ck", "ECG-Expert-QA", _shifted(0.3), n=60, seed=2))
+    lines = [json.loads(x) for x in (runs / "same" / "samples.jsonl").read_text().splitlines()]
+    for line in lines:  # a text-only run of an image task: every sample rendered to the same request
+        line["messages"] = [{"role": "user", "content": "Describe the ECG."}]
+    (runs / "same" / "samples.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    write_run(runs / "absent", RunPlan("absent", "ecgqa_ck", "ECG-Expert-QA", ECGQA, n=60, seed=3))
+    doc = json.loads((runs / "absent" / "results.json").read_text())
+    doc["status"] = {
+        "state": "empty",
+        "exit_code": 4,
+        "n_expected": 132,
+        "n_absent": 132,
+        "message": "nothing was scored: all 132 selected records are absent",
+    }
+    (runs / "absent" / "results.json").write_text(json.dumps(doc))
+    build_site(runs, tmp_path / "site")
+    index = (tmp_path / "site" / "index.html").read_text()
+    same = _cell(index, "same", "ecgqa_ck", "bleu_1")
+    assert "duplicate prompts (98%)" in same and "★" not in same  # 59 of 60 repeat the first
+    absent = _cell(index, "absent", "ecgqa_ck", "rouge_l")
+    assert (
+        "nothing scored" in absent
+        and "records absent (132 of 132)" in absent
+        and "partial run: 132 of 132 lost" in absent
+    )
+    assert "★" in _cell(index, "good", "ecgqa_ck", "bleu_1")
+    samples = (tmp_path / "site" / layout.samples_page("absent", "ecgqa_ck")).read_text()
+    assert "records absent (132 of 132)" in samples and "all 132 selected records are absent" in samples
+    data = json.loads((tmp_path / "site" / "data" / "leaderboard.json").read_text())
+    codes = {r["model"]: {b["code"] for b in r["badges"].get("meteor", [])} for r in data["results"]}
+    assert codes == {
+        "good": set(),
+        "same": {"duplicate_prompts"},
+        "absent": {"nothing_scored", "partial", "absent_records"},
+    }
