@@ -23,6 +23,7 @@ class SiteContent:
     generated: str
     rejected: list[dict[str, str]] = field(default_factory=list)  # {"file", "message"}, paths relative
     warnings: list[str] = field(default_factory=list)
+    verified: bool = False  # every cell carries its verification verdict
 
     @property
     def models(self) -> list[str]:

@@ -37,6 +37,7 @@ def write_index(content: SiteContent, writer: PageWriter) -> None:
         notes={"rejected": content.rejected, "warnings": content.warnings},
         n_superseded=sum(len(v) for v in content.resolved.superseded.values()),
         overall_dots=_overall_dots(content),
+        verified=content.verified,
     )
 
 

@@ -283,3 +283,20 @@ def main(argv: list[str]) -> None:
 
 
 VERIFY_FAILED = 5  # a run's number is not what its own records give
+
+
+RUN_LEVEL = ("predictions", "prompt hash", "data sha256")  # a mismatch here puts every number of the run in doubt
+
+
+def metric_verdict(run: RunVerdict, metric: str) -> Check:
+    """One metric's verdict within a run: a mismatch of its own checks or of a run-level check is a
+    mismatch; a recomputed value or re-aggregated verdicts that agree is verified; else not verifiable."""
+    own = [c for c in run.checks if c.what in (f"metric {metric}", f"scores {metric}", f"judged {metric}")]
+    related = own + [c for c in run.checks if c.what in RUN_LEVEL]
+    bad = next((c for c in related if c.verdict == MISMATCH), None)
+    if bad is not None:
+        return Check(metric, MISMATCH, f"{bad.what}: {bad.detail}" if bad.detail else bad.what)
+    if any(c.verdict == VERIFIED and not c.what.startswith("scores ") for c in own):
+        return Check(metric, VERIFIED)
+    why = next((c.detail for c in own + run.checks if c.verdict == NOT_VERIFIABLE and c.detail), "")
+    return Check(metric, NOT_VERIFIABLE, why or "nothing recorded to recompute it from")
