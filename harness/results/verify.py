@@ -18,15 +18,14 @@ Hand-written: no library audits an evaluation run against its own records.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
 from harness.metrics.aggregate import summarize
 from harness.metrics.base import ScoreInput, Unscored
+from harness.results.reader import read_results, read_samples, run_dir_of
 from harness.results.writer import sample_prediction
 
 VERIFIED, MISMATCH, NOT_VERIFIABLE = "verified", "mismatch", "not verifiable"
@@ -56,27 +55,6 @@ class RunVerdict:
         self.checks.append(Check(what, verdict, detail))
 
 
-def _read(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
-    path = run_dir / "results.json"
-    if not path.is_file():
-        raise HarnessError(f"{run_dir}: no results.json here (give a run directory)")
-    try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise HarnessError(f"{path}: not valid JSON ({exc})") from None
-    samples_path = run_dir / "samples.jsonl"
-    if not samples_path.is_file():
-        return results, None
-    records = []
-    for number, line in enumerate(samples_path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                raise HarnessError(f"{samples_path}:{number}: not valid JSON") from None
-    return results, records
-
-
 def _stored(value: Any) -> Any:
     return Unscored(value["unscored"]) if isinstance(value, dict) and "unscored" in value else value
 
@@ -92,7 +70,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def verify_run(run_dir: Path, registry: Any, *, data_dir: Path | None = None) -> RunVerdict:
-    results, records = _read(run_dir)
+    results, records = read_results(run_dir), read_samples(run_dir)
     out = RunVerdict(run_dir)
     if records is None:
         out.add("samples", NOT_VERIFIABLE, "no samples.jsonl: nothing to recompute from")
@@ -271,9 +249,7 @@ def main(argv: list[str]) -> None:
     registry = get_registry()
     failed = False
     for run_dir in args.runs:
-        verdict = verify_run(
-            run_dir.parent if run_dir.name == "results.json" else run_dir, registry, data_dir=args.data_dir
-        )
+        verdict = verify_run(run_dir_of(run_dir), registry, data_dir=args.data_dir)
         failed |= verdict.verdict == MISMATCH
         print(f"{run_dir}: {verdict.verdict}")
         for check in verdict.checks:
