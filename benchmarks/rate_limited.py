@@ -59,7 +59,12 @@ def stub_stats(base_url: str) -> dict:
 def harness_run(base_url: str, tmp: Path, samples: int, concurrency: int, env: dict[str, str]) -> dict:
     out = Path(tempfile.mkdtemp(prefix="run-", dir=tmp))
     cmd = harness_command(
-        base_url, out, samples=samples, concurrency=concurrency, extra=[f"model.params.max_tokens={MAX_TOKENS}"]
+        base_url,
+        out,
+        samples=samples,
+        concurrency=concurrency,
+        # the stub on 127.0.0.1 stands in for a remote provider, which is probed (a loopback host is not by default)
+        extra=[f"model.params.max_tokens={MAX_TOKENS}", "++model.probe=true"],
     )
     t0 = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)

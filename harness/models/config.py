@@ -27,6 +27,13 @@ class ModelConfig(BaseModel):
         None, gt=0, description="requests per minute allowed, for providers that send no rate-limit headers"
     )
     tpm: float | None = Field(None, gt=0, description="tokens per minute allowed (prompt + max_tokens), likewise")
+    probe: bool | None = Field(
+        None,
+        description="send one request alone until the endpoint first answers, to learn its rate-limit headers "
+        "before a full window goes out; default: on, except for a server on this machine (loopback address), "
+        "where inference servers (vLLM, llama.cpp, Ollama) do not rate-limit and a probe would hold the whole "
+        "window for one generation",
+    )
     max_rate_limit_wait_s: float = Field(
         600.0, ge=0, description="total wait on 429s (with a retry-after) before a request fails"
     )

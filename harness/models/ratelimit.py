@@ -10,7 +10,9 @@ round trip and a wait) or samples. A :class:`Limiter` keeps a run just under the
   the provider would grant. Configured ``rpm``/``tpm`` (``model.options``) do the same for
   providers that send no headers.
 * **A probe first.** Until the first answer from an endpoint arrives, one request is in flight: a
-  full window of requests sent blind into a small bucket would be rejected together.
+  full window of requests sent blind into a small bucket would be rejected together. Not for a
+  server on this machine (a loopback host: local inference servers do not rate-limit, and one
+  generation alone would hold the window), unless ``probe: true`` says otherwise.
 * **AIMD.** The number of requests in flight is a window (at most the run's concurrency) that
   halves on a 429 and grows back by one per round trip; the pacing rate of known limits does the
   same (multiplicative decrease on a 429, additive recovery), so a limit the headers misstate, or
@@ -26,6 +28,7 @@ headers (aiolimiter is a fixed leaky bucket; litellm's router limits only its ow
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import re
 import time
@@ -34,6 +37,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from harness.hashing import fingerprint
 from harness.models.config import ModelConfig
@@ -275,7 +279,13 @@ _SHARED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Limiter]
 
 
 def shared_limiter(
-    url: str, api_key: str | None, *, max_in_flight: int, rpm: float | None = None, tpm: float | None = None
+    url: str,
+    api_key: str | None,
+    *,
+    max_in_flight: int,
+    rpm: float | None = None,
+    tpm: float | None = None,
+    probe: bool | None = None,
 ) -> Limiter:
     """The one limiter of an endpoint (URL + API key) on the running event loop; the first caller's
     settings make it. Everything a run asks concurrently shares a loop, so the model and its judges
@@ -287,7 +297,8 @@ def shared_limiter(
     key = fingerprint({"url": url, "key": fingerprint(api_key or "")})
     limiter = limiters.get(key)
     if limiter is None:
-        limiter = limiters[key] = Limiter(max_in_flight, rpm=rpm, tpm=tpm)
+        probe = not is_loopback(url) if probe is None else probe
+        limiter = limiters[key] = Limiter(max_in_flight, rpm=rpm, tpm=tpm, probe=probe)
     elif max_in_flight > limiter.max_in_flight:
         limiter.max_in_flight = max_in_flight
     return limiter
@@ -295,7 +306,20 @@ def shared_limiter(
 
 def endpoint_limiter(config: ModelConfig, url: str, api_key: str | None) -> Limiter:
     """The shared limiter of a model config's endpoint, with the config's ``concurrency``, ``rpm`` and ``tpm``."""
-    return shared_limiter(url, api_key, max_in_flight=config.concurrency or UNBOUNDED, rpm=config.rpm, tpm=config.tpm)
+    return shared_limiter(
+        url, api_key, max_in_flight=config.concurrency or UNBOUNDED, rpm=config.rpm, tpm=config.tpm, probe=config.probe
+    )
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (``localhost`` or a loopback address)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def prompt_chars(body: Mapping[str, Any]) -> int:

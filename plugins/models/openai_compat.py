@@ -107,6 +107,7 @@ class OpenAICompatModel:
         self._idle_timeout_s = float(config.options.get("idle_timeout_s", DEFAULT_IDLE_TIMEOUT_S))
         self._key = key
         self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
         self._limiter: Limiter | None = None
         self._request_options: dict[str, Any] = {}
 
@@ -128,8 +129,9 @@ class OpenAICompatModel:
         """The session and the endpoint's limiter of the running event loop (a model may be reused
         from another loop). The proxy and ``.netrc`` credentials are looked up here, once, as
         aiohttp's ``trust_env`` would on every request (two thread hops per request)."""
-        session = self._session
-        if session is None or session.closed or session.loop is not asyncio.get_running_loop():
+        session, loop = self._session, asyncio.get_running_loop()
+        if session is None or session.closed or self._session_loop is not loop:
+            self._session_loop = loop  # kept here: aiohttp's session.loop warns (deprecated) on every read
             connector = aiohttp.TCPConnector(limit=self.config.concurrency or UNBOUNDED, ttl_dns_cache=300)
             session = self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -225,5 +227,5 @@ class OpenAICompatModel:
     async def aclose(self) -> None:
         if self._session is not None:
             session, self._session = self._session, None
-            if not session.closed and session.loop is asyncio.get_running_loop():
+            if not session.closed and self._session_loop is asyncio.get_running_loop():
                 await session.close()

@@ -87,7 +87,8 @@ def test_model_and_judge_on_one_endpoint_share_one_limiter():
 def test_a_run_stays_under_the_providers_limit():
     """1,200 requests/minute, a burst of one second: 80 requests at C=40 all succeed, paced, almost never rejected."""
     with OpenAIStub(echo(), latency=0.05, rate_limit=RateLimit(rpm=1200)) as stub:
-        model = OpenAICompatModel(config("openai_compat", base_url=stub.base_url, concurrency=40))
+        # probe=True: the stub on 127.0.0.1 stands in for a remote provider (a loopback host is not probed by default)
+        model = OpenAICompatModel(config("openai_compat", base_url=stub.base_url, concurrency=40, probe=True))
         started = time.perf_counter()
         responses = run(_all(model, *(ask(f"q{i}", id=str(i)) for i in range(80))))
         elapsed = time.perf_counter() - started
@@ -112,7 +113,9 @@ def test_configured_rpm_paces_a_provider_that_sends_no_headers():
 def test_tokens_per_minute_limit_is_respected():
     long = "word " * 200  # ~200 prompt tokens + max_tokens 50 = 250 per request; 30,000 tpm = 500 per second
     with OpenAIStub(echo(), latency=0.02, rate_limit=RateLimit(tpm=30_000)) as stub:
-        model = OpenAICompatModel(config("openai_compat", base_url=stub.base_url, params={"max_tokens": 50}))
+        model = OpenAICompatModel(
+            config("openai_compat", base_url=stub.base_url, params={"max_tokens": 50}, probe=True)
+        )
         started = time.perf_counter()
         responses = run(_all(model, *(ask(f"{long} {i}", id=str(i)) for i in range(12))))
         elapsed = time.perf_counter() - started
@@ -138,3 +141,35 @@ def test_the_total_wait_on_429s_is_bounded():
             run(_all(model, ask("q")))
         assert time.perf_counter() - started < 5
         assert 2 <= stub.stats.status_counts[429] <= 5
+
+
+@pytest.mark.parametrize(
+    ("url", "probed"),
+    [
+        ("http://127.0.0.1:8000/v1/chat/completions", False),
+        ("http://localhost:8000/v1/chat/completions", False),
+        ("http://[::1]:8000/v1/chat/completions", False),
+        ("https://api.openai.com/v1/chat/completions", True),
+        ("http://10.0.0.5:8000/v1/chat/completions", True),  # another machine: it may rate-limit
+    ],
+)
+def test_only_remote_endpoints_are_probed_by_default(url, probed):
+    async def make():
+        return shared_limiter(url, None, max_in_flight=64), shared_limiter(
+            url + "?x", None, max_in_flight=64, probe=True
+        )
+
+    default, forced = run(make())
+    assert default.probing is probed and default.window == (1.0 if probed else 64.0)
+    assert forced.probing and forced.window == 1.0  # probe: true probes any endpoint
+
+
+def test_a_local_server_gets_the_whole_window_at_once():
+    """No probe on 127.0.0.1: the first 16 requests are in flight together (a probe would send one, wait, then 15)."""
+    with OpenAIStub(echo(), latency=0.2) as stub:
+        model = OpenAICompatModel(config("openai_compat", base_url=stub.base_url, concurrency=16))
+        started = time.perf_counter()
+        responses = run(_all(model, *(ask(f"q{i}", id=str(i)) for i in range(16))))
+        elapsed = time.perf_counter() - started
+    assert all(r.error is None for r in responses)
+    assert elapsed < 0.38  # one round trip of 0.2 s, not two
