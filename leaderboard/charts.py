@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 WIDTH = 560
-LABEL_CHARS = 34  # a longer dot-plot label is cut (the full one is in the dot's tooltip and the table)
+DOT_WIDTH, DOT_LABEL_W, DOT_PAD = 640, 270, 10
+TICKS = 5
+LABEL_CHARS = 44  # a longer dot-plot label is cut (the full one is in the dot's tooltip and the table)
 
 
 def _num(x: float) -> str:
@@ -112,22 +114,27 @@ def dot_plot(dots: Sequence[Dot], *, title: str, lo: float | None = None, hi: fl
     hi = max(ends) if hi is None else hi
     if math.isclose(lo, hi):
         lo, hi = lo - 0.5, hi + 0.5
-    row_h, label_w, pad = 20, 210, 10
-    plot_w = WIDTH - label_w - 2 * pad
+    row_h, label_w, pad = 20, DOT_LABEL_W, DOT_PAD
+    plot_w = DOT_WIDTH - label_w - 2 * pad
     height = len(dots) * row_h + 34
 
     def x(v: float) -> str:
         return _num(label_w + pad + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w)
 
     parts = [
-        f'<svg class="chart dots" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'<svg class="chart dots" role="img" viewBox="0 0 {DOT_WIDTH} {height}" width="{DOT_WIDTH}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
         f'<line x1="{x(lo)}" y1="{height - 24}" x2="{x(hi)}" y2="{height - 24}" class="axis"/>',
     ]
+    for k in range(TICKS):  # grid lines with their values, so a dot can be read off the axis
+        at = lo + k * (hi - lo) / (TICKS - 1)
+        anchor = "start" if k == 0 else "end" if k == TICKS - 1 else "middle"
+        parts.append(f'<line x1="{x(at)}" y1="4" x2="{x(at)}" y2="{height - 24}" class="grid"/>')
+        parts.append(f'<text x="{x(at)}" y="{height - 8}" text-anchor="{anchor}" class="tick">{at:.3g}</text>')
     for i, d in enumerate(dots):
         y = 12 + i * row_h
-        label = f"{d.label} (reported)" if d.reported else d.label
-        shown = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+        label = f"{d.label} (reported)" if d.reported else d.label  # in full in the tooltip
+        shown = d.label if len(d.label) <= LABEL_CHARS else d.label[: LABEL_CHARS - 1] + "…"  # hollow: reported
         parts.append(f'<text x="{label_w - 4}" y="{y + 4}" text-anchor="end" class="label">{escape(shown)}</text>')
         if d.low is not None and d.high is not None:
             parts.append(f'<line x1="{x(d.low)}" y1="{y}" x2="{x(d.high)}" y2="{y}" class="ci-line"/>')
@@ -136,7 +143,5 @@ def dot_plot(dots: Sequence[Dot], *, title: str, lo: float | None = None, hi: fl
             f'<circle cx="{x(d.value)}" cy="{y}" r="4" class="{"dot-reported" if d.reported else "dot"}">'
             f"<title>{escape(label)}: {d.value:.4g}{interval}</title></circle>"
         )
-    parts.append(f'<text x="{x(lo)}" y="{height - 8}" class="tick">{lo:.3g}</text>')
-    parts.append(f'<text x="{x(hi)}" y="{height - 8}" text-anchor="end" class="tick">{hi:.3g}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

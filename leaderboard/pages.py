@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.leaderboard import charts, layout
 from harness.leaderboard.content import SiteContent
-from harness.leaderboard.references import References, Table, load_references
+from harness.leaderboard.references import Paper, References, Table, load_references
 from harness.leaderboard.render import PageWriter
 from harness.leaderboard.views import TaskView
 
@@ -151,10 +151,11 @@ def _overall_dots(content: SiteContent) -> Any:
     return charts.dot_plot(dots, title="Overall score with 95% interval", lo=0.0, hi=1.0) if dots else None
 
 
-def _task_dots(view: TaskView, references: References) -> dict[str, Any]:
-    """metric -> a dot plot of every model's value and interval, with the papers' numbers for the same
-    metric divided by their column's scale, so both read on our scale."""
-    out: dict[str, Any] = {}
+def _task_dots(view: TaskView, references: References) -> dict[str, tuple[Any, list[tuple[int, Table, Paper]]]]:
+    """metric -> (a dot plot of every model's value and interval, with the papers' numbers for the same
+    metric divided by their column's scale so both read on our scale; the tables cited, numbered as
+    the labels' [k])."""
+    out: dict[str, tuple[Any, list[tuple[int, Table, Paper]]]] = {}
     for metric in view.metrics:
         dots = [
             charts.Dot(model, c.value, c.ci_low, c.ci_high)
@@ -163,16 +164,17 @@ def _task_dots(view: TaskView, references: References) -> dict[str, Any]:
         ]
         if not dots:
             continue
-        for table in references.for_task(view.name):
-            for column in table.columns:
-                if not column.matches(metric):
-                    continue
-                dots += [
-                    charts.Dot(
-                        f"{row.model} · {table.source}", float(row.values[column.label]) / column.scale, reported=True
-                    )
-                    for row in table.rows
-                    if column.label in row.values
-                ]
-        out[metric] = charts.dot_plot(dots, title=f"{view.key}: {metric}, ours and as reported")
+        cited = []
+        for number, table in enumerate(references.for_task(view.name), 1):
+            reported = [
+                charts.Dot(f"[{number}] {row.model}", float(row.values[column.label]) / column.scale, reported=True)
+                for column in table.columns
+                if column.matches(metric)
+                for row in table.rows
+                if column.label in row.values
+            ]
+            if reported:
+                dots += reported
+                cited.append((number, table, references.papers[table.paper]))
+        out[metric] = (charts.dot_plot(dots, title=f"{view.key}: {metric}, ours and as reported"), cited)
     return out

@@ -466,7 +466,7 @@ def test_ranking_bootstrap_is_reproducible_and_keeps_non_mean_metrics_fixed():
 def test_dot_plot_puts_ours_and_reported_on_one_axis_and_escapes_labels():
     svg = str(
         charts.dot_plot(
-            [charts.Dot("<b>model</b>", 0.5, 0.4, 0.6), charts.Dot("GPT-4o · Table 2", 0.25, reported=True)],
+            [charts.Dot("<b>model</b>", 0.5, 0.4, 0.6), charts.Dot("[1] GPT-4o", 0.25, reported=True)],
             title="t",
             lo=0.0,
             hi=1.0,
@@ -476,6 +476,8 @@ def test_dot_plot_puts_ours_and_reported_on_one_axis_and_escapes_labels():
     assert svg.count('class="dot"') == 1 and svg.count('class="dot-reported"') == 1
     assert svg.count('class="ci-line"') == 1  # a reported number has no interval
     cx = [float(v) for v in re.findall(r'<circle cx="([0-9.]+)"', svg)]
-    left, right = 220.0, 220.0 + (560 - 210 - 20)  # axis ends: label column + padding, plot width
+    left = charts.DOT_LABEL_W + charts.DOT_PAD  # axis ends: label column + padding, then the plot's width
+    right = left + charts.DOT_WIDTH - charts.DOT_LABEL_W - 2 * charts.DOT_PAD
     assert cx == [pytest.approx(left + 0.5 * (right - left)), pytest.approx(left + 0.25 * (right - left))]
-    assert "GPT-4o · Table 2 (reported)" in svg
+    assert ">[1] GPT-4o</text>" in svg and "[1] GPT-4o (reported): 0.25" in svg  # the tooltip says reported
+    assert [t for t in re.findall(r'class="tick">([^<]+)<', svg)] == ["0", "0.25", "0.5", "0.75", "1"]
