@@ -61,6 +61,25 @@ def samples_page(model: str, task: str) -> str:
     return f"{samples_dir(model, task)}/index.html"
 
 
+def items_dir(task: str) -> str:
+    return f"items/{slug(task)}"
+
+
+def item_page(task: str, page: int) -> str:
+    """The page of the item view holding a task's ``page``-th chunk of items."""
+    return f"{items_dir(task)}/p{page:04d}.html"
+
+
+def item_anchor(item_id: str) -> str:
+    """The element id of one item on its page (a slug: safe in a URL fragment and an HTML id)."""
+    return f"i-{slug(item_id)}"
+
+
+def pair_items_page(task: str, metric: str, a: str, b: str) -> str:
+    """The list of items on which models ``a`` and ``b`` differ on ``metric``."""
+    return f"{items_dir(task)}/diff-{slug(chr(31).join((metric, a, b)))}.html"
+
+
 def fmt(value: float | None) -> str:
     """Numbers as shown in tables: four decimals for scores in [0, 1], fewer for larger numbers, and
     two significant digits for a non-zero number that four decimals would show as 0.0000."""
