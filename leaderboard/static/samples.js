@@ -67,6 +67,14 @@
     });
     parent.appendChild(wrap);
   }
+  // a per-sample score as the tables show numbers (layout.fmt): not a raw float
+  function fmt(v) {
+    if (typeof v !== "number" || !isFinite(v)) return asText(v);
+    var a = Math.abs(v);
+    if (a > 0 && a < 0.00005) return v.toExponential(1);
+    if (a >= 1000) return Math.round(v).toLocaleString("en-US");
+    return v.toFixed(a >= 100 ? 1 : a >= 10 ? 2 : a >= 1 ? 3 : 4);
+  }
   function metricsTable(parent, metrics) {
     var names = Object.keys(metrics || {});
     if (!names.length) return;
@@ -77,7 +85,8 @@
       tr.appendChild(el("th", null, name));
       var v = metrics[name];
       var td = el("td", v && typeof v === "object" && "unscored" in v ? "unscored" : null,
-        v && typeof v === "object" && "unscored" in v ? "unscored: " + asText(v.unscored) : asText(v));
+        v && typeof v === "object" && "unscored" in v ? "unscored: " + asText(v.unscored) : fmt(v));
+      if (typeof v === "number") td.title = String(v);
       tr.appendChild(td);
       body.appendChild(tr);
     });
