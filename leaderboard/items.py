@@ -5,7 +5,8 @@ Items are numbered in the order they are first seen (models in name order), ``IT
 a page, so an item's page is known while its samples are exported and the sample browser can link
 to it. The records reach the item pages through one bucket file per page under a work directory
 of the site (removed once the pages are written): memory stays bounded on 50k-sample runs, and as
-a model's records arrive in item order, one file is open at a time.
+a model's records arrive in item order, one file is open at a time. A bucket holds the records of
+``PAGES_PER_BUCKET`` item pages.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
 from markupsafe import Markup
 
+from harness import fastjson
 from harness.leaderboard import charts, layout
 from harness.leaderboard.forecast import OUTPUT_TYPE, forecast_series
 from harness.leaderboard.samples import numeric
 
 ITEMS_PER_PAGE = 20
+PAGES_PER_BUCKET = 10  # item pages whose records share one bucket file (fewer files to open)
 MAX_TEXT = 4000  # characters of an answer shown per model (the sample browser shows it all)
 MAX_DIFF_ROWS = 2000  # items listed for one pair of models (the count of the rest is shown)
 WORK_DIR = ".items-work"
@@ -38,8 +42,8 @@ class ItemCollector:
     work: Path
     forecast: bool = False  # the task's samples are signal forecasts: plot them
     order: dict[str, int] = field(default_factory=dict)  # item id -> index in the item view
-    _handle: IO[str] | None = None
-    _page: int = 0
+    _handle: IO[bytes] | None = None
+    _bucket: int = 0
 
     @property
     def n_pages(self) -> int:
@@ -50,7 +54,7 @@ class ItemCollector:
 
     def href(self, item_id: str) -> str:
         """The item's place in the item view, relative to the site root."""
-        return f"{layout.item_page(self.task, self.page_of(item_id))}#{layout.item_anchor(item_id)}"
+        return f"{_item_page(self.task, self.page_of(item_id))}#{layout.item_anchor(item_id)}"
 
     def recorder(self, model: str, samples_page: str) -> Callable[[dict[str, Any], int], None]:
         """The ``on_record`` hook of one model's sample export: links each sample to its item."""
@@ -66,33 +70,42 @@ class ItemCollector:
                 ]
                 if plots:
                     data["forecast"] = plots
-            self._write(self.page_of(item_id), _slim(model, data, f"{samples_page}#p={sample_page}"))
+            self._write(_bucket_of(self.page_of(item_id)), _slim(model, data, f"{samples_page}#p={sample_page}"))
 
         return record
 
-    def _write(self, page: int, row: dict[str, Any]) -> None:
-        if page != self._page or self._handle is None:
+    def _write(self, bucket: int, row: dict[str, Any]) -> None:
+        if bucket != self._bucket or self._handle is None:
             self.close()
             self.work.mkdir(parents=True, exist_ok=True)
-            self._handle = (self.work / f"{page:04d}.jsonl").open("a", encoding="utf-8")
-            self._page = page
-        self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._handle = (self.work / f"{bucket:04d}.jsonl").open("ab")
+            self._bucket = bucket
+        self._handle.write(fastjson.dumps(row) + b"\n")
 
     def close(self) -> None:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
 
-    def read_page(self, page: int) -> dict[str, list[dict[str, Any]]]:
-        """Item id -> its models' records (in model order) on one page."""
-        path = self.work / f"{page:04d}.jsonl"
+    def read_bucket(self, page: int) -> dict[str, list[dict[str, Any]]]:
+        """Item id -> its models' records (in model order), for the bucket holding ``page``."""
+        path = self.work / f"{_bucket_of(page):04d}.jsonl"
         rows: dict[str, list[dict[str, Any]]] = {}
         if path.exists():
-            with path.open(encoding="utf-8") as handle:
+            with path.open("rb") as handle:
                 for line in handle:
-                    row = json.loads(line)
+                    row = fastjson.loads(line)
                     rows.setdefault(row["id"], []).append(row)
         return {k: sorted(v, key=lambda r: r["model"]) for k, v in rows.items()}
+
+
+def _bucket_of(page: int) -> int:
+    return (page - 1) // PAGES_PER_BUCKET + 1
+
+
+@lru_cache(maxsize=4096)
+def _item_page(task: str, page: int) -> str:
+    return layout.item_page(task, page)
 
 
 def new_collector(site: Path, task: str, output_type: str | None) -> ItemCollector:
@@ -195,10 +208,10 @@ def _row(record: dict[str, Any], metrics: list[str], correct: str | None) -> Ite
 
 
 def page_items(
-    collector: ItemCollector, page: int, ids: list[str], metrics: list[str], models: list[str], correct: str | None
+    records: dict[str, list[dict[str, Any]]], ids: list[str], metrics: list[str], models: list[str], correct: str | None
 ) -> list[Item]:
-    """The items of one page of the item view (``ids``, in order), each with every model's row."""
-    records = collector.read_page(page)
+    """The items of one page of the item view (``ids``, in order), each with every model's row
+    (``records``: item id -> its models' records, from :meth:`ItemCollector.read_bucket`)."""
     items = []
     for item_id in ids:
         rows = records.get(item_id, [])

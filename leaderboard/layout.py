@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from harness.leaderboard.references import norm
 
@@ -39,6 +40,7 @@ def section_order(name: str) -> int:
     return BENCHMARKS.index(name) if name in BENCHMARKS else len(BENCHMARKS)
 
 
+@lru_cache(maxsize=4096)  # model and task names recur on every row of a page
 def slug(text: str) -> str:
     """A file-name-safe, collision-free name: readable part + a hash of the exact text."""
     readable = re.sub(r"[^A-Za-z0-9_.\-]+", "-", text).strip("-.")[:48] or "x"

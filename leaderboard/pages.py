@@ -117,14 +117,17 @@ def write_item_pages(view: TaskView, writer: PageWriter) -> None:
     ids = list(collector.order)
     correct = items.correctness_metric(view.metrics, {m: e.values for m, e in view.exports.items()})
     per_page = items.ITEMS_PER_PAGE
+    records: dict[str, list[dict[str, Any]]] = {}
     for page in range(1, collector.n_pages + 1):
         chunk = ids[(page - 1) * per_page : page * per_page]
+        if (page - 1) % items.PAGES_PER_BUCKET == 0:
+            records = collector.read_bucket(page)
         writer.write(
             layout.item_page(view.key, page),
             "items.html.j2",
             title=f"Items {(page - 1) * per_page + 1}–{(page - 1) * per_page + len(chunk)} of {view.key}",
             task=view,
-            items=items.page_items(collector, page, chunk, view.metrics, view.models, correct),
+            items=items.page_items(records, chunk, view.metrics, view.models, correct),
             correct=correct,
             page=page,
             n_pages=collector.n_pages,
