@@ -29,7 +29,7 @@ from harness.leaderboard.samples import numeric
 ITEMS_PER_PAGE = 20
 PAGES_PER_BUCKET = 10  # item pages whose records share one bucket file (fewer files to open)
 MAX_TEXT = 4000  # characters of an answer shown per model (the sample browser shows it all)
-MAX_DIFF_ROWS = 2000  # items listed for one pair of models (the count of the rest is shown)
+MAX_DIFF_ROWS = 1000  # items listed for one pair of models (the count of the rest is shown)
 WORK_DIR = ".items-work"
 CORRECTNESS = ("accuracy", "exact_match", "correct")  # per-sample 1 = right, 0 = wrong
 
