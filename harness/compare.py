@@ -11,7 +11,6 @@ can be explained by reading them. Judged quantities are paired on the jury's rec
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.leaderboard.paired import PairedResult, paired_bootstrap
+from harness.results.reader import read_results, read_samples, run_dir_of
 
 SHOWN_ITEMS = 10
 
@@ -38,35 +38,16 @@ class Run:
 
     @classmethod
     def load(cls, path: Path) -> Run:
-        path = path.parent if path.name == "results.json" else path
-        results_file = path / "results.json"
-        if not results_file.is_file():
-            raise HarnessError(f"{path}: no results.json here (give a run directory)")
-        try:
-            results = json.loads(results_file.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise HarnessError(f"{results_file}: not valid JSON ({exc})") from None
-        run = cls(path, results)
-        samples = path / "samples.jsonl"
-        if samples.is_file():
-            run._read_samples(samples)
+        path = run_dir_of(path)
+        run = cls(path, read_results(path))
+        for record in read_samples(path) or []:
+            values = dict(record.get("metrics") or {})
+            for entry in (record.get("judges") or {}).values():  # judged quantities: the jury's values
+                values.update(((entry or {}).get("jury") or {}).get("values") or {})
+            for name, value in values.items():
+                if _is_number(value):
+                    run.values.setdefault(name, {})[str(record["id"])] = float(value)
         return run
-
-    def _read_samples(self, samples: Path) -> None:
-        with open(samples, encoding="utf-8") as fh:
-            for number, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except ValueError:
-                    raise HarnessError(f"{samples}:{number}: not valid JSON") from None
-                values = dict(record.get("metrics") or {})
-                for entry in (record.get("judges") or {}).values():  # judged quantities: the jury's values
-                    values.update(((entry or {}).get("jury") or {}).get("values") or {})
-                for name, value in values.items():
-                    if _is_number(value):
-                        self.values.setdefault(name, {})[str(record["id"])] = float(value)
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -18,14 +19,27 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=Path("site"), help="output directory (replaced atomically; default: site)"
     )
     build.add_argument(
-        "--strict", action="store_true", help="fail (exit 1, site untouched) if any results file is rejected"
+        "--verify",
+        action="store_true",
+        help="check every number against its run's own records (as python -m harness verify) and mark each cell",
+    )
+    build.add_argument(
+        "--data-dir", type=Path, default=None, help="with --verify: where the data files are, to check their sha256"
+    )
+    build.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 1, site untouched) if any results file is rejected or, with --verify, any number mismatches",
     )
     args = parser.parse_args(argv)
 
     from harness.leaderboard.site import BuildError, build_site
 
     try:
-        report = build_site(args.runs_dir, args.out, strict=args.strict)
+        data_dir = args.data_dir or (
+            Path(os.environ["HARNESS_DATA_DIR"]) if os.environ.get("HARNESS_DATA_DIR") else None
+        )
+        report = build_site(args.runs_dir, args.out, strict=args.strict, verify=args.verify, data_dir=data_dir)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -33,8 +47,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {rejection}", file=sys.stderr)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if args.strict and report.rejected:
-        print(f"--strict: {len(report.rejected)} results file(s) rejected; the site was not written", file=sys.stderr)
+    for mismatch in report.mismatches:
+        print(f"mismatch: {mismatch}", file=sys.stderr)
+    if args.strict and not report.ok:
+        print(
+            f"--strict: {len(report.rejected)} results file(s) rejected, {len(report.mismatches)} verification "
+            "mismatch(es); the site was not written",
+            file=sys.stderr,
+        )
         return 1
     print(report.summary())
     return 0

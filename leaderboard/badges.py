@@ -81,6 +81,7 @@ LEGEND = [
     ("not comparable", "the run's setting differs from the one the paper's numbers use"),
     ("small n (k)", f"only k < {SMALL_N} samples were scored: too few to rank or to mark significance"),
     ("x% unscored", f"more than {UNSCORED_SHARE:.0%} of samples could not be scored"),
+    ("verification mismatch", "built with --verify: the number is not what the run's own records give"),
 ]
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 WIDTH = 560
+LABEL_CHARS = 34  # a longer dot-plot label is cut (the full one is in the dot's tooltip and the table)
 
 
 def _num(x: float) -> str:
@@ -165,5 +167,54 @@ def forecast_chart(plot: dict, *, lead: str, title: str) -> Markup:
         )
         if plot["lines"][key]:
             parts.append(f'<polyline points="{escape(plot["lines"][key])}" class="series-{key}"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class Dot:
+    """One row of a dot plot: a value with its interval (ours) or a number as a paper printed it."""
+
+    label: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    reported: bool = False  # copied from a paper, drawn hollow and labelled as reported
+
+
+def dot_plot(dots: Sequence[Dot], *, title: str, lo: float | None = None, hi: float | None = None) -> Markup:
+    """Each row a dot at its value with a line over its interval, every row on one shared axis
+    (``lo``..``hi``, default: the data's range), so ours and a paper's numbers read on one scale."""
+    ends = [x for d in dots for x in (d.value, d.low, d.high) if x is not None and math.isfinite(x)]
+    lo = min(ends) if lo is None else lo
+    hi = max(ends) if hi is None else hi
+    if math.isclose(lo, hi):
+        lo, hi = lo - 0.5, hi + 0.5
+    row_h, label_w, pad = 20, 210, 10
+    plot_w = WIDTH - label_w - 2 * pad
+    height = len(dots) * row_h + 34
+
+    def x(v: float) -> str:
+        return _num(label_w + pad + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w)
+
+    parts = [
+        f'<svg class="chart dots" role="img" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'<line x1="{x(lo)}" y1="{height - 24}" x2="{x(hi)}" y2="{height - 24}" class="axis"/>',
+    ]
+    for i, d in enumerate(dots):
+        y = 12 + i * row_h
+        label = f"{d.label} (reported)" if d.reported else d.label
+        shown = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+        parts.append(f'<text x="{label_w - 4}" y="{y + 4}" text-anchor="end" class="label">{escape(shown)}</text>')
+        if d.low is not None and d.high is not None:
+            parts.append(f'<line x1="{x(d.low)}" y1="{y}" x2="{x(d.high)}" y2="{y}" class="ci-line"/>')
+        interval = f" [{d.low:.4g}, {d.high:.4g}]" if d.low is not None and d.high is not None else ""
+        parts.append(
+            f'<circle cx="{x(d.value)}" cy="{y}" r="4" class="{"dot-reported" if d.reported else "dot"}">'
+            f"<title>{escape(label)}: {d.value:.4g}{interval}</title></circle>"
+        )
+    parts.append(f'<text x="{x(lo)}" y="{height - 8}" class="tick">{lo:.3g}</text>')
+    parts.append(f'<text x="{x(hi)}" y="{height - 8}" text-anchor="end" class="tick">{hi:.3g}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -4,7 +4,7 @@ render this, so they never disagree."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.leaderboard import layout
@@ -23,6 +23,7 @@ class SiteContent:
     generated: str
     rejected: list[dict[str, str]] = field(default_factory=list)  # {"file", "message"}, paths relative
     warnings: list[str] = field(default_factory=list)
+    verified: bool = False  # every cell carries its verification verdict
 
     @property
     def models(self) -> list[str]:
@@ -46,19 +47,28 @@ def rank(tasks: dict[str, TaskView]) -> tuple[list[Ranked], dict[str, dict[str, 
     """Mark best and tied cells per task, then rank models over the valid cells of every task."""
     for view in tasks.values():
         compare(view)
-    table = {
-        key: {
-            metric: {
-                m: Cell(c.value, c.higher_is_better)
-                for (m, mm), c in view.cells.items()
-                if mm == metric and c.value is not None and not c.badges  # a badged number ranks nobody
-            }
-            for metric in view.metrics
+    table = {key: _rankable(view) for key, view in tasks.items() if not view.is_group}
+    excluded: dict[str, list[str]] = defaultdict(list)
+    for key, view in sorted(tasks.items()):
+        for model in view.models:
+            if not view.is_group and any(c.badges for (m, _), c in view.cells.items() if m == model):
+                excluded[model].append(key)
+    ranking = [replace(r, excluded=excluded.get(r.model, [])) for r in overall_ranking(table)]
+    return ranking, task_scores(table)
+
+
+def _rankable(view: TaskView) -> dict[str, dict[str, Cell]]:
+    """metric -> model -> the valid cells (a badged number ranks nobody), with their per-sample
+    values where the reported value is their mean (so the ranking's bootstrap can resample them)."""
+    out: dict[str, dict[str, Cell]] = {}
+    for metric in view.metrics:
+        means = view.mean_metrics.get(metric, set())
+        out[metric] = {
+            m: Cell(c.value, c.higher_is_better, view.exports[m].values[metric] if m in means else None)
+            for (m, mm), c in view.cells.items()
+            if mm == metric and c.value is not None and not c.badges
         }
-        for key, view in tasks.items()
-        if not view.is_group
-    }
-    return overall_ranking(table), task_scores(table)
+    return out
 
 
 def build_notes(rejected: list[Rejection], warnings: list[str]) -> tuple[list[dict[str, str]], list[str]]:

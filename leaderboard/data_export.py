@@ -18,6 +18,7 @@ from harness.leaderboard.views import TaskView
 def write_data(content: SiteContent, site: Path) -> None:
     data = {
         "generated": content.generated,
+        "verified": content.verified,
         "ranking_rule": RANKING_RULE,
         "ranking": [r.__dict__ for r in content.ranking],
         "results": [
@@ -68,5 +69,10 @@ def _result(view: TaskView, model: str, run: Run) -> dict[str, Any]:
             metric: [b.__dict__ for b in view.cells[(model, metric)].badges]
             for metric in r.metrics
             if (model, metric) in view.cells and view.cells[(model, metric)].badges
+        },
+        "verification": {  # present in a build with --verify
+            metric: {"verdict": cell.verification.verdict, "detail": cell.verification.detail}
+            for metric in r.metrics
+            if (cell := view.cells.get((model, metric))) is not None and cell.verification is not None
         },
     }

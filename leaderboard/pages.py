@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.leaderboard import charts, items, layout
 from harness.leaderboard.content import SiteContent
-from harness.leaderboard.references import Table, load_references
+from harness.leaderboard.references import References, Table, load_references
 from harness.leaderboard.render import PageWriter
 from harness.leaderboard.views import TaskView
 
@@ -39,6 +39,8 @@ def write_index(content: SiteContent, writer: PageWriter) -> None:
         models_by_section={name: sorted({m for v in views for m in v.runs}) for name, views in sections},
         notes={"rejected": content.rejected, "warnings": content.warnings},
         n_superseded=sum(len(v) for v in content.resolved.superseded.values()),
+        overall_dots=_overall_dots(content),
+        verified=content.verified,
     )
 
 
@@ -53,6 +55,7 @@ def write_task_page(content: SiteContent, view: TaskView, writer: PageWriter) ->
             (t, references.papers[t.paper], _ref_matches(t, view.metrics)) for t in references.for_task(view.name)
         ],
         hists=_histograms(view),
+        dots=_task_dots(view, references),
         task_scores=content.task_scores.get(view.key, {}),
     )
 
@@ -187,4 +190,39 @@ def _histograms(view: TaskView) -> dict[str, list[tuple[str, Any, int]]]:
             for m, vals in sorted(series.items())
             if vals
         ]
+    return out
+
+
+def _overall_dots(content: SiteContent) -> Any:
+    """The ranked models' overall scores with their bootstrap intervals, on the score's own 0..1 axis."""
+    dots = [
+        charts.Dot(r.model, r.score, r.ci_low, r.ci_high) for r in content.ranking if r.ranked and r.ci_low is not None
+    ]
+    return charts.dot_plot(dots, title="Overall score with 95% interval", lo=0.0, hi=1.0) if dots else None
+
+
+def _task_dots(view: TaskView, references: References) -> dict[str, Any]:
+    """metric -> a dot plot of every model's value and interval, with the papers' numbers for the same
+    metric divided by their column's scale, so both read on our scale."""
+    out: dict[str, Any] = {}
+    for metric in view.metrics:
+        dots = [
+            charts.Dot(model, c.value, c.ci_low, c.ci_high)
+            for (model, m), c in sorted(view.cells.items())
+            if m == metric and c.value is not None
+        ]
+        if not dots:
+            continue
+        for table in references.for_task(view.name):
+            for column in table.columns:
+                if not column.matches(metric):
+                    continue
+                dots += [
+                    charts.Dot(
+                        f"{row.model} · {table.source}", float(row.values[column.label]) / column.scale, reported=True
+                    )
+                    for row in table.rows
+                    if column.label in row.values
+                ]
+        out[metric] = charts.dot_plot(dots, title=f"{view.key}: {metric}, ours and as reported")
     return out

@@ -17,6 +17,8 @@ from harness.leaderboard.output import MARKER, BuildError, prepare_target, write
 from harness.leaderboard.pages import write_pages
 from harness.leaderboard.render import PageWriter
 from harness.leaderboard.samples import PAGE_SIZE
+from harness.leaderboard.verification import mark_cells, mismatches, verify_runs
+from harness.results.verify import RunVerdict
 
 __all__ = ["MARKER", "BuildError", "BuildReport", "build_site"]
 
@@ -31,25 +33,39 @@ class BuildReport:
     n_sample_pages: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)  # with verify: numbers their own records do not give
+    verified: bool = False
+    written: bool = False
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not self.rejected
+        return not self.rejected and not self.mismatches
 
     def summary(self) -> str:
         return (
             f"built {self.out}: {self.n_runs} results ({self.n_models} models, {self.n_tasks} tasks), "
-            f"{self.n_superseded} superseded, {len(self.rejected)} rejected, {self.n_sample_pages} sample pages "
-            f"in {self.seconds:.1f} s"
+            f"{self.n_superseded} superseded, {len(self.rejected)} rejected, {self.n_sample_pages} sample pages"
+            + (f", {len(self.mismatches)} verification mismatches" if self.verified else "")
+            + f" in {self.seconds:.1f} s"
         )
 
 
-def build_site(runs_dir: Path, out: Path, *, strict: bool = False, page_size: int = PAGE_SIZE) -> BuildReport:
+def build_site(
+    runs_dir: Path,
+    out: Path,
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    data_dir: Path | None = None,
+    page_size: int = PAGE_SIZE,
+) -> BuildReport:
     """Build the static site for every results.json under ``runs_dir`` into ``out``.
 
-    Rejected files are reported in the returned :class:`BuildReport` (and on the site);
-    with ``strict=True`` any rejection aborts the build before anything is replaced.
+    Rejected files are reported in the returned :class:`BuildReport` (and on the site). With
+    ``verify=True`` every run is checked against its own records (``data_dir``: where data files
+    are, for their hashes) and each cell marked verified / not verifiable / mismatch. With
+    ``strict=True`` any rejection, or any mismatch, aborts the build before anything is replaced.
     """
     started = time.perf_counter()
     runs_dir = Path(runs_dir)
@@ -60,24 +76,35 @@ def build_site(runs_dir: Path, out: Path, *, strict: bool = False, page_size: in
     collection = collect_runs(runs_dir)
     report.rejected = collection.rejected
     report.warnings = list(collection.warnings)
-    if not (strict and report.rejected):
-        write_atomically(out, lambda site: _render(collection.runs, site, report, page_size=page_size))
+    verdicts = verify_runs(collection.runs, data_dir) if verify else None
+    if verdicts is not None:
+        report.verified, report.mismatches = True, mismatches(verdicts, runs_dir)
+    if not (strict and not report.ok):
+        write_atomically(out, lambda site: _render(collection.runs, site, report, verdicts, page_size=page_size))
+        report.written = True
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _render(runs: list[Run], site: Path, report: BuildReport, *, page_size: int) -> None:
-    content = _content(runs, site, report, page_size=page_size)
+def _render(
+    runs: list[Run], site: Path, report: BuildReport, verdicts: dict[Path, RunVerdict] | None, *, page_size: int
+) -> None:
+    content = _content(runs, site, report, verdicts, page_size=page_size)
     writer = PageWriter(site, content.generated)
     write_pages(content, writer, page_size=page_size)
     write_data(content, site)
 
 
-def _content(runs: list[Run], site: Path, report: BuildReport, *, page_size: int) -> SiteContent:
-    """Deduplicate, assemble the task views (exporting samples), compare and rank; fill the report."""
+def _content(
+    runs: list[Run], site: Path, report: BuildReport, verdicts: dict[Path, RunVerdict] | None, *, page_size: int
+) -> SiteContent:
+    """Deduplicate, assemble the task views (exporting samples), mark verdicts, compare and rank; fill
+    the report."""
     resolved = resolve_duplicates(runs)
     report.warnings += list(resolved.identity_changes.values())
     tasks = task_views(resolved.current, site, report.warnings, page_size=page_size)
+    if verdicts is not None:
+        mark_cells(tasks, verdicts)
     ranking, per_task = rank(tasks)
     report.n_runs = len(resolved.current)
     report.n_superseded = sum(len(v) for v in resolved.superseded.values())
@@ -89,6 +116,7 @@ def _content(runs: list[Run], site: Path, report: BuildReport, *, page_size: int
         ranking=ranking,
         task_scores=per_task,
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        verified=verdicts is not None,
     )
     report.n_models = len(content.models)
     content.rejected, content.warnings = build_notes(report.rejected, report.warnings)

@@ -14,6 +14,7 @@ from harness.leaderboard.collect import Run
 from harness.leaderboard.items import ItemCollector
 from harness.leaderboard.paired import PairedResult, paired_bootstrap
 from harness.leaderboard.samples import SampleExport
+from harness.results.verify import Check
 
 
 @dataclass
@@ -37,6 +38,7 @@ class CellView:
     vs_best: PairedResult | None = None
     testable: bool = False
     badges: list[Badge] = field(default_factory=list)  # reasons the number is less than valid: no ★ / ≈
+    verification: Check | None = None  # set by a build with --verify
 
 
 @dataclass

@@ -18,15 +18,14 @@ Hand-written: no library audits an evaluation run against its own records.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
 from harness.metrics.aggregate import summarize
 from harness.metrics.base import ScoreInput, Unscored
+from harness.results.reader import read_results, read_samples, run_dir_of
 from harness.results.writer import sample_prediction
 
 VERIFIED, MISMATCH, NOT_VERIFIABLE = "verified", "mismatch", "not verifiable"
@@ -56,27 +55,6 @@ class RunVerdict:
         self.checks.append(Check(what, verdict, detail))
 
 
-def _read(run_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
-    path = run_dir / "results.json"
-    if not path.is_file():
-        raise HarnessError(f"{run_dir}: no results.json here (give a run directory)")
-    try:
-        results = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise HarnessError(f"{path}: not valid JSON ({exc})") from None
-    samples_path = run_dir / "samples.jsonl"
-    if not samples_path.is_file():
-        return results, None
-    records = []
-    for number, line in enumerate(samples_path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                records.append(json.loads(line))
-            except ValueError:
-                raise HarnessError(f"{samples_path}:{number}: not valid JSON") from None
-    return results, records
-
-
 def _stored(value: Any) -> Any:
     return Unscored(value["unscored"]) if isinstance(value, dict) and "unscored" in value else value
 
@@ -92,7 +70,7 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def verify_run(run_dir: Path, registry: Any, *, data_dir: Path | None = None) -> RunVerdict:
-    results, records = _read(run_dir)
+    results, records = read_results(run_dir), read_samples(run_dir)
     out = RunVerdict(run_dir)
     if records is None:
         out.add("samples", NOT_VERIFIABLE, "no samples.jsonl: nothing to recompute from")
@@ -271,9 +249,7 @@ def main(argv: list[str]) -> None:
     registry = get_registry()
     failed = False
     for run_dir in args.runs:
-        verdict = verify_run(
-            run_dir.parent if run_dir.name == "results.json" else run_dir, registry, data_dir=args.data_dir
-        )
+        verdict = verify_run(run_dir_of(run_dir), registry, data_dir=args.data_dir)
         failed |= verdict.verdict == MISMATCH
         print(f"{run_dir}: {verdict.verdict}")
         for check in verdict.checks:
@@ -283,3 +259,20 @@ def main(argv: list[str]) -> None:
 
 
 VERIFY_FAILED = 5  # a run's number is not what its own records give
+
+
+RUN_LEVEL = ("predictions", "prompt hash", "data sha256")  # a mismatch here puts every number of the run in doubt
+
+
+def metric_verdict(run: RunVerdict, metric: str) -> Check:
+    """One metric's verdict within a run: a mismatch of its own checks or of a run-level check is a
+    mismatch; a recomputed value or re-aggregated verdicts that agree is verified; else not verifiable."""
+    own = [c for c in run.checks if c.what in (f"metric {metric}", f"scores {metric}", f"judged {metric}")]
+    related = own + [c for c in run.checks if c.what in RUN_LEVEL]
+    bad = next((c for c in related if c.verdict == MISMATCH), None)
+    if bad is not None:
+        return Check(metric, MISMATCH, f"{bad.what}: {bad.detail}" if bad.detail else bad.what)
+    if any(c.verdict == VERIFIED and not c.what.startswith("scores ") for c in own):
+        return Check(metric, VERIFIED)
+    why = next((c.detail for c in own + run.checks if c.verdict == NOT_VERIFIABLE and c.detail), "")
+    return Check(metric, NOT_VERIFIABLE, why or "nothing recorded to recompute it from")

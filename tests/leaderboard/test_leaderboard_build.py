@@ -14,6 +14,7 @@ from lb_runs_factory import ECGQA, FAKE_BEARER, FAKE_KEY, PROBE_IMAGE, PROBE_PNG
 
 from harness.leaderboard import build_site, layout
 from harness.leaderboard.paired import paired_bootstrap
+from harness.leaderboard.references import load_references
 from harness.leaderboard.site import BuildError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,11 +101,13 @@ def test_sample_images_are_published_once_and_only_when_genuine(built):
 
 def test_pages_are_self_contained_with_relative_links(built):
     site, _, _ = built
+    citations = {p.url for p in load_references().papers.values() if p.url}  # links to papers, not resources
     for name, text in site_text(site).items():
         if not name.endswith(".html"):
             continue
+        assert not re.search(r'src="(?:[a-z]+:)?//', text), name  # nothing is loaded from elsewhere
         for link in re.findall(r'(?:href|src)="([^"]*)"', text):
-            if link.startswith("https://arxiv.org/"):  # citation links to papers, not resources
+            if link in citations:
                 continue
             assert not re.match(r"^(?:[a-z]+:)?//|^/", link), (name, link)
             target = (site / name).parent / link.split("#")[0]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harness.leaderboard import charts
 from harness.leaderboard.embed import js_call, safe_json
 from harness.leaderboard.paired import paired_bootstrap
 from harness.leaderboard.ranking import Cell, normalised_ranks, overall_ranking
@@ -417,3 +418,64 @@ def test_fast_precheck_never_misses_what_the_full_walk_would_redact(record):
     _, n = scrub_text(record)
     assert n >= 1
     assert may_hold_secret(line)
+
+
+def _samples(mean: float, n: int, seed: int) -> dict[str, float]:
+    rng = np.random.default_rng(seed)
+    return {f"s{i}": float(v) for i, v in enumerate(rng.normal(mean, 0.2, n))}
+
+
+def _mean_cell(samples: dict[str, float]) -> Cell:
+    return Cell(sum(samples.values()) / len(samples), True, samples)
+
+
+def test_ranking_separates_clear_winners_and_ties_what_noise_cannot_separate():
+    # six tasks; "strong" is far ahead everywhere; "a" and "b" are the same model up to sample noise
+    table = {}
+    for t in range(6):
+        table[f"t{t}"] = {
+            "acc": {
+                "strong": _mean_cell(_samples(0.9, 200, 100 + t)),
+                "a": _mean_cell(_samples(0.5, 200, 200 + t)),
+                "b": _mean_cell(_samples(0.5, 200, 300 + t)),
+            }
+        }
+    ranked = {r.model: r for r in overall_ranking(table, resamples=400)}
+    assert ranked["strong"].rank == 1 and not ranked["strong"].tied
+    assert ranked["strong"].rank_low == ranked["strong"].rank_high == 1
+    assert ranked["a"].rank == ranked["b"].rank == 2 and ranked["a"].tied and ranked["b"].tied
+    assert (ranked["a"].rank_low, ranked["a"].rank_high) == (2, 3)  # the order between them is not known
+    for r in ranked.values():
+        assert r.ci_low <= r.score <= r.ci_high
+    assert ranked["strong"].ci_low > ranked["a"].ci_high  # separated intervals
+
+
+def test_ranking_bootstrap_is_reproducible_and_keeps_non_mean_metrics_fixed():
+    table = {
+        f"t{t}": {"macro_f1": {"x": Cell(0.7, True), "y": Cell(0.6, True)}}  # corpus-level: no samples
+        for t in range(3)
+    }
+    first, second = overall_ranking(table, resamples=200), overall_ranking(table, resamples=200)
+    assert first == second
+    by_model = {r.model: r for r in first}
+    # x wins every task whatever tasks are drawn: a degenerate interval and a strict order
+    assert (by_model["x"].ci_low, by_model["x"].ci_high, by_model["x"].rank) == (1.0, 1.0, 1)
+    assert (by_model["y"].ci_low, by_model["y"].ci_high, by_model["y"].rank) == (0.0, 0.0, 2)
+
+
+def test_dot_plot_puts_ours_and_reported_on_one_axis_and_escapes_labels():
+    svg = str(
+        charts.dot_plot(
+            [charts.Dot("<b>model</b>", 0.5, 0.4, 0.6), charts.Dot("GPT-4o · Table 2", 0.25, reported=True)],
+            title="t",
+            lo=0.0,
+            hi=1.0,
+        )
+    )
+    assert "<b>" not in svg and "&lt;b&gt;model&lt;/b&gt;" in svg
+    assert svg.count('class="dot"') == 1 and svg.count('class="dot-reported"') == 1
+    assert svg.count('class="ci-line"') == 1  # a reported number has no interval
+    cx = [float(v) for v in re.findall(r'<circle cx="([0-9.]+)"', svg)]
+    left, right = 220.0, 220.0 + (560 - 210 - 20)  # axis ends: label column + padding, plot width
+    assert cx == [pytest.approx(left + 0.5 * (right - left)), pytest.approx(left + 0.25 * (right - left))]
+    assert "GPT-4o · Table 2 (reported)" in svg

@@ -145,3 +145,27 @@ def test_status_and_samples_badge_runs_whose_flags_are_missing(tmp_path):
         "same": {"duplicate_prompts"},
         "absent": {"nothing_scored", "partial", "absent_records"},
     }
+
+
+def test_ranking_shows_intervals_ties_and_dot_plots_with_paper_numbers(tmp_path):
+    runs = tmp_path / "runs"
+    tasks = ["ecgqa_ck", "ecgqa_ebk", "ecgqa_pp", "ecgqa_cd"]
+    for t, task in enumerate(tasks):
+        # twin_a and twin_b: the same plan, different sample noise; strong: far ahead on every task
+        for m, (model, delta) in enumerate((("strong", 0.3), ("twin_a", 0.0), ("twin_b", 0.0))):
+            write_run(
+                runs / model / task, RunPlan(model, task, "ECG-Expert-QA", _shifted(delta), n=60, seed=10 * t + m)
+            )
+    build_site(runs, tmp_path / "site")
+    data = json.loads((tmp_path / "site" / "data" / "leaderboard.json").read_text())
+    ranks = {r["model"]: (r["rank"], r["tied"], r["rank_low"], r["rank_high"]) for r in data["ranking"]}
+    assert ranks["strong"] == (1, False, 1, 1)
+    assert ranks["twin_a"][:2] == ranks["twin_b"][:2] == (2, True)
+    assert all(r["ci_low"] <= r["score"] <= r["ci_high"] for r in data["ranking"])
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert index.count("(tied)") == 2 and index.count('class="dot"') == 3  # one dot per ranked model
+    page = (tmp_path / "site" / layout.task_page("ecgqa_ck")).read_text()
+    plot = page[page.index('id="dots-bleu_1"') :]
+    plot = plot[: plot.index("</figure>")]
+    assert plot.count('class="dot"') == 3 and plot.count('class="dot-reported"') >= 1
+    assert '<a href="https://github.com/Zaozzz/ECG-Expert-QA"' in plot  # the paper's release linked beside its numbers
