@@ -10,6 +10,7 @@ from harness.leaderboard import layout
 from harness.leaderboard.attachments import SiteAttachments
 from harness.leaderboard.badges import badges
 from harness.leaderboard.collect import Run
+from harness.leaderboard.items import ItemCollector, new_collector
 from harness.leaderboard.samples import SampleExport, export_samples
 from harness.leaderboard.views import CellView, TaskView, is_mean, subset
 
@@ -24,10 +25,11 @@ def task_views(
     attachments = SiteAttachments(site)  # the images samples showed, one copy for the whole site
     for (model, task_key), run in sorted(current.items()):
         view = tasks.get(task_key) or tasks.setdefault(task_key, _new_view(task_key, run))
+        view.items = view.items or new_collector(site, task_key, run.results.task.output_type)
         view.is_group = view.is_group or run.is_group
         view.runs[model] = run
         view.metrics += [m for m in run.results.metrics if m not in view.metrics]
-        export = _export(run, model, task_key, site, attachments, warnings, page_size=page_size)
+        export = _export(run, model, task_key, site, attachments, warnings, page_size=page_size, items=view.items)
         view.exports[model] = export
         _add_cells(view, model, run, export)
     warnings += _capped(attachments.refused, lambda k: f"{k} more sample images not published")
@@ -55,16 +57,21 @@ def _export(
     warnings: list[str],
     *,
     page_size: int,
+    items: ItemCollector,
 ) -> SampleExport:
     if run.samples_path is None:
         return SampleExport()
-    export = export_samples(
-        run.samples_path,
-        site / layout.samples_dir(model, task_key),
-        list(run.results.metrics),
-        page_size=page_size,
-        attachments=attachments,
-    )
+    try:
+        export = export_samples(
+            run.samples_path,
+            site / layout.samples_dir(model, task_key),
+            list(run.results.metrics),
+            page_size=page_size,
+            attachments=attachments,
+            on_record=items.recorder(model, layout.samples_page(model, task_key)),
+        )
+    finally:
+        items.close()
     warnings += _capped(export.bad_lines, lambda k: f"{run.samples_path}: {k} more malformed lines")
     if export.secrets_redacted:
         warnings.append(f"{run.samples_path}: redacted {export.secrets_redacted} secret-looking strings from samples")

@@ -95,6 +95,84 @@ def histogram(values: Sequence[float], *, lo: float, hi: float, n_bins: int, tit
     return Markup("".join(parts))
 
 
+FORECAST_SERIES = (("context", "context"), ("truth", "truth"), ("prediction", "prediction"))
+
+
+def forecast_plot(context: Sequence[float], truth: Sequence[float], prediction: Sequence[float] | None) -> dict:
+    """The geometry of one lead's forecast chart, in numbers only: the item view draws it here
+    (:func:`forecast_chart`) and the sample browser draws the same geometry with DOM calls.
+
+    x is the sample index (context, then the horizon); y is the standardised amplitude. A wild
+    prediction is clipped at one span beyond the context and truth, so the truth stays readable."""
+    w, h, left, right, top, bottom = WIDTH, 220, 46, 10, 28, 36
+    known = [float(v) for v in (*context, *truth) if math.isfinite(v)] or [0.0]
+    lo, hi = min(known), max(known)
+    span = (hi - lo) or 1.0
+    pred = [float(v) for v in prediction or [] if math.isfinite(v)]
+    lo, hi = min([lo, *[max(v, lo - span) for v in pred]]), max([hi, *[min(v, hi + span) for v in pred]])
+    if math.isclose(lo, hi):
+        lo, hi = lo - 0.5, hi + 0.5
+    n = max(len(context) + max(len(truth), len(pred)), 2)
+    plot_w, plot_h = w - left - right, h - top - bottom
+
+    def points(values: Sequence[float], start: int) -> str:
+        return " ".join(
+            f"{_num(left + (start + i) / (n - 1) * plot_w)},{_num(top + (hi - min(max(v, lo), hi)) / (hi - lo) * plot_h)}"
+            for i, v in enumerate(values)
+            if math.isfinite(v)
+        )
+
+    start = max(len(context) - 1, 0)  # the continuation starts where the context ends
+    tail = [context[-1]] if context else []
+    return {
+        "width": w,
+        "height": h,
+        "box": [left, top, plot_w, plot_h],
+        "lines": {
+            "context": points(context, 0),
+            "truth": points([*tail, *truth], start),
+            "prediction": points([*tail, *pred], start) if pred else "",
+        },
+        "y": [f"{hi:.3g}", f"{lo:.3g}"],
+        "x": [0, len(context), n - 1],
+        "split": _num(left + start / (n - 1) * plot_w),
+    }
+
+
+def forecast_chart(plot: dict, *, lead: str, title: str) -> Markup:
+    """One lead's forecast as inline SVG: context, truth and prediction as three polylines, with a
+    legend and axis labels (every label escaped; the geometry is numbers from :func:`forecast_plot`)."""
+    w, h = plot["width"], plot["height"]
+    left, top, plot_w, plot_h = plot["box"]
+    parts = [
+        f'<svg class="chart forecast" role="img" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" class="axis"/>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" class="axis"/>',
+        f'<line x1="{plot["split"]}" y1="{top}" x2="{plot["split"]}" y2="{top + plot_h}" class="grid"/>',
+        f'<text x="{left - 4}" y="{top + 8}" text-anchor="end" class="tick">{escape(plot["y"][0])}</text>',
+        f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end" class="tick">{escape(plot["y"][1])}</text>',
+    ]
+    for x, anchor in zip(plot["x"], ("start", "middle", "end")):
+        px = left + x / max(plot["x"][-1], 1) * plot_w
+        parts.append(f'<text x="{_num(px)}" y="{top + plot_h + 13}" text-anchor="{anchor}" class="tick">{x}</text>')
+    parts.append(
+        f'<text x="{left + plot_w / 2:.1f}" y="{h - 4}" text-anchor="middle" class="label">sample index</text>'
+        f'<text x="12" y="{top + plot_h / 2:.1f}" text-anchor="middle" class="label" '
+        f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{escape(lead)} (standardised)</text>'
+    )
+    for k, (key, label) in enumerate(FORECAST_SERIES):
+        x = left + k * 150
+        parts.append(
+            f'<line x1="{x}" y1="10" x2="{x + 18}" y2="10" class="series-{key}"/>'
+            f'<text x="{x + 22}" y="14" class="label">{escape(label)}</text>'
+        )
+        if plot["lines"][key]:
+            parts.append(f'<polyline points="{escape(plot["lines"][key])}" class="series-{key}"/>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
 @dataclass(frozen=True)
 class Dot:
     """One row of a dot plot: a value with its interval (ours) or a number as a paper printed it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from harness.leaderboard.references import norm
 
@@ -39,6 +40,7 @@ def section_order(name: str) -> int:
     return BENCHMARKS.index(name) if name in BENCHMARKS else len(BENCHMARKS)
 
 
+@lru_cache(maxsize=4096)  # model and task names recur on every row of a page
 def slug(text: str) -> str:
     """A file-name-safe, collision-free name: readable part + a hash of the exact text."""
     readable = re.sub(r"[^A-Za-z0-9_.\-]+", "-", text).strip("-.")[:48] or "x"
@@ -59,6 +61,25 @@ def samples_dir(model: str, task: str) -> str:
 
 def samples_page(model: str, task: str) -> str:
     return f"{samples_dir(model, task)}/index.html"
+
+
+def items_dir(task: str) -> str:
+    return f"items/{slug(task)}"
+
+
+def item_page(task: str, page: int) -> str:
+    """The page of the item view holding a task's ``page``-th chunk of items."""
+    return f"{items_dir(task)}/p{page:04d}.html"
+
+
+def item_anchor(item_id: str) -> str:
+    """The element id of one item on its page (a slug: safe in a URL fragment and an HTML id)."""
+    return f"i-{slug(item_id)}"
+
+
+def pair_items_page(task: str, metric: str, a: str, b: str) -> str:
+    """The list of items on which models ``a`` and ``b`` differ on ``metric``."""
+    return f"{items_dir(task)}/diff-{slug(chr(31).join((metric, a, b)))}.html"
 
 
 def fmt(value: float | None) -> str:

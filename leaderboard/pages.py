@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.leaderboard import charts, layout
+from harness.leaderboard import charts, items, layout
 from harness.leaderboard.content import SiteContent
 from harness.leaderboard.references import Paper, References, Table, load_references
 from harness.leaderboard.render import PageWriter
@@ -23,6 +23,9 @@ def write_pages(content: SiteContent, writer: PageWriter, *, page_size: int) -> 
         for model in view.exports:
             if view.runs[model].samples_path is not None:
                 write_samples_page(view, model, writer, page_size=page_size)
+        write_item_pages(view, writer)
+        write_pair_items_pages(view, writer)
+    items.clear_work(writer.site)
 
 
 def write_index(content: SiteContent, writer: PageWriter) -> None:
@@ -107,6 +110,53 @@ def write_samples_page(view: TaskView, model: str, writer: PageWriter, *, page_s
         config=config,
         badges=view.run_badges(model),
     )
+
+
+def write_item_pages(view: TaskView, writer: PageWriter) -> None:
+    """The item view of a task: every model's answer and scores per item, ``ITEMS_PER_PAGE`` a page."""
+    collector = view.items
+    if collector is None or not collector.order:
+        return
+    ids = list(collector.order)
+    correct = items.correctness_metric(view.metrics, {m: e.values for m, e in view.exports.items()})
+    per_page = items.ITEMS_PER_PAGE
+    records: dict[str, list[dict[str, Any]]] = {}
+    for page in range(1, collector.n_pages + 1):
+        chunk = ids[(page - 1) * per_page : page * per_page]
+        if (page - 1) % items.PAGES_PER_BUCKET == 0:
+            records = collector.read_bucket(page)
+        writer.write(
+            layout.item_page(view.key, page),
+            "items.html.j2",
+            title=f"Items {(page - 1) * per_page + 1}–{(page - 1) * per_page + len(chunk)} of {view.key}",
+            task=view,
+            items=items.page_items(records, chunk, view.metrics, view.models, correct),
+            correct=correct,
+            page=page,
+            n_pages=collector.n_pages,
+            n_items=len(ids),
+        )
+
+
+def write_pair_items_pages(view: TaskView, writer: PageWriter) -> None:
+    """Per paired comparison, the items on which the two models' per-sample values differ."""
+    if view.items is None:
+        return
+    for metric, pairs in view.pairs.items():
+        for a, b, result in pairs:
+            rows = items.differing(view.items, view.exports[a].values[metric], view.exports[b].values[metric])
+            writer.write(
+                layout.pair_items_page(view.key, metric, a, b),
+                "pair_items.html.j2",
+                title=f"{a} vs {b} on {view.key}: items that differ on {metric}",
+                task=view,
+                metric=metric,
+                a=a,
+                b=b,
+                result=result,
+                rows=[(i, view.items.href(i), va, vb) for i, va, vb in rows[: items.MAX_DIFF_ROWS]],
+                n_rows=len(rows),
+            )
 
 
 def _usage_totals(runs: list[Any]) -> dict[str, Any]:

@@ -38,6 +38,8 @@ def environment() -> Environment:
         model_page=layout.model_page,
         task_page=layout.task_page,
         samples_page=layout.samples_page,
+        item_page=layout.item_page,
+        pair_items_page=layout.pair_items_page,
         ranking_rule=RANKING_RULE,
         badge_rule=BADGE_RULE,
         badge_legend=BADGE_LEGEND,

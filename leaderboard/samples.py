@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,10 +103,13 @@ def export_samples(
     *,
     page_size: int = PAGE_SIZE,
     attachments: SiteAttachments | None = None,
+    on_record: Callable[[dict[str, Any], int], None] | None = None,
 ) -> SampleExport:
     """Write ``dest/p0001.js``, ``p0002.js``, ... and return counts and per-sample values.
 
-    With ``attachments``, the images the samples refer to are published for the page to show."""
+    With ``attachments``, the images the samples refer to are published for the page to show.
+    ``on_record`` sees each record as published (images compacted, secrets scrubbed) with the number
+    of its sample page, before the chunk is written: it may add keys for the page (e.g. a link)."""
     dest.mkdir(parents=True, exist_ok=True)
     out = SampleExport(values={m: {} for m in metrics})
     page: list[dict[str, Any]] = []
@@ -140,6 +143,8 @@ def export_samples(
             value = sample_value(record, metric)
             if value is not None:
                 out.values[metric][record.id] = value
+        if on_record is not None:
+            on_record(data, out.n_pages + 1)
         page.append(data)
         if len(page) >= page_size:
             flush()

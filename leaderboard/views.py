@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from harness.leaderboard.badges import SMALL_N, Badge
 from harness.leaderboard.collect import Run
+from harness.leaderboard.items import ItemCollector
 from harness.leaderboard.paired import PairedResult, paired_bootstrap
 from harness.leaderboard.samples import SampleExport
 from harness.results.verify import Check
@@ -53,6 +54,7 @@ class TaskView:
     exports: dict[str, SampleExport] = field(default_factory=dict)  # model -> samples
     pairs: dict[str, list[tuple[str, str, PairedResult]]] = field(default_factory=dict)  # metric -> (a, b, result)
     mean_metrics: dict[str, set[str]] = field(default_factory=dict)  # metric -> models whose value is a per-sample mean
+    items: ItemCollector | None = None  # the item view: every model's sample per item id
 
     @property
     def models(self) -> list[str]:

@@ -67,6 +67,14 @@
     });
     parent.appendChild(wrap);
   }
+  // a per-sample score as the tables show numbers (layout.fmt): not a raw float
+  function fmt(v) {
+    if (typeof v !== "number" || !isFinite(v)) return asText(v);
+    var a = Math.abs(v);
+    if (a > 0 && a < 0.00005) return v.toExponential(1);
+    if (a >= 1000) return Math.round(v).toLocaleString("en-US");
+    return v.toFixed(a >= 100 ? 1 : a >= 10 ? 2 : a >= 1 ? 3 : 4);
+  }
   function metricsTable(parent, metrics) {
     var names = Object.keys(metrics || {});
     if (!names.length) return;
@@ -77,7 +85,8 @@
       tr.appendChild(el("th", null, name));
       var v = metrics[name];
       var td = el("td", v && typeof v === "object" && "unscored" in v ? "unscored" : null,
-        v && typeof v === "object" && "unscored" in v ? "unscored: " + asText(v.unscored) : asText(v));
+        v && typeof v === "object" && "unscored" in v ? "unscored: " + asText(v.unscored) : fmt(v));
+      if (typeof v === "number") td.title = String(v);
       tr.appendChild(td);
       body.appendChild(tr);
     });
@@ -87,15 +96,69 @@
     wrap.appendChild(t);
     parent.appendChild(wrap);
   }
+  // the item view the build linked this sample to (checked: nothing else becomes a link)
+  var ITEM = /^items\/[A-Za-z0-9_.\-]+\/p[0-9]{4}\.html#i-[A-Za-z0-9_.\-]+$/;
+  var SVG = "http://www.w3.org/2000/svg";
+  function svgEl(tag, attrs, text) {
+    var e = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  var SERIES = [["context", "context"], ["truth", "truth"], ["prediction", "prediction"]];
+  // one lead's forecast, from the geometry the build computed (charts.forecast_plot): numbers only
+  function forecastChart(plot, sampleId) {
+    var b = plot.box, left = b[0], top = b[1], w = b[2], h = b[3], bottom = top + h;
+    var svg = svgEl("svg", { "class": "chart forecast", role: "img", viewBox: "0 0 " + plot.width + " " + plot.height,
+      width: plot.width, height: plot.height });
+    svg.appendChild(svgEl("title", {}, "sample " + asText(sampleId) + ": lead " + asText(plot.lead)));
+    svg.appendChild(svgEl("line", { x1: left, y1: bottom, x2: left + w, y2: bottom, "class": "axis" }));
+    svg.appendChild(svgEl("line", { x1: left, y1: top, x2: left, y2: bottom, "class": "axis" }));
+    svg.appendChild(svgEl("line", { x1: plot.split, y1: top, x2: plot.split, y2: bottom, "class": "grid" }));
+    svg.appendChild(svgEl("text", { x: left - 4, y: top + 8, "text-anchor": "end", "class": "tick" }, asText(plot.y[0])));
+    svg.appendChild(svgEl("text", { x: left - 4, y: bottom, "text-anchor": "end", "class": "tick" }, asText(plot.y[1])));
+    var last = plot.x[plot.x.length - 1] || 1;
+    ["start", "middle", "end"].forEach(function (anchor, k) {
+      svg.appendChild(svgEl("text", { x: left + plot.x[k] / last * w, y: bottom + 13, "text-anchor": anchor, "class": "tick" },
+        asText(plot.x[k])));
+    });
+    svg.appendChild(svgEl("text", { x: left + w / 2, y: plot.height - 4, "text-anchor": "middle", "class": "label" }, "sample index"));
+    svg.appendChild(svgEl("text", { x: 12, y: top + h / 2, "text-anchor": "middle", "class": "label",
+      transform: "rotate(-90 12 " + (top + h / 2) + ")" }, asText(plot.lead) + " (standardised)"));
+    SERIES.forEach(function (s, k) {
+      var x = left + k * 150;
+      svg.appendChild(svgEl("line", { x1: x, y1: 10, x2: x + 18, y2: 10, "class": "series-" + s[0] }));
+      svg.appendChild(svgEl("text", { x: x + 22, y: 14, "class": "label" }, s[1]));
+      var pts = plot.lines[s[0]];
+      if (typeof pts === "string" && /^[0-9., -]+$/.test(pts) && pts) svg.appendChild(svgEl("polyline", { points: pts, "class": "series-" + s[0] }));
+    });
+    return svg;
+  }
   function card(r, number) {
     var art = el("article", "sample");
     var head = el("h2", "sample-id");
-    head.textContent = "#" + number + " · id " + asText(r.id) + (r.cached ? " · cached" : "");
+    head.appendChild(document.createTextNode("#" + number + " · id "));
+    if (typeof r.item === "string" && ITEM.test(r.item)) {
+      var link = el("a", "item-link", asText(r.id));
+      link.href = config.root + r.item;
+      link.title = "every model's answer on this item";
+      head.appendChild(link);
+    } else {
+      head.appendChild(document.createTextNode(asText(r.id)));
+    }
+    if (r.cached) head.appendChild(document.createTextNode(" · cached"));
     art.appendChild(head);
     messages(art, r.messages, r.id);
     field(art, "response", r.response, "response");
-    if (r.prediction !== undefined && asText(r.prediction) !== asText(r.response)) field(art, "extracted answer", r.prediction, "prediction");
-    field(art, "reference", r.reference, "reference");
+    if (Array.isArray(r.forecast) && r.forecast.length) {
+      var fig = el("div", "field forecast");
+      fig.appendChild(el("div", "label", "forecast (context, truth, prediction)"));
+      r.forecast.forEach(function (plot) { fig.appendChild(forecastChart(plot, r.id)); });
+      art.appendChild(fig);
+    } else {
+      if (r.prediction !== undefined && asText(r.prediction) !== asText(r.response)) field(art, "extracted answer", r.prediction, "prediction");
+      field(art, "reference", r.reference, "reference");
+    }
     metricsTable(art, r.metrics);
     field(art, "judge verdicts", r.judges, "judges");
     field(art, "turns", r.turns, "turns");
