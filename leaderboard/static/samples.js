@@ -13,6 +13,9 @@
   var filterInput = document.getElementById("filter");
   var statusFilter = document.getElementById("status-filter");
   var sortSelect = document.getElementById("sort");
+  var rangeMetric = document.getElementById("range-metric");
+  var rangeMin = document.getElementById("range-min");
+  var rangeMax = document.getElementById("range-max");
   var MAX_SHOWN = 200;  // a search over every page shows this many matches at most
 
   function el(tag, cls, text) {
@@ -171,6 +174,7 @@
     if (kind === "error" && !r.error) return false;
     if (kind === "unscored" && !values.some(unscored)) return false;
     if (kind === "wrong" && !values.some(function (v) { return v === 0 || v === false; })) return false;
+    if (rangeMetric.value && !inRange(score(r, rangeMetric.value))) return false;
     if (!q) return true;
     var hay = [r.id, r.response, r.prediction, r.reference].map(asText).join("\n").toLowerCase();
     return hay.indexOf(q) >= 0;
@@ -179,13 +183,23 @@
     var v = (r.metrics || {})[metric];
     return typeof v === "number" ? v : (v === true ? 1 : (v === false ? 0 : null));
   }
+  function bound(input) {
+    var v = input.value.trim() === "" ? NaN : Number(input.value);
+    return isNaN(v) ? null : v;
+  }
+  function inRange(v) {
+    // a score range keeps the samples scored on the chosen metric within [from, to] (an empty end is open)
+    if (v === null) return false;
+    var lo = bound(rangeMin), hi = bound(rangeMax);
+    return (lo === null || v >= lo) && (hi === null || v <= hi);
+  }
   function render(n) {
     var records = chunks[n] || [];
     box.replaceChildren();
     records.forEach(function (r, i) { box.appendChild(card(r, (n - 1) * config.pageSize + i + 1)); });
     status.textContent = "Page " + n + " of " + config.pages + " · " + records.length + " samples";
   }
-  function searching() { return filterInput.value.trim() || statusFilter.value || sortSelect.value; }
+  function searching() { return filterInput.value.trim() || statusFilter.value || sortSelect.value || rangeMetric.value; }
   function renderAll() {
     // every page's records, filtered and sorted, then the first MAX_SHOWN of them
     var q = filterInput.value.trim().toLowerCase(), kind = statusFilter.value, sort = sortSelect.value;
@@ -248,6 +262,9 @@
   filterInput.addEventListener("input", update);
   statusFilter.addEventListener("change", update);
   sortSelect.addEventListener("change", update);
+  rangeMetric.addEventListener("change", update);
+  rangeMin.addEventListener("input", update);
+  rangeMax.addEventListener("input", update);
   function fromHash() {
     var m = /^#p=(\d+)$/.exec(location.hash);
     return m ? parseInt(m[1], 10) : 1;

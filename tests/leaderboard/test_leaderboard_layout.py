@@ -3,6 +3,8 @@ the model column stays in view), in headless Chromium."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from playwright.sync_api import expect
 
@@ -62,6 +64,20 @@ def test_search_spans_every_page_and_filters_and_sorts(built, browser):
         )
     ]
     assert values == sorted(values, reverse=True) and len(values) == 120
+    # a score range across all pages: bleu_1 in [0.2, 0.3], still sorted
+    page.select_option("#range-metric", "bleu_1")
+    page.fill("#range-min", "0.2")
+    page.fill("#range-max", "0.3")
+    expect(page.locator("#status")).to_contain_text("match across all")
+    raw = page.locator("article.sample").evaluate_all(
+        "els => els.map(a => [...a.querySelectorAll('th')].find(t => t.textContent === 'bleu_1').nextSibling)"
+        ".map(td => td.title || td.textContent)"
+    )
+    in_range = [float(v) for v in raw]
+    expected = sum(1 for v in _bleu_values(site) if 0.2 <= v <= 0.3)
+    assert 0 < len(in_range) == expected < 120 and all(0.2 <= v <= 0.3 for v in in_range)
+    assert in_range == sorted(in_range, reverse=True)
+    page.select_option("#range-metric", "")
     page.goto((site / layout.samples_page("alpha-7b", "gem_grounding")).as_uri())
     page.wait_for_selector("article.sample")
     page.select_option("#status-filter", "unscored")
@@ -81,3 +97,14 @@ def test_xss_stays_inert_in_a_search_across_pages(built, browser):
     assert page.locator("article.sample").count() >= 1
     assert page.evaluate("window.__xss") is None and page.locator("#samples script, #samples img[onerror]").count() == 0
     page.close()
+
+
+def _bleu_values(site):
+    """Every bleu_1 value of alpha-7b on ecgqa_ck, read from the site's own sample chunks."""
+    folder = (site / layout.samples_page("alpha-7b", "ecgqa_ck")).parent
+    values = []
+    for chunk in sorted(folder.glob("p*.js")):
+        body = chunk.read_text()
+        records = json.loads(body[body.index(",") + 1 : body.rindex(")")])
+        values += [r["metrics"]["bleu_1"] for r in records if isinstance(r["metrics"].get("bleu_1"), (int, float))]
+    return values
