@@ -37,7 +37,10 @@ FULL = {
 CASES = {
     "full": (FULL, 220 / 3),
     "no_diagnosis": ({k: v for k, v in FULL.items() if k != "DiagnosisAccuracy"}, 220 / 3),
-    "bad_early": ({**FULL, "AnalysisCompleteness": [{"Score": "many"}], "LeadAssessmentAccuracy": entries(-1)}, 220 / 3),
+    "bad_early": (
+        {**FULL, "AnalysisCompleteness": [{"Score": "many"}], "LeadAssessmentAccuracy": entries(-1)},
+        220 / 3,
+    ),
     "no_fidelity": ({k: v for k, v in FULL.items() if k != "ClinicalDiagnosticFidelity"}, None),
     "bad_reasoning": ({**FULL, "EvidenceBasedReasoning": entries(-5)}, None),
 }
