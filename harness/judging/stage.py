@@ -159,6 +159,12 @@ class JudgeStage:
     def _named(self, values: dict[str, Any]) -> dict[str, Any]:
         return {self.metric_name(q): v for q, v in values.items()}
 
+    def params(self, judge: str) -> dict[str, Any]:
+        """The rubric's generation parameters, less those the judge's config sets to null: such a
+        judge leaves them to the API's default (e.g. an upstream preset whose judge set no temperature)."""
+        unset = {k for k, v in self.panel.configs[judge].params.items() if v is None}
+        return {k: v for k, v in self.rubric.spec.params.items() if k not in unset}
+
     async def _verdicts(
         self, judge: str, calls: list[JudgeCall], request_id: str, *, salt: str | None = None
     ) -> tuple[dict[str, Verdict], list[dict[str, Any]]]:
@@ -172,7 +178,7 @@ class JudgeStage:
                 if attempt:
                     tally.counters["repairs"] += 1
                 response = await self.panel.ask(
-                    judge, f"{request_id}/{call.label}/{attempt}", messages, self.rubric.spec.params, tally, salt=salt
+                    judge, f"{request_id}/{call.label}/{attempt}", messages, self.params(judge), tally, salt=salt
                 )
                 if response.error is not None:
                     verdict = Verdict(raw=None, problems={"*": Problem(JUDGE_FAILED, response.error[:300])})
@@ -239,7 +245,7 @@ class JudgeStage:
             return
 
         async def check(judge: str) -> dict[str, Any]:
-            params = {**self.panel.configs[judge].params, **self.rubric.spec.params}
+            params = {**self.panel.configs[judge].params, **self.params(judge)}
             ask = functools.partial(self._probe, judge)
             return await judge_check.check_judge(items, ask, sampled=judge_check.sampled(params))
 
