@@ -234,6 +234,7 @@ class Rubric:
             "kind": spec.kind,
             "criteria": [c.model_dump() for c in spec.criteria],
             "total": spec.total,
+            "total_needs": self.total_needs(),
             "task_aggregate": spec.task_aggregate,
             "jury": spec.jury,
             "max_repairs": spec.max_repairs,
@@ -407,8 +408,14 @@ class Rubric:
         }
         return dict(verdict.scores), {k: p for k, p in problems.items() if p is not None}
 
+    def total_needs(self) -> list[str]:
+        """The criteria the sample total is computed from: the total is scored whenever these are
+        (the others may still be unscored individually). Default: every criterion; a rubric whose
+        total uses only some of them (e.g. GEM's Average) narrows this with :meth:`sample_score`."""
+        return [c.name for c in self.criteria]
+
     def sample_score(self, scores: dict[str, float]) -> float:
-        """The sample's total from its criterion scores (all present)."""
+        """The sample's total from its criterion scores (those of :meth:`total_needs` present)."""
         values = [float(scores[c.name]) for c in self.criteria]
         method = self.spec.total
         if method == "sum":

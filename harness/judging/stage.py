@@ -159,6 +159,12 @@ class JudgeStage:
     def _named(self, values: dict[str, Any]) -> dict[str, Any]:
         return {self.metric_name(q): v for q, v in values.items()}
 
+    def params(self, judge: str) -> dict[str, Any]:
+        """The rubric's generation parameters, less those the judge's config sets to null: such a
+        judge leaves them to the API's default (e.g. an upstream preset whose judge set no temperature)."""
+        unset = {k for k, v in self.panel.configs[judge].params.items() if v is None}
+        return {k: v for k, v in self.rubric.spec.params.items() if k not in unset}
+
     async def _verdicts(
         self, judge: str, calls: list[JudgeCall], request_id: str, *, salt: str | None = None
     ) -> tuple[dict[str, Verdict], list[dict[str, Any]]]:
@@ -172,7 +178,7 @@ class JudgeStage:
                 if attempt:
                     tally.counters["repairs"] += 1
                 response = await self.panel.ask(
-                    judge, f"{request_id}/{call.label}/{attempt}", messages, self.rubric.spec.params, tally, salt=salt
+                    judge, f"{request_id}/{call.label}/{attempt}", messages, self.params(judge), tally, salt=salt
                 )
                 if response.error is not None:
                     verdict = Verdict(raw=None, problems={"*": Problem(JUDGE_FAILED, response.error[:300])})
@@ -193,20 +199,32 @@ class JudgeStage:
             verdicts[call.label] = verdict
         return verdicts, attempts
 
-    def _missing(self, problems: dict[str, Problem]) -> list[Problem]:
-        """The problems that leave the sample total unscored (a criterion without a valid score)."""
-        return [p for c, p in problems.items() if c in {x.name for x in self.rubric.criteria}]
+    def _missing(self, problems: dict[str, Problem], needed: list[str] | None = None) -> dict[str, Problem]:
+        """The problems, by criterion, that leave a quantity unscored: those of the ``needed``
+        criteria (default: every criterion, as the derived quantities use them all)."""
+        needed = [c.name for c in self.rubric.criteria] if needed is None else needed
+        return {c: problems[c] for c in needed if c in problems}
+
+    def _total(self, scores: dict[str, Any], problems: dict[str, Problem]) -> tuple[Any, str | None]:
+        """The sample total, or ``Unscored`` (its reason a fixed category, as counted in results.json)
+        and the line the record keeps naming the needed criterion that is missing."""
+        missing = self._missing(problems, self.rubric.total_needs())
+        if not missing:
+            return self.rubric.sample_score(scores), None
+        criterion, problem = next(iter(missing.items()))
+        return Unscored(problem.category), f"needs '{criterion}': {problem}"
 
     async def _judge(self, judge: str, calls: list[JudgeCall], item_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
         """One judge on one sample: its values per quantity and what the record keeps."""
         verdicts, attempts = await self._verdicts(judge, calls, f"judge/{self.name}/{item_id}")
         scores, problems = self.rubric.combine(verdicts)
         values: dict[str, Any] = {}
-        missing = self._missing(problems)
+        missing = list(self._missing(problems).values())
         derived = self.rubric.derived(scores) if hasattr(self.rubric, "derived") and not missing else {}
+        total, why = self._total(scores, problems)
         for q in self.quantities:
             if q == TOTAL:
-                values[q] = Unscored(missing[0].category) if missing else self.rubric.sample_score(scores)
+                values[q] = total
             elif q in getattr(self.rubric, "derived_quantities", ()):
                 values[q] = derived[q] if q in derived else Unscored(missing[0].category)
             else:
@@ -214,6 +232,8 @@ class JudgeStage:
         if "position_consistent" in scores:
             self._consistent[bool(scores["position_consistent"])] += 1
         detail = {"scores": dict(scores), "problems": {k: str(p) for k, p in problems.items()}, "attempts": attempts}
+        if why is not None:
+            detail["total_unscored"] = why
         return values, detail
 
     # -- the judge validity check (harness.judging.check) ------------------------------------
@@ -225,7 +245,7 @@ class JudgeStage:
             return
 
         async def check(judge: str) -> dict[str, Any]:
-            params = {**self.panel.configs[judge].params, **self.rubric.spec.params}
+            params = {**self.panel.configs[judge].params, **self.params(judge)}
             ask = functools.partial(self._probe, judge)
             return await judge_check.check_judge(items, ask, sampled=judge_check.sampled(params))
 
@@ -240,7 +260,8 @@ class JudgeStage:
             judge, self.rubric.calls(inp), request_id, salt="judge-check-repeat" if repeat else None
         )
         scores, problems = self.rubric.combine(verdicts)
-        value = None if self._missing(problems) else self.rubric.sample_score(scores)
+        total, _ = self._total(scores, problems)
+        value = None if isinstance(total, Unscored) else total
         consistent = scores.get("position_consistent") if len(verdicts) > 1 else None
         return judge_check.Probe(value, None if consistent is None else bool(consistent), len(attempts))
 

@@ -18,7 +18,13 @@ ClinicalDiagnosticFidelity  the 0-100 Score (entries summed)                  0-
 ==========================  ================================================  =============
 
 and each is averaged over the scored samples (the paper's Tables 1-2). The sample total
-(``gem_grounding``) is the Tables' "Average": the mean of the last three.
+(``gem_grounding``) is the Tables' "Average": the mean of the last three, scored whenever those
+three are (:meth:`GemGroundingRubric.total_needs`). The released notebook has no Average: it
+prints each criterion's mean (pandas skips a sample without that criterion), and the paper's
+Average is the mean of the three column means (PULSE: (50.18 + 52.40 + 51.63) / 3 = 51.40). Ours is
+the mean over samples of each sample's Average: the two agree whenever the three criteria are
+scored on the same samples (a sample missing one of them counts in the other two column means
+upstream, and in no Average here).
 
 Fixed, not copied, from upstream: the prompt's JSON names two criteria
 ``GroundedECGUnderstanding`` and ``RealisticDiagnosticProcess`` while the notebook parses
@@ -169,6 +175,11 @@ class GemGroundingRubric(Rubric):
         if not c.min <= result <= c.max:
             return None, Problem(OUT_OF_RANGE, f"'{key}' is {result:g}, outside {c.min:g}-{c.max:g}")
         return result, None
+
+    def total_needs(self) -> list[str]:
+        """The Average needs only the three 0-100 criteria: a sample missing e.g. DiagnosisAccuracy
+        still has an Average (that criterion alone is unscored)."""
+        return list(PERCENT)
 
     def sample_score(self, scores: dict[str, float]) -> float:
         """The paper's "Average" (Table 2): mean of the three 0-100 criteria."""

@@ -10,6 +10,12 @@ an error naming the sample). An answer naming no label predicts the empty set (e
 "absent", as upstream scores it) and is counted as unparseable, so the count is reported.
 Scored with ``f1_macro``, ``auc_macro`` and ``hamming_loss``.
 
+``overall: [NORM, ABNORMAL]`` (code15-test) adds whole-record classes to the label set. The second,
+the abnormal class, means "abnormal, none of the listed conditions" (a gold that is exactly
+``ABNORMAL``, as upstream reads it): it is predicted when the answer names it and names no listed
+condition, since "abnormal" is an ordinary word in an answer that goes on to name its findings
+(:func:`fixed_labels`).
+
 ``compat: upstream`` reads labels as ECG-Bench's released ``evaluate_ecgbench.py`` does
 (:func:`upstream_labels`): a case-sensitive substring test of each label name, no synonyms, in
 the task's label order; with ``overall: [NORM, ABNORMAL]`` (code15-test) the text after the last
@@ -52,7 +58,9 @@ class MultiLabel(OutputType):
         synonyms: dict[str, list[str]] = Field(default_factory=dict, description="label -> other phrases naming it")
         compat: Literal["fixed", "upstream"] = Field("fixed", description="upstream: ECG-Bench's released matching")
         overall: list[str] = Field(
-            default_factory=list, description="upstream code15 rule: [NORM, ABNORMAL], whole-record classes"
+            default_factory=list,
+            max_length=2,
+            description="whole-record classes [normal, abnormal], e.g. code15's [NORM, ABNORMAL]",
         )
 
     def items(self, ctx: ItemContext) -> list[Item]:
@@ -60,23 +68,34 @@ class MultiLabel(OutputType):
         if ctx.settings.compat == "upstream":
             meta = {"labels": list(labels), "compat": "upstream", "overall": list(ctx.settings.overall)}
             return [ctx.item(reference=upstream_gold(str(ctx.reference), labels, ctx.settings.overall), meta=meta)]
-        patterns = label_patterns(labels, synonyms)
+        overall = list(ctx.settings.overall)
+        known = [*labels, *(o for o in overall if o not in labels)]
         gold_value = ctx.reference
         gold = (
-            sorted({str(g) for g in gold_value if str(g) in patterns})
+            sorted({str(g) for g in gold_value if str(g) in known})
             if isinstance(gold_value, list)
-            else find_labels(str(gold_value), patterns)
+            else fixed_labels(str(gold_value), known, synonyms, overall)
         )
         if not gold:
-            raise ctx.data_error(f"the gold answer {str(gold_value)[:80]!r} names none of the labels {labels}")
-        return [ctx.item(reference=gold, meta={"labels": list(labels), "synonyms": dict(synonyms)})]
+            raise ctx.data_error(f"the gold answer {str(gold_value)[:80]!r} names none of the labels {known}")
+        return [ctx.item(reference=gold, meta={"labels": known, "synonyms": dict(synonyms), "overall": overall})]
 
     def extract(self, item: Item, text: str) -> Extraction:
+        overall = item.meta.get("overall") or []
         if item.meta.get("compat") == "upstream":
-            found = upstream_labels(text, item.meta["labels"], item.meta.get("overall") or [])
-            return Extraction(found, unparseable=not found, note=None if found else "no label named")
-        found = find_labels(text, label_patterns(item.meta["labels"], item.meta.get("synonyms")))
+            found = upstream_labels(text, item.meta["labels"], overall)
+        else:
+            found = fixed_labels(text, item.meta["labels"], item.meta.get("synonyms"), overall)
         return Extraction(found, unparseable=not found, note=None if found else "no label named")
+
+
+def fixed_labels(text: str, labels: list[str], synonyms: dict[str, list[str]] | None, overall: list[str]) -> list[str]:
+    """The labels an answer names (whole words, any case, synonyms); the abnormal whole-record class
+    only when no listed condition is named (module docstring)."""
+    found = find_labels(text, label_patterns(labels, synonyms))
+    if len(overall) == 2 and overall[1] in found and any(label not in overall for label in found):
+        found.remove(overall[1])
+    return found
 
 
 def upstream_labels(text: str, labels: list[str], overall: list[str]) -> list[str]:

@@ -284,6 +284,41 @@ def test_multi_label_task_scored_with_scikit_learn(tmp_path):
     )
 
 
+CODE15 = ["1dAVb", "ABNORMAL", "AF", "LBBB", "NORM", "RBBB", "SB", "ST"]
+CODE15_ROWS = [  # (question, gold text, model answer, gold labels, fixed prediction, upstream prediction)
+    ("C1 which classes?", "ABNORMAL", "ABNORMAL", ["ABNORMAL"], ["ABNORMAL"], ["ABNORMAL"]),
+    ("C2 which classes?", "ABNORMAL", "An abnormal ECG.", ["ABNORMAL"], ["ABNORMAL"], []),
+    ("C3 which classes?", "RBBB", "Abnormal: right bundle branch block", ["RBBB"], ["RBBB"], []),
+    ("C4 which classes?", "NORM", "Answer: NORM", ["NORM"], ["NORM"], ["NORM"]),
+    ("C5 which classes?", "ABNORMAL", "ABNORMAL ECG with AF", ["ABNORMAL"], ["AF"], ["ABNORMAL", "AF"]),
+]
+# The real code15-test rows are only on the Hub (not in the shared data): these rows take its shape.
+
+
+@pytest.mark.parametrize("compat", ["fixed", "upstream"])
+def test_code15_abnormal_gold_is_a_class(tmp_path, compat):
+    """A gold "ABNORMAL" is its own class in both modes (in fixed mode it was a data error)."""
+    from sklearn.metrics import f1_score
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    root = tmp_path / "data"
+    hub_file(root, "code15-test", [(q, g) for q, g, *_ in CODE15_ROWS])
+    extra = [] if compat == "fixed" else ["compat=upstream"]
+    answers = {q: a for q, _, a, *_ in CODE15_ROWS}
+    with OpenAIStub(by_model({"candidate": answers_by_question(answers)})) as stub:
+        results, samples = cli("ecgbench_code15", root, tmp_path, stub, *extra)
+    assert results["task"]["version"] == "3"
+    assert [sorted(s["reference"]) for s in samples] == [m[3] for m in CODE15_ROWS]
+    predicted = [m[4] if compat == "fixed" else m[5] for m in CODE15_ROWS]
+    assert [sorted(sample_prediction(s)) for s in samples] == [sorted(p) for p in predicted]
+    golds = [m[3] for m in CODE15_ROWS]
+    vocab = sorted({x for g in golds for x in g} | ({x for p in predicted for x in p} if compat == "fixed" else set()))
+    mlb = MultiLabelBinarizer(classes=vocab)
+    y_true, y_pred = mlb.fit_transform(golds), mlb.transform([[x for x in p if x in vocab] for p in predicted])
+    expected = f1_score(y_true, y_pred, average="macro", zero_division=0)
+    assert results["metrics"]["f1_macro"]["value"] == pytest.approx(expected)
+
+
 ARENA = [
     [("Describe the rhythm.", "Sinus rhythm at 70 bpm."), ("Any ST changes?", "No.")],
     [("Is there a block?", "First-degree AV block."), ("What is the PR?", "240 ms.")],

@@ -182,9 +182,11 @@ def test_every_criterion_aggregated_as_the_notebook_does(gem_run):
         "no JSON object": 1,
         "out of range": 1,
     }
-    # the total is the Tables' Average of the three 0-100 criteria, over samples with every criterion valid
-    totals = [sum(row[5:]) / 3 for row in table if all(v is not None for v in row)]
-    assert metrics["gem_grounding"]["n_scored"] == len(totals) == 16
+    # the total is the Tables' Average of the three 0-100 criteria, over samples where those three are valid
+    # (S6 and S7 miss an earlier criterion only: a non-numeric AnalysisCompleteness, a negative lead Score)
+    totals = [sum(row[5:]) / 3 for row in table if all(v is not None for v in row[5:])]
+    assert metrics["gem_grounding"]["n_scored"] == len(totals) == 18
+    assert sum(all(v is not None for v in row) for row in table) == 16
     assert metrics["gem_grounding"]["value"] == pytest.approx(sum(totals) / len(totals))
 
 
