@@ -36,6 +36,11 @@ def _absent(x: dict[str, Any]) -> str:
     return f"records absent ({got[0]} of {got[1]})" if got else "records absent"
 
 
+def _weak_judge(x: dict[str, Any]) -> str:
+    got = _of(x, "share_gold_not_above", "n")
+    return f"weak judge: gold not above on {got[0]:.0%} of {got[1]}" if got else "weak judge"
+
+
 def _share(label: str, key: str = "share") -> Callable[[dict[str, Any]], str]:
     return lambda x: f"{label} ({x[key]:.0%})" if isinstance(x.get(key), (int, float)) else label
 
@@ -50,7 +55,7 @@ LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
     "answers_truncated": lambda x: (
         f"answers truncated ({x['n_truncated']})" if "n_truncated" in x else "answers truncated"
     ),
-    "weak_judge": lambda x: "weak judge",
+    "weak_judge": _weak_judge,
     "judge_unscored": _share("judge left many unscored"),
     "not_comparable": lambda x: "not comparable",
 }
@@ -73,7 +78,11 @@ LEGEND = [
     ("duplicate prompts", f"more than {DUPLICATE_SHARE:.0%} of samples sent a prompt another sample already sent"),
     ("nothing scored", "no sample was scored"),
     ("answers truncated", "answers longer than max_answer_bytes were cut before scoring"),
-    ("weak judge", "the judge scored a mismatched answer as high as the reference too often (judge validity check)"),
+    (
+        "weak judge: gold not above on x% of n",
+        "the judge scored another sample's reference as high as this sample's own on x% of the n samples its "
+        "validity check compared (the task page shows the check's figures)",
+    ),
     (
         "judge left many unscored",
         f"the judge gave no usable verdict for more than {JUDGE_UNSCORED_SHARE:.0%} of samples",

@@ -11,6 +11,7 @@ from harness.leaderboard.badges import RULE as BADGE_RULE
 from harness.leaderboard.collect import Run
 from harness.leaderboard.content import SiteContent
 from harness.leaderboard.embed import safe_json
+from harness.leaderboard.judge_checks import judge_check_rows
 from harness.leaderboard.ranking import RULE as RANKING_RULE
 from harness.leaderboard.views import TaskView
 
@@ -70,6 +71,7 @@ def _result(view: TaskView, model: str, run: Run) -> dict[str, Any]:
             for metric in r.metrics
             if (model, metric) in view.cells and view.cells[(model, metric)].badges
         },
+        "judge_checks": [row.figures() for row in judge_check_rows([(model, run)])],  # the judge validity check
         "verification": {  # present in a build with --verify
             metric: {"verdict": cell.verification.verdict, "detail": cell.verification.detail}
             for metric in r.metrics

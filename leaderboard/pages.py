@@ -7,6 +7,7 @@ from typing import Any
 
 from harness.leaderboard import charts, items, layout
 from harness.leaderboard.content import SiteContent
+from harness.leaderboard.judge_checks import judge_check_rows
 from harness.leaderboard.references import Paper, References, Table, load_references
 from harness.leaderboard.render import PageWriter
 from harness.leaderboard.views import TaskView
@@ -57,6 +58,7 @@ def write_task_page(content: SiteContent, view: TaskView, writer: PageWriter) ->
         hists=_histograms(view),
         dots=_task_dots(view, references),
         task_scores=content.task_scores.get(view.key, {}),
+        judge_checks=judge_check_rows((model, view.runs[model]) for model in view.models),
     )
 
 

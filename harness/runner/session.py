@@ -109,19 +109,34 @@ class Job:
         self.judges = [load_model_config(n, registry) for n in judge_names(cfg.get("judge"))]
 
     def load(self, name: str) -> Task:
-        task = Task.load(
+        task = self._load(name, self.cfg.get("modality"))
+        allow_text_only = bool(self.cfg.get("allow_text_only"))
+        try:
+            check_runnable(task, self.selection, allow_text_only=allow_text_only)
+        except NothingToRun:
+            if not (allow_text_only and text_fallback(task) and (task.ecg_report() or {}).get("n_absent")):
+                raise
+            # no sample's ECG is here and the user accepted a run without one: the questions alone
+            self.display.warn(
+                f"task '{name}': no selected sample's ECG is here; allow_text_only=true: asking the questions "
+                "alone (modality=text), and the result is marked text-only"
+            )
+            task = self._load(name, "text")
+            check_runnable(task, self.selection, allow_text_only=True)
+        return task
+
+    def _load(self, name: str, modality: str | None) -> Task:
+        return Task.load(
             name,
             registry=self.registry,
             index=self.index,
             data_dir=self.data_dir,
             cache_dir=self.cache_dir,
-            modality=self.cfg.get("modality"),
+            modality=modality,
             offline=bool(self.cfg.get("offline")),
             compat=self.cfg.get("compat"),
             selection=self.selection,  # online: fetch what this selection needs (data rows, ECG records)
         )
-        check_runnable(task, self.selection, allow_text_only=bool(self.cfg.get("allow_text_only")))
-        return task
 
     def settings(self) -> RunSettings:
         cfg = self.cfg
@@ -239,10 +254,17 @@ def check_runnable(task: Task, selection: Selection, *, allow_text_only: bool) -
 
     looked = ", ".join((ecg.get("looked_in") or [])[:2]) or "the data directory"
     remedy = availability(task, selection).remedy or f"`python -m harness data fetch {name}`"
+    text = ", or allow_text_only=true to ask the questions alone (marked text-only)" if text_fallback(task) else ""
     raise NothingToRun(
         f"task '{name}': 0 of {n_absent} samples can run: their ECGs are absent (looked in {looked}). "
-        f"Get them with {remedy}"
+        f"Get them with {remedy}{text}"
     )
+
+
+def text_fallback(task: Task) -> bool:
+    """Whether the task, run with its ECGs absent, could ask its questions alone: it offers
+    ``modality=text`` and this run is not already text-only."""
+    return task.modality not in (None, "text") and "text" in ((task.spec.ecg or {}).get("modalities") or [])
 
 
 def _count_items(task: Task, selection: Selection) -> int | None:

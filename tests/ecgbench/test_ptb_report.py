@@ -108,6 +108,30 @@ def test_500_gold_reports_with_a_stub_model_and_a_local_judge(data_dir, tmp_path
     assert results["judges"]["ecgbench_report"]["rubric"]["aliases"]["Waveform"][0] == "Form"
 
 
+def test_without_its_pictures_the_task_is_refused_unless_text_only_is_allowed(data_dir, tmp_path):
+    """The command as a user types it, on this machine (the gold file, not its pictures): refused with
+    the remedies and nothing asked; ``allow_text_only=true`` alone runs the questions, marked text-only."""
+    env = {"HARNESS_DATA_DIR": str(data_dir), "HARNESS_CACHE_DIR": str(tmp_path / "cache")}
+    with OpenAIStub(by_model({"reporter": fixed("Sinus rhythm. Normal ECG."), "default": judge})) as stub:
+        env["HARNESS_BASE_URL"] = stub.base_url
+        args = ("+task=ecgbench_ptb_report", "model=local_server", "model.model=reporter", "judge=local_server")
+        refused = run_harness(*args, "limit=20", cwd=tmp_path, env=env)
+        assert stub.stats.requests == 0
+        allowed = run_harness(*args, "limit=20", "allow_text_only=true", cwd=tmp_path, env=env)
+    assert refused.returncode == 4 and "Traceback" not in refused.stderr
+    message = " ".join(refused.stderr.split())
+    assert "0 of 20 samples can run: their ECGs are absent" in message
+    assert "data fetch ecgbench_ptb_report" in message and "allow_text_only=true" in message
+    assert allowed.returncode == 0, allowed.stderr[-3000:]
+    assert "asking the questions alone (modality=text)" in " ".join(allowed.stderr.split())
+    (path,) = result_files(tmp_path)
+    results = json.loads(path.read_text())
+    assert results["task"]["modality"] == "text" and results["task"]["n_samples"] == 20
+    assert results["validity"]["allow_text_only"] is True
+    assert {"text_only", "duplicate_prompts"} <= {f["code"] for f in results["validity"]["flags"]}
+    assert results["metrics"]["ecgbench_report"]["n_scored"] + results["metrics"]["ecgbench_report"]["n_unscored"] == 20
+
+
 def test_500_gold_reports_with_the_default_model(data_dir, tmp_path):
     """The embedded SmolLM2 writes the reports (one distinct prompt: the file gives the instruction only,
     so the 500 samples need one generation; kept short to bound CPU time)."""

@@ -6,7 +6,7 @@ criteria as a JSON schema, which llama.cpp enforces with a grammar), every verdi
 the check shows what kind of judge it is. What is tested are the mechanisms, not the model's
 taste: a checked run writes the report in the documented shape, its figures agree with its
 per-sample rows, the weak-judge flag and the console warning appear exactly when discrimination
-is weak, the console prints the discrimination line, the check's calls count in the judge's
+is weak, the console and the site's task page print the discrimination figure, the check's calls count in the judge's
 usage (the mismatched probe repeats a request of the run and comes from the cache) and a re-run
 repeats none of them. 50 samples, so ``judge_check=auto`` checks 20 of them unasked: 91 SmolLM2
 calls (19 of the 20 mismatched probes come from the run's cache), about 12 minutes on 2 cores.
@@ -21,6 +21,9 @@ import pytest
 import yaml
 from judge_env import DATA_FILE, answers_by_question, questions
 
+from harness.leaderboard import layout
+from harness.leaderboard.layout import fmt
+from harness.leaderboard.site import build_site
 from harness.registry import build_registry
 
 N = 50
@@ -70,6 +73,15 @@ def test_smollm2_judge_check_on_50_ecg_expert_qa_samples(judged, data_dir, capfd
     out, err = (" ".join(text.split()) for text in (captured.out, captured.err))  # the console wraps long lines
     assert f"judge check mms · smollm2_judge: gold {disc['gold_mean']:.3g} vs mismatched" in out
     assert ("judge 'smollm2_judge' scored the reference no higher" in err) == disc["weak"]
+
+    # the site shows the same figure beside the judged number: the task page's judge check table
+    build_site(run.tmp, run.tmp / "site")  # the one run so far
+    page = (run.tmp / "site" / layout.task_page("judged_ck")).read_text(encoding="utf-8")
+    table = page.split('id="judge-check"', 1)[1].split("</table>", 1)[0]
+    shown = [fmt(disc["gold_mean"]), fmt(disc["mismatched_mean"]), fmt(disc["gap"])]
+    assert all(f"<td>{v}</td>" in table for v in shown), (shown, table)
+    assert f"{100 * disc['share_gold_above']:.0f}%" in table and f"{CHECKED} of {CHECKED}" in table
+    assert ("weak judge" in table) == disc["weak"]
 
     again = run.run("smol-again", judge="smollm2_judge", limit=N, concurrency=1, judges=judges)
     assert again["judges"]["mms"]["check"] == block["check"]

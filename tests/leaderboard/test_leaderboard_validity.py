@@ -81,12 +81,66 @@ def test_a_weak_judge_badges_only_its_rubric(tmp_path):
     plans = [*ECGQA, MetricPlan("mms", 0.6, 0.1, kind="judge")]
     write_run(runs / "m", RunPlan("m", "ecgqa_ck", "ECG-Expert-QA", plans, n=60, seed=1))
     _flag(
-        runs / "m", code="weak_judge", message="mms: judge 'j' ...", rubric="mms", judge="j", share_gold_not_above=0.4
+        runs / "m",
+        code="weak_judge",
+        message="mms: judge 'j' ...",
+        rubric="mms",
+        judge="j",
+        share_gold_not_above=0.4,
+        gap=0.05,
+        n=20,
     )
+    doc = json.loads((runs / "m" / "results.json").read_text())
+    check = {
+        "n_items": 20,
+        "n_calls": 60,
+        "discrimination": {
+            "n": 20,
+            "gold_mean": 0.65,
+            "mismatched_mean": 0.6,
+            "gap": 0.05,
+            "share_gold_above": 0.6,
+            "share_gold_not_above": 0.4,
+            "weak": True,
+        },
+        "verbosity": {"n": 20, "mean_change": 0.125},
+        "items": [],
+    }
+    doc["judges"] = {"mms": {"judges": {"j": {}}, "check": {"j": check}}}
+    (runs / "m" / "results.json").write_text(json.dumps(doc))
     build_site(runs, tmp_path / "site")
     index = (tmp_path / "site" / "index.html").read_text()
-    assert "weak judge" in _cell(index, "m", "ecgqa_ck", "mms")
+    assert "weak judge: gold not above on 40% of 20" in _cell(index, "m", "ecgqa_ck", "mms")
     assert "weak judge" not in _cell(index, "m", "ecgqa_ck", "bleu_1")
+    # the check's figures beside the numbers: the task page's table, the model page, leaderboard.json
+    task_page = (tmp_path / "site" / layout.task_page("ecgqa_ck")).read_text()
+    row = re.search(r'<tr class="weak"><th scope="row">m</th>(.*?)</tr>', task_page, re.S)
+    assert row, "the judge check row"
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+    assert cells == ["mms", "j", "20 of 20", "0.6500", "0.6000", "0.0500", "60%", "0.1250", "–", "–", "weak judge"]
+    model_page = (tmp_path / "site" / layout.model_page("m")).read_text()
+    assert (
+        "mms · j: gold 0.65 vs mismatched 0.6 (gap 0.05); gold higher on 60% of 20 items; filler +0.125" in model_page
+    )
+    data = json.loads((tmp_path / "site" / "data" / "leaderboard.json").read_text())
+    (result,) = data["results"]
+    assert result["judge_checks"] == [
+        {
+            "rubric": "mms",
+            "judge": "j",
+            "n_items": 20,
+            "n_compared": 20,
+            "gold_mean": 0.65,
+            "mismatched_mean": 0.6,
+            "gap": 0.05,
+            "share_gold_above": 0.6,
+            "filler_change": 0.125,
+            "order_flips": None,
+            "repeat_change": None,
+            "weak": True,
+            "summary": "gold 0.65 vs mismatched 0.6 (gap 0.05); gold higher on 60% of 20 items; filler +0.125",
+        }
+    ]
 
 
 def test_two_identities_under_one_name_are_flagged(tmp_path):
