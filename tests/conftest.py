@@ -77,6 +77,23 @@ def result_files(root: Path) -> list[Path]:
     return sorted(root.rglob("results.json"))
 
 
+def echo_run(root: Path, data_dir: Path, *, limit: int) -> Path:
+    """A real CLI run of ECG-Expert-QA CK against the stub echoing each question; its run directory."""
+    from harness.testing.openai_stub import OpenAIStub, echo
+
+    with OpenAIStub(echo()) as stub:
+        proc = run_harness(
+            "+task=ecgqa_ck",
+            "model=local_server",
+            f"model.base_url={stub.base_url}",
+            f"limit={limit}",
+            cwd=root,
+            env={"HARNESS_DATA_DIR": str(data_dir), "HARNESS_CACHE_DIR": str(root / "cache")},
+        )
+    assert proc.returncode == 0, proc.stderr
+    return result_files(root)[0].parent
+
+
 EXAMPLE_PLUGIN = REPO / "examples" / "harness-plugin-example"
 
 

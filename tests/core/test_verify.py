@@ -11,24 +11,12 @@ import pytest
 
 from harness.registry import build_registry
 from harness.results.verify import MISMATCH, VERIFIED, verify_run
-from harness.testing.openai_stub import OpenAIStub, echo
-from tests.conftest import result_files, run_harness
+from tests.conftest import echo_run, run_harness
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, data_dir):
-    root = tmp_path_factory.mktemp("verify")
-    with OpenAIStub(echo()) as stub:
-        proc = run_harness(
-            "+task=ecgqa_ck",
-            "model=local_server",
-            f"model.base_url={stub.base_url}",
-            "limit=12",
-            cwd=root,
-            env={"HARNESS_DATA_DIR": str(data_dir), "HARNESS_CACHE_DIR": str(root / "cache")},
-        )
-    assert proc.returncode == 0, proc.stderr
-    return result_files(root)[0].parent
+    return echo_run(tmp_path_factory.mktemp("verify"), data_dir, limit=12)
 
 
 @pytest.fixture

@@ -13,26 +13,16 @@ import sys
 import pytest
 
 from harness.leaderboard.site import build_site
-from harness.testing.openai_stub import OpenAIStub, echo
-from tests.conftest import result_files, run_harness
+from tests.conftest import echo_run
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, data_dir):
     """One real run, and a copy under another model name whose bleu_1 was edited by hand."""
     root = tmp_path_factory.mktemp("lbverify")
-    with OpenAIStub(echo()) as stub:
-        proc = run_harness(
-            "+task=ecgqa_ck",
-            "model=local_server",
-            f"model.base_url={stub.base_url}",
-            "limit=30",  # the small-n threshold: a valid cell can get its ★,
-            cwd=root,
-            env={"HARNESS_DATA_DIR": str(data_dir), "HARNESS_CACHE_DIR": str(root / "cache")},
-        )
-    assert proc.returncode == 0, proc.stderr
+    run_dir = echo_run(root, data_dir, limit=30)  # the small-n threshold: a valid cell can get its ★,
     runs = root / "runs"
-    shutil.copytree(result_files(root)[0].parent, runs / "honest")
+    shutil.copytree(run_dir, runs / "honest")
     shutil.copytree(runs / "honest", runs / "tampered")
     doc = json.loads((runs / "tampered" / "results.json").read_text())
     doc["model"]["name"] = "tampered"
