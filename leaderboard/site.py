@@ -76,7 +76,8 @@ def build_site(
     collection = collect_runs(runs_dir)
     report.rejected = collection.rejected
     report.warnings = list(collection.warnings)
-    verdicts = verify_runs(collection.runs, data_dir) if verify else None
+    shown = list(resolve_duplicates(collection.runs).current.values())  # superseded runs: listed, not verified
+    verdicts = verify_runs(shown, data_dir) if verify else None
     if verdicts is not None:
         report.verified, report.mismatches = True, mismatches(verdicts, runs_dir)
     if not (strict and not report.ok):

@@ -16,7 +16,7 @@ from harness.results.verify import MISMATCH, NOT_VERIFIABLE, Check, RunVerdict, 
 
 
 def verify_runs(runs: list[Run], data_dir: Path | None) -> dict[Path, RunVerdict]:
-    """results.json path -> the run's verdict, for every collected run."""
+    """results.json path -> the run's verdict, for each of ``runs``."""
     from harness.registry import get_registry
 
     registry = get_registry()

@@ -89,3 +89,20 @@ def test_without_verify_the_page_says_numbers_were_not_recomputed(runs, tmp_path
     index = (tmp_path / "site" / "index.html").read_text()
     assert report.written and not report.verified and "✓ verified" not in index
     assert "built without <code>--verify</code>" in index
+
+
+def test_only_the_runs_shown_are_verified(runs, data_dir, tmp_path):
+    """A tampered run superseded by a newer honest one is listed, not shown: it is not verified and
+    does not fail a strict build; shown again (the newer run removed), it does."""
+    mixed = tmp_path / "runs"
+    shutil.copytree(runs / "honest", mixed / "honest")
+    shutil.copytree(runs / "tampered", mixed / "old")
+    doc = json.loads((mixed / "old" / "results.json").read_text())
+    doc["model"]["name"] = "local_server"  # the same row as the honest run, finished earlier
+    doc["timings"]["finished_at"] = "2026-01-01T00:00:00+00:00"
+    (mixed / "old" / "results.json").write_text(json.dumps(doc))
+    report = build_site(mixed, tmp_path / "site", verify=True, strict=True, data_dir=data_dir)
+    assert report.written and report.mismatches == [] and report.n_superseded == 1
+    shutil.rmtree(mixed / "honest")
+    report = build_site(mixed, tmp_path / "site2", verify=True, strict=True, data_dir=data_dir)
+    assert not report.written and len(report.mismatches) == 1 and report.mismatches[0].startswith("old/results.json")
