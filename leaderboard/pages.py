@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.judging.check import CHECK_ITEMS, WEAK_SHARE
 from harness.leaderboard import charts, items, layout
 from harness.leaderboard.content import SiteContent
 from harness.leaderboard.judge_checks import judge_check_rows
@@ -59,6 +60,8 @@ def write_task_page(content: SiteContent, view: TaskView, writer: PageWriter) ->
         dots=_task_dots(view, references),
         task_scores=content.task_scores.get(view.key, {}),
         judge_checks=judge_check_rows((model, view.runs[model]) for model in view.models),
+        check_items=CHECK_ITEMS,
+        weak_share=WEAK_SHARE,
     )
 
 
