@@ -15,7 +15,6 @@ import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,7 +53,7 @@ class ItemCollector:
 
     def href(self, item_id: str) -> str:
         """The item's place in the item view, relative to the site root."""
-        return f"{_item_page(self.task, self.page_of(item_id))}#{layout.item_anchor(item_id)}"
+        return f"{layout.item_page(self.task, self.page_of(item_id))}#{layout.item_anchor(item_id)}"
 
     def recorder(self, model: str, samples_page: str) -> Callable[[dict[str, Any], int], None]:
         """The ``on_record`` hook of one model's sample export: links each sample to its item."""
@@ -101,11 +100,6 @@ class ItemCollector:
 
 def _bucket_of(page: int) -> int:
     return (page - 1) // PAGES_PER_BUCKET + 1
-
-
-@lru_cache(maxsize=4096)
-def _item_page(task: str, page: int) -> str:
-    return layout.item_page(task, page)
 
 
 def new_collector(site: Path, task: str, output_type: str | None) -> ItemCollector:

@@ -10,11 +10,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from harness.judging.check import summary as judge_check_summary
 from harness.leaderboard import layout
 from harness.leaderboard.badges import LEGEND as BADGE_LEGEND
 from harness.leaderboard.badges import RULE as BADGE_RULE
 from harness.leaderboard.embed import script_json
+from harness.leaderboard.judge_checks import judge_check_rows
 from harness.leaderboard.ranking import RULE as RANKING_RULE
 
 HERE = Path(__file__).resolve().parent
@@ -30,7 +30,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["fmt"] = layout.fmt
-    env.filters["judge_check"] = judge_check_summary
+    env.filters["judge_checks"] = lambda run: judge_check_rows([(run.model_key, run)])  # a run's checks, as rows
     env.filters["script_json"] = script_json
     env.filters["short"] = lambda s, n=12: (s or "")[:n]
     env.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, sort_keys=True, default=str)
