@@ -46,7 +46,7 @@ def hydra_job(cfg: Any) -> None:
     code, message = _run(cfg, out_dir, hydra_cfg.runtime.choices.get("model") or "model")
     if _wrote_output(out_dir):
         print(f"results: {out_dir}", file=sys.stderr)
-    else:
+    elif code != EXIT_CRASH:  # a crash keeps its directory: the error line points at the traceback in its log
         _remove_empty_run_dir(out_dir)
     OUTCOMES.append(JobOutcome(out_dir, code, message))
 

@@ -14,14 +14,18 @@ task's requests); an answer that is queued but not yet written is found too.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import math
 import queue
 import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from harness import fastjson
 from harness.errors import HarnessError
@@ -34,8 +38,42 @@ _MAX_VARS = 500  # host parameters per lookup query (SQLite's limit is 999 in ol
 
 
 def request_key(identity: dict[str, Any], messages: list[dict[str, Any]], params: dict[str, Any]) -> str:
-    blob = json.dumps([identity, messages, params], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
+    """sha256 of ``[identity, messages, params]`` as ``json.dumps(sort_keys=True, ensure_ascii=False,
+    separators=(",", ":"))`` writes it. orjson writes those very bytes for plain data, 5-10x faster
+    (one key per request, on the event loop); data it would write differently (a float in exponent
+    form or not finite, an integer beyond 64 bits, a key that is not a string) goes through json, so
+    a key never changes and the cache stays valid across versions."""
+    parts = [identity, messages, params]
+    if _plain(parts):
+        with contextlib.suppress(orjson.JSONEncodeError):  # a lone surrogate: json below
+            return hashlib.sha256(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _plain(value: Any) -> bool:
+    """Whether orjson and json write ``value`` alike (see :func:`request_key`); a loop, not a
+    recursion, as this runs once per request."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            for key, inner in item.items():
+                if type(key) is not str:
+                    return False
+                if type(inner) is not str:
+                    stack.append(inner)
+        elif kind is list or kind is tuple:
+            stack.extend(item)
+        elif kind is int:
+            if not -(2**63) <= item < 2**64:
+                return False
+        elif kind is not float or not math.isfinite(item) or "e" in repr(item):
+            return False
+    return True
 
 
 def _connect(path: Path) -> sqlite3.Connection:

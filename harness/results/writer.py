@@ -24,7 +24,16 @@ def _default(value: Any) -> Any:
 
 
 def dumps(value: Any, *, indent: int | None = None) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_default, indent=indent, allow_nan=False)
+    """JSON text as UTF-8 can store it: characters as they are, except in a text holding a lone
+    UTF-16 surrogate (json reads them from an escape such as ``"\\ud800"``), which is written
+    escaped (ASCII) so the file stays valid UTF-8 and reads back the same."""
+    text = json.dumps(value, ensure_ascii=False, default=_default, indent=indent, allow_nan=False)
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            return json.dumps(value, ensure_ascii=True, default=_default, indent=indent, allow_nan=False)
+    return text
 
 
 def write_json_atomic(path: Path, value: Any) -> None:

@@ -241,6 +241,20 @@ def iter_docs(
         yield Doc(doc_id, fields)
 
 
+def count_records(
+    spec: DatasetSpec, path: Path | Sequence[Path], loader: Loader, *, task_name: str, options: Any = None
+) -> int:
+    """The records :func:`iter_docs` would yield, counted without mapping them: a record the run
+    does not select may lack a mapped field without failing the run (only the selected ones are mapped)."""
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    if options is None:
+        options = validate_settings(loader.Settings, spec.options, where=f"task '{task_name}': dataset.options")
+    records = (record for _, record in _records(spec, paths, loader, options))
+    if spec.split is None:
+        return sum(1 for _ in records)
+    return sum(1 for record in records if isinstance(record, dict) and record.get("split") == spec.split)
+
+
 def _records(spec: DatasetSpec, paths: list[Path], loader: Loader, options: Any) -> Iterator[tuple[Path, Any]]:
     for path in paths:
         records = loader.read(path, options)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from harness.errors import DataError, HarnessError, TaskFileError, suggest
 from harness.hashing import fingerprint
 from harness.settings import validate_settings
-from harness.task.dataset import Doc, Loader, ResolvedData, as_loader, iter_docs, resolve_data_file
+from harness.task.dataset import Doc, Loader, ResolvedData, as_loader, count_records, iter_docs, resolve_data_file
 from harness.task.output_type import Item, ItemContext, OutputType
 from harness.task.prompt import Expression, Template
 from harness.task.spec import TaskSpec
@@ -259,7 +259,7 @@ class Task:
         docs = self.all_docs()
         if selection.sample is None and selection.limit is None:
             return docs
-        keep = set(selection.positions(sum(1 for _ in self.all_docs())))
+        keep = set(selection.positions(self.count_docs()))
         return (d for i, d in enumerate(docs) if i in keep)
 
     def data_info(self) -> dict[str, Any]:
@@ -282,9 +282,12 @@ class Task:
         return absent_report(self.absent_ecg, self.spec.ecg or {}, self.data_dir, self.modality, self.cache_dir)
 
     def count_docs(self) -> int:
-        """Records in the data (after the task's split); counted once."""
+        """Records in the data (after the task's split); counted once, without mapping their fields."""
         if self._n_docs is None:
-            self._n_docs = sum(1 for _ in self.all_docs())
+            options = self.plugins.loader_options if self.plugins else None
+            self._n_docs = count_records(
+                self.spec.dataset, self.data.files, self.loader, task_name=self.spec.name, options=options
+            )
         return self._n_docs
 
     def selected_docs(self, selection: Selection) -> Iterator[Doc]:

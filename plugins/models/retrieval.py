@@ -56,7 +56,7 @@ class RetrievalModel:
         digest = hashlib.sha256()
         for item_id, text, ref in corpus:
             for value in (item_id, text, ref):
-                digest.update(str(value).encode())
+                digest.update(str(value).encode("utf-8", "surrogatepass"))  # a lone surrogate too
                 digest.update(b"\0")
         options = dict(self._vectorizer_options)
         options["ngram_range"] = tuple(options.get("ngram_range", (1, 1)))

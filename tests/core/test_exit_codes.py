@@ -160,6 +160,33 @@ def test_a_multirun_goes_on_past_a_failing_job(tmp_path: Path) -> None:
     assert "1 of 2 jobs did not complete" in proc.stderr and "heartcare_closedqa" in proc.stderr
 
 
+def test_a_crash_keeps_the_log_its_error_line_points_at(tmp_path: Path) -> None:
+    """An unexpected error (a bug, here injected into the runner) is one line naming the run's
+    log, exit code 1, and that log exists and holds the traceback."""
+    script = (
+        "import sys\n"
+        "import harness.runner.session as session\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise RuntimeError('injected bug')\n"
+        "session.run_job = broken\n"
+        "from harness.cli import main\n"
+        "main(['+task=ecgqa_ck', 'model=retrieval', 'limit=1', 'hydra.run.dir=runs/crash'])\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env=harness_env(HARNESS_RUNS_DIR=str(tmp_path / "runs")),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stderr
+    log = tmp_path / "runs" / "crash" / "cli.log"
+    assert f"unexpected RuntimeError: injected bug (traceback in {log})" in proc.stderr
+    text = log.read_text()
+    assert "Traceback (most recent call last)" in text and "in broken" in text and "RuntimeError: injected bug" in text
+
+
 def test_ctrl_c_says_how_to_resume(tmp_path: Path) -> None:
     with OpenAIStub(rules({}, default="x"), latency=0.3) as stub:
         proc = subprocess.Popen(

@@ -31,3 +31,29 @@ def test_malformed_file_names_file_line_and_column(tmp_path):
     path.write_text('[{"a": 1},\n {"b": }]', encoding="utf-8")
     with pytest.raises(DataError, match=r"bad\.json: not valid JSON \(line 2, column 8\)"):
         list(load_json(path, {}))
+
+
+def test_a_lone_surrogate_in_the_data_runs_end_to_end(tmp_path):
+    """json reads ``"\\ud800"`` as a lone surrogate, which UTF-8 cannot hold: the request is sent
+    (json fallback), its cache key made, the sample written escaped in valid UTF-8, and the same
+    command run again finds every answer in the cache."""
+    from harness.testing.openai_stub import OpenAIStub, echo
+    from tests.conftest import result_files, run_harness
+
+    data, tasks = tmp_path / "data", tmp_path / "tasks"
+    data.mkdir()
+    tasks.mkdir()
+    (data / "odd.json").write_text('[{"q": "broken \\ud800 text", "a": "x"}, {"q": "fine", "a": "y"}]')
+    (tasks / "odd.yaml").write_text(
+        "name: odd_text\nversion: '1'\ndataset: {path: odd.json, format: json, fields: {question: q, answer: a}}\n"
+        "prompt: {user: '{{ question }}'}\noutput_type: generation\nreference: answer\nmetrics: [bleu_1]\n"
+    )
+    args = ["+task=odd_text", f"include=[{tasks}]", f"data_dir={data}", "model=local_server"]
+    with OpenAIStub(echo()) as stub:
+        first = run_harness(*args, f"model.base_url={stub.base_url}", "hydra.run.dir=runs/first", cwd=tmp_path)
+        again = run_harness(*args, f"model.base_url={stub.base_url}", "hydra.run.dir=runs/again", cwd=tmp_path)
+    assert first.returncode == 0 and again.returncode == 0, first.stderr + again.stderr
+    lines = (tmp_path / "runs" / "first" / "samples.jsonl").read_bytes().decode("utf-8").splitlines()
+    assert "\\ud800" in lines[0] and json.loads(lines[0])["messages"][-1]["content"] == "broken \ud800 text"
+    usage = [json.loads(p.read_text())["usage"] for p in result_files(tmp_path / "runs")]
+    assert sorted((u["requests"], u["cache_hits"]) for u in usage) == [(0, 2), (2, 0)]

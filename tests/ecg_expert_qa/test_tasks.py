@@ -202,6 +202,23 @@ def test_a_record_in_the_wrong_schema_is_named(tmp_path):
     assert "record 0 has no field 'RA'" in str(err.value) and '"RA": reference risk assessment text' in str(err.value)
 
 
+def test_a_malformed_record_the_run_does_not_select_fails_nothing(tmp_path):
+    """``limit=2`` runs the first two records: a later one without the reference field is counted
+    in ``n_records``, not mapped, so the finished run is not failed at its end; a run that selects it
+    is refused with the record named."""
+    data = tmp_path / "data" / "ecg_expert_qa"
+    data.mkdir(parents=True)
+    records = [{"subject_id": str(i), "result": f"report {i}", "RA": f"risk {i}"} for i in range(4)]
+    del records[3]["RA"]
+    (data / FIXTURE_FILES["ecgqa_gra"]).write_text(json.dumps(records))
+    run("ecgqa_gra", tmp_path / "first", data_dir=tmp_path / "data", limit=2)
+    done = results(tmp_path / "first" / "results.json")
+    assert done["task"]["n_samples"] == 2 and done["task"]["data"]["n_records"] == 4
+    assert len(samples(tmp_path / "first" / "samples.jsonl")) == 2
+    with pytest.raises(DataError, match="record 3 has no field 'RA'"):
+        run("ecgqa_gra", tmp_path / "all", data_dir=tmp_path / "data")
+
+
 def test_cli_group_prints_the_paper_shaped_table(data_dir, tmp_path):
     """`python -m harness +task=ecg_expert_qa`: a row per task, BLEU-1 / ROUGE-L / METEOR columns, skips explained."""
     from tests.conftest import run_harness

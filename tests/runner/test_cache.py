@@ -3,6 +3,8 @@ and all on disk after close; lookups come in batches; a failing writer is report
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -10,7 +12,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.models.base import Response, Usage
-from harness.models.cache import ResponseCache
+from harness.models.cache import ResponseCache, request_key
 
 
 def _answer(text: str) -> Response:
@@ -78,3 +80,39 @@ def test_no_path_means_no_cache() -> None:
     cache.put("k", _answer("x"))
     assert cache.get("k") is None and cache.get_many(["k"]) == {}
     cache.close()
+
+
+def _key_as_json_writes_it(identity, messages, params) -> str:
+    text = json.dumps([identity, messages, params], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"max_tokens": 256, "temperature": 0.0, "top_p": 0.95, "stop": ["\n\n"], "seed": None, "logprobs": False},
+        {"temperature": 1e-07, "presence_penalty": -0.0, "top_k": 2**63},  # exponent form, beyond int64
+        {"temperature": float("nan"), "big": 2**70, "logit_bias": {50256: -100}},  # json writes these its own way
+        {"nested": {"b": [1, 2.5, {"z": None, "a": True}], "a": "é"}},
+    ],
+)
+def test_request_keys_stay_what_json_made_them(params) -> None:
+    """Keys made with orjson equal those json made (the cache outlives versions), whatever the data."""
+    identity = {"backend": "openai_compat", "model": "stub", "base_url": "http://127.0.0.1:1/v1", "params": params}
+    messages = [
+        {"role": "system", "content": 'You are a cardiologist.\u2028Answer "briefly".'},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "Réponse ? \x00\x1f\x7f 心电图 😀 \\ /"},
+                {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}},
+            ],
+        },
+    ]
+    assert request_key(identity, messages, params) == _key_as_json_writes_it(identity, messages, params)
+
+
+def test_a_prompt_with_a_lone_surrogate_has_a_key() -> None:
+    messages = [{"role": "user", "content": "broken \ud800 text"}]
+    key = request_key({"model": "m"}, messages, {})
+    assert len(key) == 64 and key != request_key({"model": "m"}, [{"role": "user", "content": "broken  text"}], {})
