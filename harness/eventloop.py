@@ -10,10 +10,11 @@ the request leaves within the call; before 3.12, where asyncio has no eager task
 for the loop's next turn, i.e. behind every other callback ready in this one. When the answers of
 many requests arrive together, each next request then leaves only after all of them have been
 handled: a closed loop of C requests against a server with latency L lost 3 points of C/L to
-that with the backend alone, 6 with the whole run (``benchmarks/harness_throughput.py``). On those versions the loop gets a task factory
-(:func:`start_body_writes_eagerly`) that runs that one coroutine up to its first wait before the
-task exists, which is what ``eager_start=True`` does on 3.12; every other task is created as
-usual. Hand-written because asyncio has no eager task factory before 3.12.
+that with the backend alone, 6 with the whole run (``benchmarks/harness_throughput.py``). On
+those versions the loop gets a task factory (:func:`start_body_writes_eagerly`) that runs that
+one coroutine up to its first wait before the task exists, which is what ``eager_start=True``
+does on 3.12; every other task is created as usual. Hand-written because asyncio has no eager
+task factory before 3.12.
 """
 
 from __future__ import annotations
