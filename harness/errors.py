@@ -18,6 +18,10 @@ class NothingToRun(HarnessError):
     exit_code = 4
 
 
+class EcgsAbsent(NothingToRun):
+    """Nothing to run because no selected sample's ECG (record or picture) is here."""
+
+
 class TaskFileError(HarnessError):
     """A task YAML file is malformed; the message names the file and key."""
 

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError, NothingToRun
+from harness.errors import EcgsAbsent, HarnessError, NothingToRun
 from harness.eventloop import run
 from harness.models.cache import ResponseCache
 from harness.models.cached import CachedModel
@@ -113,8 +113,8 @@ class Job:
         allow_text_only = bool(self.cfg.get("allow_text_only"))
         try:
             check_runnable(task, self.selection, allow_text_only=allow_text_only)
-        except NothingToRun:
-            if not (allow_text_only and text_fallback(task) and (task.ecg_report() or {}).get("n_absent")):
+        except EcgsAbsent:
+            if not (allow_text_only and text_fallback(task)):
                 raise
             # no sample's ECG is here and the user accepted a run without one: the questions alone
             self.display.warn(
@@ -255,7 +255,7 @@ def check_runnable(task: Task, selection: Selection, *, allow_text_only: bool) -
     looked = ", ".join((ecg.get("looked_in") or [])[:2]) or "the data directory"
     remedy = availability(task, selection).remedy or f"`python -m harness data fetch {name}`"
     text = ", or allow_text_only=true to ask the questions alone (marked text-only)" if text_fallback(task) else ""
-    raise NothingToRun(
+    raise EcgsAbsent(
         f"task '{name}': 0 of {n_absent} samples can run: their ECGs are absent (looked in {looked}). "
         f"Get them with {remedy}{text}"
     )
