@@ -24,7 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         help="check every number against its run's own records (as python -m harness verify) and mark each cell",
     )
     build.add_argument(
-        "--data-dir", type=Path, default=None, help="with --verify: where the data files are, to check their sha256"
+        "--data-dir",
+        type=Path,
+        default=os.environ.get("HARNESS_DATA_DIR") or None,
+        help="with --verify: where the data files are, to check their sha256 (default: HARNESS_DATA_DIR)",
     )
     build.add_argument(
         "--strict",
@@ -36,10 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     from harness.leaderboard.site import BuildError, build_site
 
     try:
-        data_dir = args.data_dir or (
-            Path(os.environ["HARNESS_DATA_DIR"]) if os.environ.get("HARNESS_DATA_DIR") else None
-        )
-        report = build_site(args.runs_dir, args.out, strict=args.strict, verify=args.verify, data_dir=data_dir)
+        report = build_site(args.runs_dir, args.out, strict=args.strict, verify=args.verify, data_dir=args.data_dir)
     except BuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

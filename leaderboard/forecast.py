@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from harness.models.messages import content_text
+
 OUTPUT_TYPE = "signal_forecast"
 _LINE = re.compile(r"^\s*([A-Za-z]{1,3}\d?)\s*:\s*([-+0-9., eE]+)$", re.MULTILINE)
 _NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
@@ -48,16 +50,11 @@ def _per_lead(value: Any) -> list[list[float]] | None:
 
 
 def _prompt_text(messages: Any) -> str:
-    texts: list[str] = []
-    for message in messages if isinstance(messages, list) else []:
-        if not isinstance(message, dict) or message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, str):
-            texts.append(content)
-        elif isinstance(content, list):
-            texts += [str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"]
-    return "\n".join(texts)
+    """The text of the user messages (a published record's messages may be anything: checked)."""
+    users = (
+        [m for m in messages if isinstance(m, dict) and m.get("role") == "user"] if isinstance(messages, list) else []
+    )
+    return "\n".join(content_text(m.get("content")) for m in users)
 
 
 def _context(text: str, leads: list[str]) -> dict[str, list[float]]:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.stats import rankdata
@@ -131,7 +131,7 @@ def overall_ranking(table: Table, *, resamples: int = RESAMPLES, seed: int = 0) 
     counts = defaultdict(int)
     for r in out:
         counts[r.rank] += r.ranked
-    out = [Ranked(**{**r.__dict__, "tied": r.ranked and counts[r.rank] > 1}) for r in out]
+    out = [replace(r, tied=r.ranked and counts[r.rank] > 1) for r in out]
     return sorted(out, key=lambda r: (not r.ranked, r.rank or 0, -r.score, -r.n_tasks, r.model))
 
 
@@ -152,15 +152,18 @@ def _task_replicates(metrics: Mapping[str, Mapping[str, Cell]], models: list[str
     rankable = {name: cells for name, cells in metrics.items() if len(cells) >= 2}
     ids = sorted({i for cells in rankable.values() for c in cells.values() if c.samples for i in c.samples})
     where = {sample: k for k, sample in enumerate(ids)}
+    prepared = [  # per metric, once: its models' columns and each cell's per-sample arrays
+        (cells, [models.index(m) for m in cells], [_sample_arrays(c, where) for c in cells.values()])
+        for cells in rankable.values()
+    ]
     total = np.zeros((resamples, len(models)))
     count = np.zeros((resamples, len(models)))
     block = max(1, DRAW_BUDGET // max(len(ids), 1))
     for start in range(0, resamples, block):
         size = min(block, resamples - start)
         weights = rng.multinomial(len(ids), np.full(len(ids), 1 / len(ids)), size=size).astype(float) if ids else None
-        for cells in rankable.values():
-            columns = [models.index(m) for m in cells]
-            values = _replicate_values(list(cells.values()), weights, where, size)
+        for cells, columns, arrays in prepared:
+            values = _replicate_values(list(cells.values()), arrays, weights, size)
             hib = next(iter(cells.values())).higher_is_better
             ranks = rankdata(-values if hib else values, axis=1, method="average")
             total[start : start + size, columns] += (len(cells) - ranks) / (len(cells) - 1)
@@ -169,18 +172,28 @@ def _task_replicates(metrics: Mapping[str, Mapping[str, Cell]], models: list[str
         return total / count
 
 
-def _replicate_values(cells: list[Cell], weights: np.ndarray | None, where: dict[str, int], size: int) -> np.ndarray:
+def _sample_arrays(cell: Cell, where: dict[str, int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A cell's per-sample values and a mask of the samples it has, over the task's sample ids."""
+    if not cell.samples:
+        return None
+    column = np.zeros(len(where))
+    mask = np.zeros(len(where))
+    for sample, value in cell.samples.items():
+        column[where[sample]], mask[where[sample]] = value, 1.0
+    return column, mask
+
+
+def _replicate_values(
+    cells: list[Cell], arrays: list[tuple[np.ndarray, np.ndarray] | None], weights: np.ndarray | None, size: int
+) -> np.ndarray:
     """size x k metric values: a per-sample mean over each replicate's draw, else the reported value."""
     values = np.tile([c.value for c in cells], (size, 1)).astype(float)
     if weights is None:
         return values
-    for j, cell in enumerate(cells):
-        if not cell.samples:
+    for j, (cell, pair) in enumerate(zip(cells, arrays)):
+        if pair is None:
             continue
-        column = np.zeros(weights.shape[1])
-        mask = np.zeros(weights.shape[1])
-        for sample, value in cell.samples.items():
-            column[where[sample]], mask[where[sample]] = value, 1.0
+        column, mask = pair
         drawn = weights @ mask
         with np.errstate(invalid="ignore", divide="ignore"):
             values[:, j] = np.where(drawn > 0, (weights @ column) / drawn, cell.value)

@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from harness.leaderboard.assemble import task_views
-from harness.leaderboard.collect import Rejection, Run, collect_runs
+from harness.leaderboard.collect import Rejection, collect_runs
 from harness.leaderboard.content import SiteContent, build_notes, rank
 from harness.leaderboard.data_export import write_data
-from harness.leaderboard.dedup import resolve_duplicates
+from harness.leaderboard.dedup import Resolved, resolve_duplicates
 from harness.leaderboard.output import MARKER, BuildError, prepare_target, write_atomically
 from harness.leaderboard.pages import write_pages
 from harness.leaderboard.render import PageWriter
@@ -76,32 +76,32 @@ def build_site(
     collection = collect_runs(runs_dir)
     report.rejected = collection.rejected
     report.warnings = list(collection.warnings)
-    shown = list(resolve_duplicates(collection.runs).current.values())  # superseded runs: listed, not verified
+    resolved = resolve_duplicates(collection.runs)
+    shown = list(resolved.current.values())  # superseded runs: listed, not verified
     verdicts = verify_runs(shown, data_dir) if verify else None
     if verdicts is not None:
         report.verified, report.mismatches = True, mismatches(verdicts, runs_dir)
     if not (strict and not report.ok):
-        write_atomically(out, lambda site: _render(collection.runs, site, report, verdicts, page_size=page_size))
+        write_atomically(out, lambda site: _render(resolved, site, report, verdicts, page_size=page_size))
         report.written = True
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _render(
-    runs: list[Run], site: Path, report: BuildReport, verdicts: dict[Path, RunVerdict] | None, *, page_size: int
+    resolved: Resolved, site: Path, report: BuildReport, verdicts: dict[Path, RunVerdict] | None, *, page_size: int
 ) -> None:
-    content = _content(runs, site, report, verdicts, page_size=page_size)
+    content = _content(resolved, site, report, verdicts, page_size=page_size)
     writer = PageWriter(site, content.generated)
     write_pages(content, writer, page_size=page_size)
     write_data(content, site)
 
 
 def _content(
-    runs: list[Run], site: Path, report: BuildReport, verdicts: dict[Path, RunVerdict] | None, *, page_size: int
+    resolved: Resolved, site: Path, report: BuildReport, verdicts: dict[Path, RunVerdict] | None, *, page_size: int
 ) -> SiteContent:
-    """Deduplicate, assemble the task views (exporting samples), mark verdicts, compare and rank; fill
-    the report."""
-    resolved = resolve_duplicates(runs)
+    """Assemble the task views of the deduplicated runs (exporting samples), mark verdicts, compare
+    and rank; fill the report."""
     report.warnings += list(resolved.identity_changes.values())
     tasks = task_views(resolved.current, site, report.warnings, page_size=page_size)
     if verdicts is not None:
