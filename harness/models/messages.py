@@ -19,7 +19,7 @@ def content_text(content: Any, *, other: str | None = None) -> str:
         texts = []
         for part in content:
             if isinstance(part, dict) and part.get("type") == "text":
-                texts.append(part.get("text", ""))
+                texts.append(str(part.get("text", "")))
             elif other is not None:
                 texts.append(other)
         return "\n".join(texts)

@@ -218,13 +218,10 @@ def iter_docs(
 ) -> Iterator[Doc]:
     """Mapped records in file order (several files: one after the other). A record missing a mapped
     field is an error naming it."""
-    paths = [path] if isinstance(path, (str, Path)) else list(path)
-    if options is None:
-        options = validate_settings(loader.Settings, spec.options, where=f"task '{task_name}': dataset.options")
-    for position, (path, record) in enumerate(_records(spec, paths, loader, options)):
+    for position, (file, record) in enumerate(_records(spec, path, loader, options, task_name)):
         if not isinstance(record, dict):
             raise DataError(
-                f"task '{task_name}': {path}: record {position} is a {type(record).__name__}, expected an object"
+                f"task '{task_name}': {file}: record {position} is a {type(record).__name__}, expected an object"
             )
         if spec.split is not None and record.get("split") != spec.split:
             continue
@@ -234,7 +231,7 @@ def iter_docs(
                 fields[name] = dotted(record, source)
             except (KeyError, IndexError):
                 raise DataError(
-                    f"task '{task_name}': {path}: record {position} has no field '{source}' (mapped to '{name}')"
+                    f"task '{task_name}': {file}: record {position} has no field '{source}' (mapped to '{name}')"
                     + (f"; expected: {spec.expected_schema}" if spec.expected_schema else "")
                 ) from None
         doc_id = str(record[spec.id_field]) if spec.id_field and spec.id_field in record else str(position)
@@ -246,22 +243,25 @@ def count_records(
 ) -> int:
     """The records :func:`iter_docs` would yield, counted without mapping them: a record the run
     does not select may lack a mapped field without failing the run (only the selected ones are mapped)."""
-    paths = [path] if isinstance(path, (str, Path)) else list(path)
-    if options is None:
-        options = validate_settings(loader.Settings, spec.options, where=f"task '{task_name}': dataset.options")
-    records = (record for _, record in _records(spec, paths, loader, options))
+    records = (record for _, record in _records(spec, path, loader, options, task_name))
     if spec.split is None:
         return sum(1 for _ in records)
     return sum(1 for record in records if isinstance(record, dict) and record.get("split") == spec.split)
 
 
-def _records(spec: DatasetSpec, paths: list[Path], loader: Loader, options: Any) -> Iterator[tuple[Path, Any]]:
-    for path in paths:
-        records = loader.read(path, options)
+def _records(
+    spec: DatasetSpec, path: Path | Sequence[Path], loader: Loader, options: Any, task_name: str
+) -> Iterator[tuple[Path, Any]]:
+    """Every raw record of the file(s), in order, with its file (``options``: the loader's, checked here when None)."""
+    paths = [path] if isinstance(path, (str, Path)) else list(path)
+    if options is None:
+        options = validate_settings(loader.Settings, spec.options, where=f"task '{task_name}': dataset.options")
+    for file in paths:
+        records = loader.read(file, options)
         if spec.records:
-            records = _nested(records, spec.records, path)
+            records = _nested(records, spec.records, file)
         for record in records:
-            yield path, record
+            yield file, record
 
 
 def _nested(records: Iterator[dict[str, Any]], dotted_path: str, path: Path) -> Iterator[dict[str, Any]]:
